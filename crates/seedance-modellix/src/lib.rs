@@ -1,0 +1,22 @@
+//! Generated client for the Seedance API of Modellix, compiled at build time from
+//! `specs/modellix/openapi.json` by `seedance-codegen`.
+//!
+//! Most programs should use the `seedance` facade instead. The formatted source of this client
+//! is committed for review as `crates/seedance-modellix/generated.rs`.
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! use seedance_runtime::ClientOptions;
+//!
+//! let client = seedance_modellix::Client::new("https://api.modellix.ai/api/v1", ClientOptions::default().with_api_key("KEY"))?;
+//! # let _ = client;
+//! # Ok(())
+//! # }
+//! ```
+
+#[allow(missing_docs, unreachable_pub, clippy::all, clippy::pedantic)]
+mod generated {
+    include!(concat!(env!("OUT_DIR"), "/generated.rs"));
+}
+
+pub use generated::*;

@@ -1,0 +1,144 @@
+//! `cargo xtask codegen [--check]`: every generated file, rebuilt from `specs/`.
+
+use std::{
+    fs,
+    path::{Path, PathBuf},
+    process::ExitCode,
+};
+
+use anyhow::{Context, Result};
+
+use crate::assemble;
+
+/// Whether to write stale files or only report them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Mode {
+    Write,
+    Check,
+}
+
+/// One generated file and what it must contain.
+pub(crate) struct Output {
+    pub(crate) path: PathBuf,
+    pub(crate) contents: String,
+}
+
+/// Every provider's spec folder, sorted: each folder of `specs/` with a `sources.json`.
+pub(crate) fn providers(root: &Path) -> Result<Vec<String>> {
+    let mut names = Vec::new();
+    for entry in fs::read_dir(root.join("specs"))? {
+        let entry = entry?;
+        if entry.path().join("sources.json").exists() {
+            names.push(entry.file_name().to_string_lossy().into_owned());
+        }
+    }
+    names.sort();
+    Ok(names)
+}
+
+/// What every generated file should contain, computed without touching the tree.
+pub(crate) fn outputs(root: &Path) -> Result<Vec<Output>> {
+    let mut outputs = Vec::new();
+    for provider in providers(root)? {
+        let spec_dir = root.join("specs").join(&provider);
+        let spec_path = spec_dir.join("openapi.json");
+        let spec = assemble::assemble(&spec_dir)?;
+        let rust = seedance_codegen::render(&spec_path, &spec)?;
+        outputs.push(Output {
+            path: spec_path,
+            contents: spec,
+        });
+        outputs.push(Output {
+            path: root
+                .join("crates")
+                .join(format!("seedance-{provider}"))
+                .join("generated.rs"),
+            contents: rust,
+        });
+    }
+    Ok(outputs)
+}
+
+pub(crate) fn run(root: &Path, mode: Mode, verbose: bool) -> Result<ExitCode> {
+    let mut stale = Vec::new();
+    for output in outputs(root)? {
+        if ensure_file_contents(&output, mode, verbose)? {
+            stale.push(
+                output
+                    .path
+                    .strip_prefix(root)
+                    .unwrap_or(&output.path)
+                    .to_owned(),
+            );
+        }
+    }
+    match (mode, stale.is_empty()) {
+        (_, true) => {
+            eprintln!("generated files are up to date");
+            Ok(ExitCode::SUCCESS)
+        }
+        (Mode::Write, false) => {
+            for path in &stale {
+                eprintln!("updated {}", path.display());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        (Mode::Check, false) => {
+            for path in &stale {
+                eprintln!("stale: {}", path.display());
+            }
+            eprintln!(
+                "{} generated file(s) are out of date: run `cargo xtask codegen` and commit the result{}",
+                stale.len(),
+                if verbose {
+                    ""
+                } else {
+                    " (--verbose shows the diff)"
+                }
+            );
+            Ok(ExitCode::FAILURE)
+        }
+    }
+}
+
+/// Writes `output` if it differs (in `Mode::Write`); returns whether it differed.
+fn ensure_file_contents(output: &Output, mode: Mode, verbose: bool) -> Result<bool> {
+    let current = fs::read_to_string(&output.path).unwrap_or_default();
+    if current == output.contents {
+        return Ok(false);
+    }
+    if verbose {
+        let diff = similar::TextDiff::from_lines(&current, &output.contents);
+        eprint!(
+            "{}",
+            diff.unified_diff()
+                .header(&output.path.display().to_string(), "regenerated")
+        );
+    }
+    if mode == Mode::Write {
+        fs::write(&output.path, &output.contents)
+            .with_context(|| format!("cannot write {}", output.path.display()))?;
+    }
+    Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Stale generated files fail `cargo test`, not only CI's `--check` (rust-analyzer style).
+    #[test]
+    fn generated_files_are_fresh() {
+        let root = crate::project_root();
+        let stale: Vec<_> = outputs(&root)
+            .unwrap()
+            .into_iter()
+            .filter(|o| fs::read_to_string(&o.path).unwrap_or_default() != o.contents)
+            .map(|o| o.path)
+            .collect();
+        assert!(
+            stale.is_empty(),
+            "stale generated files {stale:?}: run `cargo xtask codegen`"
+        );
+    }
+}
