@@ -1,1 +1,125 @@
-//! Workspace-level tests live in `tests/`.
+//! Shared helpers for the workspace-level tests in `tests/`: reading the assembled specs,
+//! validating JSON against a schema inside them, and capturing what a client sent.
+
+use std::path::PathBuf;
+
+use serde_json::{Map, Value, json};
+
+/// The providers, as named in `specs/`.
+pub const PROVIDERS: [&str; 3] = ["jiekou", "modellix", "odkkk"];
+
+/// The API key the tests configure; it must never appear unredacted in a snapshot.
+pub const TEST_API_KEY: &str = "test-key-do-not-log";
+
+/// The workspace root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ lives in the workspace root")
+        .to_owned()
+}
+
+/// The path of a provider's assembled spec.
+pub fn spec_path(provider: &str) -> PathBuf {
+    root().join("specs").join(provider).join("openapi.json")
+}
+
+/// A provider's assembled spec.
+pub fn spec(provider: &str) -> Value {
+    let text = std::fs::read_to_string(spec_path(provider)).expect("the spec exists");
+    serde_json::from_str(&text).expect("the spec is JSON")
+}
+
+/// Escapes a key for a JSON pointer.
+pub fn escape(key: &str) -> String {
+    key.replace('~', "~0").replace('/', "~1")
+}
+
+/// Validates `instance` against the schema at JSON pointer `pointer` of the OpenAPI `spec`,
+/// returning every error as `"<instance path>: <message>"`.
+///
+/// OpenAPI 3.0 schemas are draft-4 schemas plus `nullable`; `nullable` is rewritten into a JSON
+/// Schema type union first, and `$ref`s resolve against the whole spec.
+pub fn schema_errors(spec: &Value, pointer: &str, instance: &Value) -> Vec<String> {
+    let mut root = spec.clone();
+    rewrite_nullable(&mut root);
+    let mut document = Map::new();
+    document.insert("$ref".into(), json!(format!("#{pointer}")));
+    document.insert("components".into(), root["components"].clone());
+    document.insert("paths".into(), root["paths"].clone());
+    let validator = jsonschema::draft4::new(&Value::Object(document))
+        .unwrap_or_else(|err| panic!("schema at {pointer} does not compile: {err}"));
+    validator
+        .iter_errors(instance)
+        .map(|err| format!("{}: {err}", err.instance_path()))
+        .collect()
+}
+
+fn rewrite_nullable(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            if map.remove("nullable") == Some(json!(true)) {
+                match map.get("type").cloned() {
+                    Some(Value::String(ty)) => {
+                        map.insert("type".into(), json!([ty, "null"]));
+                        if let Some(Value::Array(values)) = map.get_mut("enum") {
+                            values.push(Value::Null);
+                        }
+                    }
+                    _ => {
+                        let inner = Value::Object(std::mem::take(map));
+                        map.insert("anyOf".into(), json!([inner, {"type": "null"}]));
+                    }
+                }
+            }
+            map.values_mut().for_each(rewrite_nullable);
+        }
+        Value::Array(items) => items.iter_mut().for_each(rewrite_nullable),
+        _ => {}
+    }
+}
+
+/// What a client sent, in a form fit for a snapshot.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Captured {
+    /// HTTP method.
+    pub method: String,
+    /// URL path, percent-encoded as sent.
+    pub path: String,
+    /// Query string, if any.
+    pub query: Option<String>,
+    /// Headers, sorted by name; `authorization` redacted, per-connection ones left out.
+    pub headers: std::collections::BTreeMap<String, String>,
+    /// The JSON body, if any.
+    pub body: Option<Value>,
+}
+
+/// The single request a mock server received, checked for the test API key, then redacted.
+pub async fn captured(server: &wiremock::MockServer) -> Captured {
+    let requests = server.received_requests().await.expect("recording is on");
+    assert_eq!(requests.len(), 1, "expected exactly one request");
+    let request = &requests[0];
+    let mut headers = std::collections::BTreeMap::new();
+    for (name, value) in &request.headers {
+        let name = name.as_str().to_owned();
+        if matches!(name.as_str(), "host" | "content-length") {
+            continue;
+        }
+        let value = value.to_str().expect("ASCII header").to_owned();
+        if name == "authorization" {
+            assert_eq!(value, format!("Bearer {TEST_API_KEY}"));
+            headers.insert(name, "Bearer [redacted]".to_owned());
+        } else {
+            headers.insert(name, value);
+        }
+    }
+    let body = (!request.body.is_empty())
+        .then(|| serde_json::from_slice(&request.body).expect("the body is JSON"));
+    Captured {
+        method: request.method.to_string(),
+        path: request.url.path().to_owned(),
+        query: request.url.query().map(str::to_owned),
+        headers,
+        body,
+    }
+}

@@ -103,7 +103,8 @@ impl ClientOptions {
         self
     }
 
-    /// Sends the operation `operation_id` to `path` (relative to the base URL's path, starting
+    /// Sends the operation `operation_id` (the generated method's name, e.g.
+    /// `seedance15_pro_i2v_async`) to `path` (relative to the base URL's path, starting
     /// with `/`) instead of the spec's path: for providers whose docs disagree on a path.
     pub fn with_path_override(
         mut self,
