@@ -44,7 +44,9 @@ pub fn schema_errors(spec: &Value, pointer: &str, instance: &Value) -> Vec<Strin
     let mut root = spec.clone();
     rewrite_nullable(&mut root);
     let mut document = Map::new();
-    document.insert("$ref".into(), json!(format!("#{pointer}")));
+    // A pointer in a URI fragment percent-encodes what a URI cannot carry (RFC 6901 section 6).
+    let fragment = pointer.replace('{', "%7B").replace('}', "%7D");
+    document.insert("$ref".into(), json!(format!("#{fragment}")));
     document.insert("components".into(), root["components"].clone());
     document.insert("paths".into(), root["paths"].clone());
     let validator = jsonschema::draft4::new(&Value::Object(document))

@@ -169,12 +169,11 @@ fn collect_refs(doc: &Value, schema: &Value, found: &mut Vec<String>) {
                 .get("$ref")
                 .and_then(Value::as_str)
                 .and_then(|r| r.strip_prefix("#/components/schemas/"))
+                && !found.iter().any(|f| f == name)
             {
-                if !found.iter().any(|f| f == name) {
-                    found.push(name.to_owned());
-                    if let Some(target) = doc.pointer(&format!("/components/schemas/{name}")) {
-                        collect_refs(doc, target, found);
-                    }
+                found.push(name.to_owned());
+                if let Some(target) = doc.pointer(&format!("/components/schemas/{name}")) {
+                    collect_refs(doc, target, found);
                 }
             }
             map.values().for_each(|v| collect_refs(doc, v, found));

@@ -116,10 +116,9 @@ pub fn render(path: &Path, text: &str) -> Result<String, Error> {
         }
     }
     let spec: openapiv3::OpenAPI = serde_path_to_error::deserialize(&value).map_err(|err| {
-        spec_error(
-            err.path().to_string(),
-            format!("not an OpenAPI 3.0 document: {}", err.inner()),
-        )
+        let (place, message) = locate_openapi_error(&value)
+            .unwrap_or_else(|| (err.path().to_string(), err.inner().to_string()));
+        spec_error(place, format!("not an OpenAPI 3.0 document: {message}"))
     })?;
 
     let mut settings = GenerationSettings::default();
@@ -166,6 +165,35 @@ pub fn render(path: &Path, text: &str) -> Result<String, Error> {
     Ok(out.replace("\r\n", "\n"))
 }
 
+/// Finds the path item or component schema that openapiv3 cannot read, as a JSON pointer plus the
+/// field path inside it: serde loses track of the place inside openapiv3's flattened maps.
+fn locate_openapi_error(doc: &serde_json::Value) -> Option<(String, String)> {
+    fn first_error<T: serde::de::DeserializeOwned>(
+        prefix: &str,
+        entries: Option<&serde_json::Value>,
+    ) -> Option<(String, String)> {
+        for (key, value) in entries?.as_object()? {
+            if let Err(err) = serde_path_to_error::deserialize::<_, T>(value) {
+                let inner = err.path().to_string();
+                let place = format!("{prefix}/{}", rules::escape(key));
+                let place = if inner == "." {
+                    place
+                } else {
+                    format!("{place} (field {inner})")
+                };
+                return Some((place, err.inner().to_string()));
+            }
+        }
+        None
+    }
+    first_error::<openapiv3::PathItem>("/paths", doc.get("paths")).or_else(|| {
+        first_error::<openapiv3::ReferenceOr<openapiv3::Schema>>(
+            "/components/schemas",
+            doc.pointer("/components/schemas"),
+        )
+    })
+}
+
 /// Runs progenitor, turning its panics (#950 and others) into an error message without
 /// printing a backtrace into the build log.
 fn catch_panic<T>(f: impl FnOnce() -> T) -> Result<T, String> {
@@ -197,5 +225,78 @@ pub struct OpenEnum {
 impl fmt::Display for OpenEnum {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} {:?}", self.name, self.values)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn render_err(text: &str) -> String {
+        render(Path::new("specs/x/openapi.json"), text)
+            .expect_err("this spec must be rejected")
+            .to_string()
+    }
+
+    fn minimal(paths: &str) -> String {
+        format!(
+            r#"{{"openapi": "3.0.3", "info": {{"title": "t", "version": "1"}}, "paths": {paths}}}"#
+        )
+    }
+
+    #[test]
+    fn malformed_json_names_file_line_and_column() {
+        assert_eq!(
+            render_err("{\n  \"openapi\": }"),
+            "specs/x/openapi.json:2:14: not valid JSON: expected value at line 2 column 14"
+        );
+    }
+
+    #[test]
+    fn openapi_shape_errors_name_the_field_path() {
+        let err = render_err(&minimal(
+            r#"{"/a": {"get": {"operationId": "a", "responses": 5}}}"#,
+        ));
+        assert!(
+            err.starts_with(
+                "specs/x/openapi.json: at /paths/~1a (field get.responses): not an OpenAPI 3.0 document"
+            ),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn rule_violations_name_the_json_pointer() {
+        let err = render_err(&minimal(r#"{"/a": {"get": {"responses": {}}}}"#));
+        assert_eq!(
+            err,
+            "specs/x/openapi.json: at /paths/~1a/get: operation has no operationId; \
+             add one (it names the generated method)"
+        );
+    }
+
+    #[test]
+    fn progenitor_panics_become_errors() {
+        // progenitor panics on a `null` type inside oneOf; the routine must not.
+        let paths = r#"{"/a": {"get": {"operationId": "a", "responses": {"200": {"description": "ok",
+            "content": {"application/json": {"schema": {"oneOf": [{"type": "string"}, {"type": "null"}]}}}}}}}}"#;
+        let err = render_err(&minimal(paths));
+        assert!(
+            err.starts_with(
+                "specs/x/openapi.json: progenitor cannot generate a client: progenitor panicked"
+            ),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn output_is_deterministic_and_marked_generated() {
+        let spec = minimal(
+            r#"{"/a": {"get": {"operationId": "a", "responses": {"204": {"description": "ok"}}}}}"#,
+        );
+        let first = render(Path::new("a.json"), &spec).unwrap();
+        assert!(first.starts_with(PREAMBLE));
+        assert_eq!(first, render(Path::new("a.json"), &spec).unwrap());
+        assert!(!first.contains("api-version") || first.contains("prepare_request"));
     }
 }
