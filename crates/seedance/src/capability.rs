@@ -1,0 +1,491 @@
+//! What each provider accepts for each model, and validation of a request against it before any
+//! request is sent.
+
+use serde::Serialize;
+
+use crate::{
+    error::InvalidRequest,
+    media::{ImageRules, SEEDANCE_IMAGE_RULES},
+    provider::Provider,
+    request::{Inputs, Model, Ratio, Resolution, VideoRequest},
+};
+
+/// A unified request field, named as in [`VideoRequest`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Field {
+    /// `prompt`.
+    Prompt,
+    /// `model`.
+    Model,
+    /// `inputs` as a first frame.
+    FirstFrame,
+    /// `inputs` as a last frame.
+    LastFrame,
+    /// `inputs` as reference images.
+    ReferenceImages,
+    /// `inputs` as reference audio.
+    ReferenceAudio,
+    /// `duration`.
+    Duration,
+    /// `resolution`.
+    Resolution,
+    /// `ratio`.
+    Ratio,
+    /// `seed`.
+    Seed,
+    /// `camera_fixed`.
+    CameraFixed,
+    /// `generate_audio`.
+    GenerateAudio,
+    /// `watermark`.
+    Watermark,
+    /// `fps`.
+    Fps,
+    /// `service_tier`.
+    ServiceTier,
+    /// `execution_expires_after`.
+    ExecutionExpiresAfter,
+    /// `return_last_frame`.
+    ReturnLastFrame,
+    /// `callback_url`.
+    CallbackUrl,
+}
+
+impl Field {
+    /// The field's name in [`VideoRequest`] (and, with dashes, on the command line).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Field::Prompt => "prompt",
+            Field::Model => "model",
+            Field::FirstFrame => "first_frame",
+            Field::LastFrame => "last_frame",
+            Field::ReferenceImages => "reference_images",
+            Field::ReferenceAudio => "reference_audio",
+            Field::Duration => "duration",
+            Field::Resolution => "resolution",
+            Field::Ratio => "ratio",
+            Field::Seed => "seed",
+            Field::CameraFixed => "camera_fixed",
+            Field::GenerateAudio => "generate_audio",
+            Field::Watermark => "watermark",
+            Field::Fps => "fps",
+            Field::ServiceTier => "service_tier",
+            Field::ExecutionExpiresAfter => "execution_expires_after",
+            Field::ReturnLastFrame => "return_last_frame",
+            Field::CallbackUrl => "callback_url",
+        }
+    }
+}
+
+impl std::fmt::Display for Field {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What one provider accepts for one model. Every range is inclusive.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Capabilities {
+    /// The provider.
+    pub provider: Provider,
+    /// The model.
+    pub model: Model,
+    /// Accepted durations in seconds.
+    pub duration: (u32, u32),
+    /// Accepted resolutions.
+    pub resolutions: &'static [Resolution],
+    /// Accepted ratios.
+    pub ratios: &'static [Ratio],
+    /// Accepted seeds.
+    pub seed: Option<(i64, i64)>,
+    /// Accepted frame rates.
+    pub fps: &'static [u32],
+    /// Longest prompt, in characters.
+    pub prompt_max_chars: usize,
+    /// Most reference images (0 when unsupported).
+    pub max_reference_images: usize,
+    /// Most reference audio URLs (0 when unsupported).
+    pub max_reference_audio: usize,
+    /// Accepted `execution_expires_after` seconds.
+    pub execution_expires_after: Option<(u32, u32)>,
+    /// Whether first (and last) frames are accepted.
+    pub frames: bool,
+    /// How images are taken: `None` means URLs only, otherwise inline data is accepted and the
+    /// documented checks (if any) apply.
+    pub inline_images: Option<Option<ImageRules>>,
+    /// The optional fields this provider and model accept.
+    pub fields: &'static [Field],
+}
+
+const ALL_RATIOS: &[Ratio] = &[
+    Ratio::R16x9,
+    Ratio::R4x3,
+    Ratio::R1x1,
+    Ratio::R3x4,
+    Ratio::R9x16,
+    Ratio::R21x9,
+    Ratio::Adaptive,
+];
+const FIXED_RATIOS: &[Ratio] = &[
+    Ratio::R21x9,
+    Ratio::R16x9,
+    Ratio::R4x3,
+    Ratio::R1x1,
+    Ratio::R3x4,
+    Ratio::R9x16,
+];
+const ALL_RESOLUTIONS: &[Resolution] = &[Resolution::P480, Resolution::P720, Resolution::P1080];
+const FAST_RESOLUTIONS: &[Resolution] = &[Resolution::P480, Resolution::P720];
+
+/// The capabilities of `provider` for `model`, or `None` when the provider does not sell it.
+///
+/// Sources: `specs/<provider>/openapi.json`; a test checks this table against the specs.
+pub fn capabilities(provider: Provider, model: Model) -> Option<Capabilities> {
+    use Field as F;
+    let caps = match (provider, model) {
+        (Provider::Modellix, Model::Seedance15Pro) => Capabilities {
+            provider,
+            model,
+            duration: (4, 12),
+            resolutions: ALL_RESOLUTIONS,
+            ratios: ALL_RATIOS,
+            seed: Some((-1, 2_147_483_647)),
+            fps: &[],
+            prompt_max_chars: 10_000,
+            max_reference_images: 0,
+            max_reference_audio: 0,
+            execution_expires_after: Some((3600, 259_200)),
+            frames: true,
+            inline_images: Some(None),
+            fields: &[
+                F::Duration,
+                F::Resolution,
+                F::Ratio,
+                F::Seed,
+                F::CameraFixed,
+                F::GenerateAudio,
+                F::ServiceTier,
+                F::ExecutionExpiresAfter,
+                F::ReturnLastFrame,
+            ],
+        },
+        (Provider::Modellix, Model::Seedance20Fast) => Capabilities {
+            provider,
+            model,
+            duration: (4, 15),
+            resolutions: FAST_RESOLUTIONS,
+            ratios: FIXED_RATIOS,
+            seed: Some((-1, 4_294_967_295)),
+            fps: &[],
+            prompt_max_chars: 10_000,
+            max_reference_images: 9,
+            max_reference_audio: 3,
+            execution_expires_after: Some((3600, 259_200)),
+            frames: true,
+            inline_images: Some(None),
+            fields: &[
+                F::Duration,
+                F::Resolution,
+                F::Ratio,
+                F::Seed,
+                F::CameraFixed,
+                F::GenerateAudio,
+                F::ExecutionExpiresAfter,
+                F::ReturnLastFrame,
+            ],
+        },
+        (Provider::Jiekou, Model::Seedance15Pro) => Capabilities {
+            provider,
+            model,
+            duration: (4, 12),
+            resolutions: ALL_RESOLUTIONS,
+            ratios: ALL_RATIOS,
+            seed: Some((-1, 4_294_967_295)),
+            fps: &[24],
+            prompt_max_chars: usize::MAX,
+            max_reference_images: 0,
+            max_reference_audio: 0,
+            execution_expires_after: Some((3600, 259_200)),
+            frames: true,
+            inline_images: Some(Some(SEEDANCE_IMAGE_RULES)),
+            fields: &[
+                F::Duration,
+                F::Resolution,
+                F::Ratio,
+                F::Seed,
+                F::CameraFixed,
+                F::GenerateAudio,
+                F::Watermark,
+                F::Fps,
+                F::ServiceTier,
+                F::ExecutionExpiresAfter,
+            ],
+        },
+        (Provider::Odkkk, Model::Seedance15Pro) => Capabilities {
+            provider,
+            model,
+            duration: (4, 12),
+            resolutions: ALL_RESOLUTIONS,
+            ratios: ALL_RATIOS,
+            seed: None,
+            fps: &[],
+            prompt_max_chars: 2000,
+            max_reference_images: 0,
+            max_reference_audio: 0,
+            execution_expires_after: None,
+            frames: true,
+            inline_images: None,
+            fields: &[
+                F::Duration,
+                F::Resolution,
+                F::Ratio,
+                F::GenerateAudio,
+                F::CallbackUrl,
+            ],
+        },
+        (Provider::Jiekou | Provider::Odkkk, Model::Seedance20Fast) => return None,
+    };
+    Some(caps)
+}
+
+/// Every (provider, model) pair a provider sells, in a stable order.
+pub fn all_capabilities() -> Vec<Capabilities> {
+    Provider::ALL
+        .into_iter()
+        .flat_map(|provider| {
+            Model::ALL
+                .into_iter()
+                .filter_map(move |m| capabilities(provider, m))
+        })
+        .collect()
+}
+
+impl Capabilities {
+    fn invalid(&self, field: Field, message: String) -> InvalidRequest {
+        InvalidRequest {
+            provider: self.provider,
+            model: self.model,
+            field,
+            message,
+        }
+    }
+
+    fn supported(&self, field: Field) -> bool {
+        self.fields.contains(&field)
+    }
+
+    /// Checks everything about `request` that can be checked without reading files.
+    pub fn validate(&self, request: &VideoRequest) -> Result<(), InvalidRequest> {
+        let prompt_chars = request.prompt.chars().count();
+        if request.prompt.trim().is_empty() {
+            return Err(self.invalid(Field::Prompt, "must not be empty".into()));
+        }
+        if prompt_chars > self.prompt_max_chars {
+            return Err(self.invalid(
+                Field::Prompt,
+                format!(
+                    "{prompt_chars} characters is too long; allowed: up to {}",
+                    self.prompt_max_chars
+                ),
+            ));
+        }
+        self.validate_inputs(&request.inputs)?;
+
+        let unsupported = |field: Field| {
+            self.invalid(
+                field,
+                format!(
+                    "is not supported; allowed fields: {}",
+                    self.fields
+                        .iter()
+                        .map(|f| f.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )
+        };
+        let present: [(Field, bool); 13] = [
+            (Field::Duration, request.duration.is_some()),
+            (Field::Resolution, request.resolution.is_some()),
+            (Field::Ratio, request.ratio.is_some()),
+            (Field::Seed, request.seed.is_some()),
+            (Field::CameraFixed, request.camera_fixed.is_some()),
+            (Field::GenerateAudio, request.generate_audio.is_some()),
+            (Field::Watermark, request.watermark.is_some()),
+            (Field::Fps, request.fps.is_some()),
+            (Field::ServiceTier, request.service_tier.is_some()),
+            (
+                Field::ExecutionExpiresAfter,
+                request.execution_expires_after.is_some(),
+            ),
+            (Field::ReturnLastFrame, request.return_last_frame.is_some()),
+            (Field::CallbackUrl, request.callback_url.is_some()),
+            (Field::Prompt, true),
+        ];
+        for (field, is_set) in present {
+            if is_set && field != Field::Prompt && !self.supported(field) {
+                return Err(unsupported(field));
+            }
+        }
+
+        if let Some(duration) = request.duration {
+            let (min, max) = self.duration;
+            if !(min..=max).contains(&duration) {
+                return Err(self.invalid(
+                    Field::Duration,
+                    format!("{duration} is out of range; allowed: {min}-{max} seconds"),
+                ));
+            }
+        }
+        if let Some(resolution) = request.resolution
+            && !self.resolutions.contains(&resolution)
+        {
+            return Err(self.invalid(
+                Field::Resolution,
+                format!(
+                    "{} is not supported; allowed: {}",
+                    resolution.as_str(),
+                    list(self.resolutions.iter().map(|r| r.as_str()))
+                ),
+            ));
+        }
+        if let Some(ratio) = request.ratio
+            && !self.ratios.contains(&ratio)
+        {
+            return Err(self.invalid(
+                Field::Ratio,
+                format!(
+                    "{} is not supported; allowed: {}",
+                    ratio.as_str(),
+                    list(self.ratios.iter().map(|r| r.as_str()))
+                ),
+            ));
+        }
+        if let (Some(seed), Some((min, max))) = (request.seed, self.seed)
+            && !(min..=max).contains(&seed)
+        {
+            return Err(self.invalid(
+                Field::Seed,
+                format!("{seed} is out of range; allowed: {min} to {max} (-1 means random)"),
+            ));
+        }
+        if let Some(fps) = request.fps
+            && !self.fps.contains(&fps)
+        {
+            return Err(self.invalid(
+                Field::Fps,
+                format!(
+                    "{fps} is not supported; allowed: {}",
+                    list(self.fps.iter().map(u32::to_string))
+                ),
+            ));
+        }
+        if let (Some(seconds), Some((min, max))) = (
+            request.execution_expires_after,
+            self.execution_expires_after,
+        ) && !(min..=max).contains(&seconds)
+        {
+            return Err(self.invalid(
+                Field::ExecutionExpiresAfter,
+                format!("{seconds} is out of range; allowed: {min}-{max} seconds"),
+            ));
+        }
+        if let Some(url) = &request.callback_url {
+            if !url.to_ascii_lowercase().starts_with("https://") {
+                return Err(self.invalid(
+                    Field::CallbackUrl,
+                    format!("{url:?} is not allowed; allowed: an https:// URL"),
+                ));
+            }
+            if url.len() > 2048 {
+                return Err(self.invalid(
+                    Field::CallbackUrl,
+                    format!("{} characters is too long; allowed: up to 2048", url.len()),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn validate_inputs(&self, inputs: &Inputs) -> Result<(), InvalidRequest> {
+        match inputs {
+            Inputs::Text => Ok(()),
+            Inputs::FirstFrame { .. } | Inputs::FirstLastFrames { .. } if !self.frames => {
+                Err(self.invalid(Field::FirstFrame, "frames are not supported".into()))
+            }
+            Inputs::FirstFrame { .. } | Inputs::FirstLastFrames { .. } => Ok(()),
+            Inputs::References { images, audio } => {
+                if self.max_reference_images == 0 && self.max_reference_audio == 0 {
+                    let field = if images.is_empty() {
+                        Field::ReferenceAudio
+                    } else {
+                        Field::ReferenceImages
+                    };
+                    let models: Vec<&str> = Model::ALL
+                        .into_iter()
+                        .filter(|m| {
+                            capabilities(self.provider, *m)
+                                .is_some_and(|c| c.max_reference_images > 0)
+                        })
+                        .map(Model::as_str)
+                        .collect();
+                    return Err(self.invalid(
+                        field,
+                        format!(
+                            "references are not supported by this model; allowed with: {}",
+                            if models.is_empty() {
+                                "no model of this provider".to_owned()
+                            } else {
+                                models.join(", ")
+                            }
+                        ),
+                    ));
+                }
+                if images.is_empty() && audio.is_empty() {
+                    return Err(self.invalid(
+                        Field::ReferenceImages,
+                        "give at least one reference image or audio URL".into(),
+                    ));
+                }
+                if images.len() > self.max_reference_images {
+                    return Err(self.invalid(
+                        Field::ReferenceImages,
+                        format!(
+                            "{} images is too many; allowed: up to {}",
+                            images.len(),
+                            self.max_reference_images
+                        ),
+                    ));
+                }
+                if audio.len() > self.max_reference_audio {
+                    return Err(self.invalid(
+                        Field::ReferenceAudio,
+                        format!(
+                            "{} audio URLs is too many; allowed: up to {}",
+                            audio.len(),
+                            self.max_reference_audio
+                        ),
+                    ));
+                }
+                for url in audio {
+                    let lower = url.to_ascii_lowercase();
+                    if !(lower.starts_with("http://") || lower.starts_with("https://")) {
+                        return Err(self.invalid(
+                            Field::ReferenceAudio,
+                            format!("{url:?} is not allowed; allowed: http(s) URLs"),
+                        ));
+                    }
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+fn list(items: impl Iterator<Item = impl AsRef<str>>) -> String {
+    items
+        .map(|i| i.as_ref().to_owned())
+        .collect::<Vec<_>>()
+        .join(", ")
+}

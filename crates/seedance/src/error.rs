@@ -1,0 +1,226 @@
+//! One error type for every provider.
+
+use std::{path::PathBuf, time::Duration};
+
+use crate::{capability::Field, provider::Provider, request::Model};
+
+/// A `Result` with [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// A request refused before anything was sent: the field, the provider, the model and what is
+/// allowed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid {field} for {provider} {model}: {message}")]
+pub struct InvalidRequest {
+    /// The provider.
+    pub provider: Provider,
+    /// The model.
+    pub model: Model,
+    /// The offending field.
+    pub field: Field,
+    /// What is wrong and what is allowed.
+    pub message: String,
+}
+
+/// Everything that can go wrong. Never contains an API key.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Refused before sending: fix the field named.
+    #[error(transparent)]
+    InvalidRequest(#[from] InvalidRequest),
+    /// No API key was configured.
+    #[error("no API key for {provider}: set {env} or use ClientBuilder::api_key")]
+    MissingApiKey {
+        /// The provider.
+        provider: Provider,
+        /// The environment variable read.
+        env: &'static str,
+    },
+    /// The provider rejected the request as invalid.
+    #[error("{provider} rejected the request{}: {message}", param.as_ref().map(|p| format!(" (parameter {p})")).unwrap_or_default())]
+    BadRequest {
+        /// The provider.
+        provider: Provider,
+        /// The parameter it named, if any.
+        param: Option<String>,
+        /// Its message.
+        message: String,
+    },
+    /// The API key was refused.
+    #[error("{provider} refused the API key: {message}; check {}", provider.api_key_env())]
+    Auth {
+        /// The provider.
+        provider: Provider,
+        /// Its message.
+        message: String,
+    },
+    /// The account has no balance left.
+    #[error("{provider}: insufficient quota: {message}; top up the account")]
+    InsufficientQuota {
+        /// The provider.
+        provider: Provider,
+        /// Its message.
+        message: String,
+    },
+    /// The key may not use this model or resource.
+    #[error("{provider}: permission denied: {message}")]
+    PermissionDenied {
+        /// The provider.
+        provider: Provider,
+        /// Its message.
+        message: String,
+    },
+    /// The task, model or resource does not exist (or no longer does).
+    #[error("{provider}: not found: {message}")]
+    NotFound {
+        /// The provider.
+        provider: Provider,
+        /// Its message.
+        message: String,
+    },
+    /// Too many requests.
+    #[error("{provider}: rate limited: {message}; retry {}", retry_after.map(|d| format!("after {} s", d.as_secs())).unwrap_or_else(|| "later".into()))]
+    RateLimited {
+        /// The provider.
+        provider: Provider,
+        /// How long the provider asked to wait.
+        retry_after: Option<Duration>,
+        /// Its message.
+        message: String,
+    },
+    /// Any other error the provider reported.
+    #[error("{provider} error{}{}: {message}", status.map(|s| format!(" (HTTP {s})")).unwrap_or_default(), code.as_ref().map(|c| format!(" [{c}]")).unwrap_or_default())]
+    Provider {
+        /// The provider.
+        provider: Provider,
+        /// HTTP status, if the error came with one.
+        status: Option<u16>,
+        /// The provider's own error code.
+        code: Option<String>,
+        /// Its message.
+        message: String,
+        /// The provider's request id, for support.
+        request_id: Option<String>,
+    },
+    /// The task ended in failure.
+    #[error("task {task_id} on {provider} failed{}: {message}", code.as_ref().map(|c| format!(" [{c}]")).unwrap_or_default())]
+    TaskFailed {
+        /// The provider.
+        provider: Provider,
+        /// The task.
+        task_id: String,
+        /// The provider's failure code.
+        code: Option<String>,
+        /// Its message.
+        message: String,
+    },
+    /// The task or its result URL expired; submit again.
+    #[error("{what} expired; submit a new task")]
+    Expired {
+        /// What expired.
+        what: String,
+    },
+    /// `wait` reached its deadline; the task may still finish: resume with its handle.
+    #[error("gave up waiting after {} s; the task may still finish: check it again with its handle", .0.as_secs())]
+    Timeout(Duration),
+    /// The provider could not be reached.
+    #[error("network error talking to {provider}: {source}")]
+    Network {
+        /// The provider.
+        provider: Provider,
+        /// The transport error.
+        #[source]
+        source: reqwest::Error,
+    },
+    /// A submit may have reached the provider, so it was not retried (a task costs money).
+    #[error(
+        "the submit to {provider} may have been accepted ({reason}); it was not retried: look for a task created at unix time {submitted_at} before submitting again"
+    )]
+    OutcomeUnknown {
+        /// The provider.
+        provider: Provider,
+        /// Why the outcome is unknown.
+        reason: String,
+        /// When the submit was sent, unix seconds.
+        submitted_at: u64,
+    },
+    /// The provider answered with a body that cannot be read.
+    #[error("{provider} answered with a body that cannot be read: {message}")]
+    Decode {
+        /// The provider.
+        provider: Provider,
+        /// What failed.
+        message: String,
+        /// The raw body (truncated).
+        body: String,
+    },
+    /// A local file could not be read or written.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A task handle could not be read.
+    #[error("invalid task handle: {0}")]
+    InvalidHandle(String),
+}
+
+impl Error {
+    /// Whether the same call may succeed if repeated later (never true for a submit whose
+    /// outcome is unknown).
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::RateLimited { .. } | Error::Network { .. } => true,
+            Error::Provider { status, .. } => {
+                matches!(status, Some(408) | Some(500..=599))
+            }
+            _ => false,
+        }
+    }
+
+    /// The delay the provider asked for, if any.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Error::RateLimited { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+
+    /// Builds the error for an HTTP error status from its parts.
+    pub(crate) fn from_status(
+        provider: Provider,
+        status: u16,
+        code: Option<String>,
+        message: String,
+        param: Option<String>,
+        retry_after: Option<Duration>,
+    ) -> Self {
+        match status {
+            400 | 413 | 422 => Error::BadRequest {
+                provider,
+                param,
+                message,
+            },
+            401 => Error::Auth { provider, message },
+            402 => Error::InsufficientQuota { provider, message },
+            403 => Error::PermissionDenied { provider, message },
+            404 => Error::NotFound { provider, message },
+            429 => Error::RateLimited {
+                provider,
+                retry_after,
+                message,
+            },
+            _ => Error::Provider {
+                provider,
+                status: Some(status),
+                code,
+                message,
+                request_id: None,
+            },
+        }
+    }
+}

@@ -1,0 +1,78 @@
+//! The providers that sell Seedance.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// A provider selling Seedance video generation.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Provider {
+    /// Modellix (`api.modellix.ai`).
+    Modellix,
+    /// Jiekou.AI (`api.jiekou.ai`).
+    Jiekou,
+    /// odkkk (`ai.odkkk.com`), a copy of EvoLink's API.
+    Odkkk,
+}
+
+impl Provider {
+    /// Every provider, in a stable order.
+    pub const ALL: [Provider; 3] = [Provider::Modellix, Provider::Jiekou, Provider::Odkkk];
+
+    /// Its lowercase name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Provider::Modellix => "modellix",
+            Provider::Jiekou => "jiekou",
+            Provider::Odkkk => "odkkk",
+        }
+    }
+
+    /// The environment variable holding its API key: `MODELLIX_API_KEY`, `JIEKOU_API_KEY`,
+    /// `ODKKK_API_KEY`.
+    pub fn api_key_env(self) -> &'static str {
+        match self {
+            Provider::Modellix => "MODELLIX_API_KEY",
+            Provider::Jiekou => "JIEKOU_API_KEY",
+            Provider::Odkkk => "ODKKK_API_KEY",
+        }
+    }
+
+    /// The environment variable overriding its base URL: `MODELLIX_BASE_URL`,
+    /// `JIEKOU_BASE_URL`, `ODKKK_BASE_URL`.
+    pub fn base_url_env(self) -> &'static str {
+        match self {
+            Provider::Modellix => "MODELLIX_BASE_URL",
+            Provider::Jiekou => "JIEKOU_BASE_URL",
+            Provider::Odkkk => "ODKKK_BASE_URL",
+        }
+    }
+
+    /// The documented server URL.
+    pub fn default_base_url(self) -> &'static str {
+        match self {
+            Provider::Modellix => "https://api.modellix.ai/api/v1",
+            Provider::Jiekou => "https://api.jiekou.ai",
+            Provider::Odkkk => "https://ai.odkkk.com/apiv1",
+        }
+    }
+}
+
+impl std::fmt::Display for Provider {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Provider {
+    type Err = String;
+
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Provider::ALL
+            .into_iter()
+            .find(|p| p.as_str().eq_ignore_ascii_case(value.trim()))
+            .ok_or_else(|| format!("unknown provider {value:?}; allowed: modellix, jiekou, odkkk"))
+    }
+}

@@ -1,0 +1,149 @@
+//! Jiekou.AI (Novita's template): `TASK_STATUS_*` values, the task polled with
+//! `GET /v3/async/task-result?task_id=`, errors as `{code, reason, message}`.
+
+use seedance_jiekou::{Client, types};
+
+use super::{Payload, Resolved, convert, retry_after};
+use crate::{
+    error::Error,
+    provider::Provider,
+    request::{Inputs, VideoRequest},
+    task::{RESULT_URL_LIFETIME, TaskStatus, Video, undocumented_status, unix_now},
+};
+
+const PROVIDER: Provider = Provider::Jiekou;
+
+fn api_error(
+    status: u16,
+    headers: &reqwest::header::HeaderMap,
+    body: types::ErrorResponse,
+) -> Error {
+    let reason = body.reason.unwrap_or_default();
+    let message = match body.message {
+        Some(message) if !message.is_empty() => format!("{reason}: {message}"),
+        _ => reason.clone(),
+    };
+    // Jiekou answers 403 both for a bad key and for an empty balance; its reason tells them apart.
+    match reason.as_str() {
+        "INVALID_API_KEY" | "FAILED_TO_AUTH" | "MISSING_API_KEY" => Error::Auth {
+            provider: PROVIDER,
+            message,
+        },
+        "NOT_ENOUGH_BALANCE" | "BILLING_BALANCE_NOT_ENOUGH" => Error::InsufficientQuota {
+            provider: PROVIDER,
+            message,
+        },
+        _ => Error::from_status(
+            PROVIDER,
+            status,
+            Some(reason),
+            message,
+            None,
+            retry_after(headers),
+        ),
+    }
+}
+
+fn payload(request: &VideoRequest, media: &Resolved) -> Payload {
+    let mut body = Payload::default();
+    body.set("prompt", Some(&request.prompt))
+        .set("image", media.first.as_ref())
+        .set("last_image", media.last.as_ref())
+        .set("duration", request.duration)
+        .set("resolution", request.resolution)
+        .set("ratio", request.ratio)
+        .set("seed", request.seed)
+        .set("camera_fixed", request.camera_fixed)
+        .set("generate_audio", request.generate_audio)
+        .set("watermark", request.watermark)
+        .set("fps", request.fps)
+        .set("service_tier", request.service_tier)
+        .set("execution_expires_after", request.execution_expires_after);
+    body
+}
+
+/// Submits and returns the task id.
+pub(crate) async fn submit(
+    client: &Client,
+    request: &VideoRequest,
+    media: &Resolved,
+) -> Result<String, Error> {
+    let body = payload(request, media);
+    let result = match &request.inputs {
+        Inputs::Text => {
+            let body: types::SeedanceV15ProT2vRequest = body.into_body(PROVIDER)?;
+            client.seedance_v15_pro_t2v().body(body).send().await
+        }
+        _ => {
+            let body: types::SeedanceV15ProI2vRequest = body.into_body(PROVIDER)?;
+            client.seedance_v15_pro_i2v().body(body).send().await
+        }
+    };
+    match result {
+        Ok(value) => Ok(value.into_inner().task_id),
+        Err(err) => Err(convert(PROVIDER, err, api_error).await),
+    }
+}
+
+/// The task's status.
+pub(crate) async fn status(client: &Client, task_id: &str) -> Result<TaskStatus, Error> {
+    let result = match client.get_task_result().task_id(task_id).send().await {
+        Ok(value) => value.into_inner(),
+        Err(err) => return Err(convert(PROVIDER, err, api_error).await),
+    };
+    let Some(task) = result.task else {
+        return Err(Error::Decode {
+            provider: PROVIDER,
+            message: "the task result has no task object".into(),
+            body: String::new(),
+        });
+    };
+    let Some(status) = task.status else {
+        return Err(Error::Decode {
+            provider: PROVIDER,
+            message: "the task result has no status".into(),
+            body: String::new(),
+        });
+    };
+    Ok(match status {
+        types::TaskStatus::TaskStatusQueued => TaskStatus::Queued,
+        types::TaskStatus::TaskStatusProcessing => TaskStatus::Running {
+            progress: task.progress_percent.map(|p| p.clamp(0.0, 100.0) as u8),
+            eta: task
+                .eta
+                .filter(|eta| *eta > 0.0)
+                .map(std::time::Duration::from_secs_f64),
+        },
+        types::TaskStatus::TaskStatusFailed => TaskStatus::Failed {
+            code: None,
+            message: task
+                .reason
+                .filter(|r| !r.is_empty())
+                .unwrap_or_else(|| "the task failed (Jiekou gives no reason)".into()),
+        },
+        types::TaskStatus::TaskStatusSucceed => {
+            let Some(video) = result.videos.into_iter().find(|v| v.video_url.is_some()) else {
+                return Err(Error::Provider {
+                    provider: PROVIDER,
+                    status: None,
+                    code: None,
+                    message: format!("task {task_id} succeeded without a video URL"),
+                    request_id: None,
+                });
+            };
+            let ttl = match video.video_url_ttl {
+                Some(types::TaskVideoVideoUrlTtl::Integer(seconds)) => u64::try_from(seconds).ok(),
+                Some(types::TaskVideoVideoUrlTtl::String(text)) => text.trim().parse().ok(),
+                None => None,
+            }
+            .filter(|seconds| *seconds > 0)
+            .unwrap_or(RESULT_URL_LIFETIME.as_secs());
+            TaskStatus::Succeeded(Video {
+                video_url: video.video_url.unwrap_or_default(),
+                last_frame_url: None,
+                expires_at: Some(unix_now() + ttl),
+            })
+        }
+        types::TaskStatus::Unknown(raw) => undocumented_status(&raw),
+    })
+}

@@ -1,0 +1,354 @@
+//! The unified request: one model of everything the providers document.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::media::Media;
+
+/// A Seedance model.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+pub enum Model {
+    /// Seedance 1.5 Pro: text, first frame, or first and last frame; audio co-generation.
+    #[serde(rename = "seedance-1.5-pro")]
+    Seedance15Pro,
+    /// Seedance 2.0 Fast: also up to 9 reference images and 3 reference audio clips; 480p/720p.
+    #[serde(rename = "seedance-2.0-fast")]
+    Seedance20Fast,
+}
+
+impl Model {
+    /// Every model, in a stable order.
+    pub const ALL: [Model; 2] = [Model::Seedance15Pro, Model::Seedance20Fast];
+
+    /// The name used on the command line and in errors.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Model::Seedance15Pro => "seedance-1.5-pro",
+            Model::Seedance20Fast => "seedance-2.0-fast",
+        }
+    }
+}
+
+impl std::fmt::Display for Model {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Output resolution.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+pub enum Resolution {
+    /// 480p.
+    #[serde(rename = "480p")]
+    P480,
+    /// 720p.
+    #[serde(rename = "720p")]
+    P720,
+    /// 1080p.
+    #[serde(rename = "1080p")]
+    P1080,
+}
+
+impl Resolution {
+    /// As on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Resolution::P480 => "480p",
+            Resolution::P720 => "720p",
+            Resolution::P1080 => "1080p",
+        }
+    }
+}
+
+/// Aspect ratio of the video.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+pub enum Ratio {
+    /// 16:9.
+    #[serde(rename = "16:9")]
+    R16x9,
+    /// 4:3.
+    #[serde(rename = "4:3")]
+    R4x3,
+    /// 1:1.
+    #[serde(rename = "1:1")]
+    R1x1,
+    /// 3:4.
+    #[serde(rename = "3:4")]
+    R3x4,
+    /// 9:16.
+    #[serde(rename = "9:16")]
+    R9x16,
+    /// 21:9.
+    #[serde(rename = "21:9")]
+    R21x9,
+    /// Chosen by the model (from the prompt, or from the first frame).
+    #[serde(rename = "adaptive")]
+    Adaptive,
+}
+
+impl Ratio {
+    /// As on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Ratio::R16x9 => "16:9",
+            Ratio::R4x3 => "4:3",
+            Ratio::R1x1 => "1:1",
+            Ratio::R3x4 => "3:4",
+            Ratio::R9x16 => "9:16",
+            Ratio::R21x9 => "21:9",
+            Ratio::Adaptive => "adaptive",
+        }
+    }
+}
+
+/// Processing tier.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ServiceTier {
+    /// Online inference: lower latency.
+    Default,
+    /// Offline inference: higher quota, half price, latency-insensitive.
+    Flex,
+}
+
+impl ServiceTier {
+    /// As on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ServiceTier::Default => "default",
+            ServiceTier::Flex => "flex",
+        }
+    }
+}
+
+/// What the video is generated from besides the prompt.
+///
+/// Frames and reference images are different variants, so they cannot be mixed.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case", tag = "mode")]
+pub enum Inputs {
+    /// Text to video.
+    #[default]
+    Text,
+    /// Image to video from a first frame.
+    FirstFrame {
+        /// The first frame.
+        first: Media,
+    },
+    /// Image to video from a first and a last frame.
+    FirstLastFrames {
+        /// The first frame.
+        first: Media,
+        /// The last frame.
+        last: Media,
+    },
+    /// Reference images (up to 9) and reference audio URLs (up to 3) guiding style and subject;
+    /// Seedance 2.0 Fast only. At least one image or one audio clip.
+    References {
+        /// Reference images.
+        #[serde(default)]
+        images: Vec<Media>,
+        /// Reference audio URLs.
+        #[serde(default)]
+        audio: Vec<String>,
+    },
+}
+
+impl Inputs {
+    /// The generation mode, for messages.
+    pub fn mode(&self) -> &'static str {
+        match self {
+            Inputs::Text => "text-to-video",
+            Inputs::FirstFrame { .. } => "first-frame",
+            Inputs::FirstLastFrames { .. } => "first-last-frames",
+            Inputs::References { .. } => "references",
+        }
+    }
+}
+
+/// A video generation request, independent of the provider.
+///
+/// Every optional field left `None` is not sent: the provider applies its own default.
+/// Build one with [`VideoRequest::builder`]; validation against a provider happens at submit time,
+/// before anything is sent.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct VideoRequest {
+    /// What the video shows. Put dialogue in double quotes.
+    pub prompt: String,
+    /// The model.
+    #[serde(default = "default_model")]
+    pub model: Model,
+    /// Frames or references.
+    #[serde(default)]
+    pub inputs: Inputs,
+    /// Duration in seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration: Option<u32>,
+    /// Output resolution.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resolution: Option<Resolution>,
+    /// Aspect ratio.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ratio: Option<Ratio>,
+    /// Random seed; -1 means random.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seed: Option<i64>,
+    /// Keep the camera fixed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub camera_fixed: Option<bool>,
+    /// Generate synchronized audio (speech, effects, music).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub generate_audio: Option<bool>,
+    /// Add a watermark.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub watermark: Option<bool>,
+    /// Frames per second.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fps: Option<u32>,
+    /// Processing tier.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_tier: Option<ServiceTier>,
+    /// Seconds after creation after which the provider abandons the task (marked expired).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub execution_expires_after: Option<u32>,
+    /// Also return the last frame of the video.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub return_last_frame: Option<bool>,
+    /// HTTPS URL the provider calls when the task ends.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub callback_url: Option<String>,
+}
+
+fn default_model() -> Model {
+    Model::Seedance15Pro
+}
+
+impl VideoRequest {
+    /// A text-to-video request for Seedance 1.5 Pro with every option left to the provider.
+    pub fn new(prompt: impl Into<String>) -> Self {
+        Self {
+            prompt: prompt.into(),
+            model: default_model(),
+            inputs: Inputs::Text,
+            duration: None,
+            resolution: None,
+            ratio: None,
+            seed: None,
+            camera_fixed: None,
+            generate_audio: None,
+            watermark: None,
+            fps: None,
+            service_tier: None,
+            execution_expires_after: None,
+            return_last_frame: None,
+            callback_url: None,
+        }
+    }
+
+    /// Starts a builder.
+    pub fn builder(prompt: impl Into<String>) -> VideoRequestArgs {
+        VideoRequestArgs(Self::new(prompt))
+    }
+
+    /// The JSON Schema of the unified request, for tools and agents.
+    pub fn json_schema() -> serde_json::Value {
+        serde_json::to_value(schemars::schema_for!(VideoRequest)).expect("a JSON Schema serializes")
+    }
+}
+
+/// Builder of a [`VideoRequest`].
+#[derive(Clone, Debug)]
+#[must_use]
+pub struct VideoRequestArgs(VideoRequest);
+
+macro_rules! setters {
+    ($($(#[$doc:meta])* $name:ident: $ty:ty),* $(,)?) => {
+        $(
+            $(#[$doc])*
+            pub fn $name(mut self, value: $ty) -> Self {
+                self.0.$name = Some(value);
+                self
+            }
+        )*
+    };
+}
+
+impl VideoRequestArgs {
+    /// Sets the model.
+    pub fn model(mut self, model: Model) -> Self {
+        self.0.model = model;
+        self
+    }
+
+    /// Text to video (the default).
+    pub fn text_only(mut self) -> Self {
+        self.0.inputs = Inputs::Text;
+        self
+    }
+
+    /// Image to video from a first frame.
+    pub fn first_frame(mut self, first: impl Into<Media>) -> Self {
+        self.0.inputs = Inputs::FirstFrame {
+            first: first.into(),
+        };
+        self
+    }
+
+    /// Image to video from a first and a last frame.
+    pub fn first_last_frames(mut self, first: impl Into<Media>, last: impl Into<Media>) -> Self {
+        self.0.inputs = Inputs::FirstLastFrames {
+            first: first.into(),
+            last: last.into(),
+        };
+        self
+    }
+
+    /// Reference images and audio URLs (Seedance 2.0 Fast).
+    pub fn references(
+        mut self,
+        images: impl IntoIterator<Item = impl Into<Media>>,
+        audio: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.0.inputs = Inputs::References {
+            images: images.into_iter().map(Into::into).collect(),
+            audio: audio.into_iter().map(Into::into).collect(),
+        };
+        self
+    }
+
+    setters! {
+        /// Duration in seconds.
+        duration: u32,
+        /// Output resolution.
+        resolution: Resolution,
+        /// Aspect ratio.
+        ratio: Ratio,
+        /// Random seed; -1 means random.
+        seed: i64,
+        /// Keep the camera fixed.
+        camera_fixed: bool,
+        /// Generate synchronized audio.
+        generate_audio: bool,
+        /// Add a watermark.
+        watermark: bool,
+        /// Frames per second.
+        fps: u32,
+        /// Processing tier.
+        service_tier: ServiceTier,
+        /// Seconds after which the provider abandons the task.
+        execution_expires_after: u32,
+        /// Also return the last frame.
+        return_last_frame: bool,
+    }
+
+    /// HTTPS URL called when the task ends.
+    pub fn callback_url(mut self, url: impl Into<String>) -> Self {
+        self.0.callback_url = Some(url.into());
+        self
+    }
+
+    /// The request.
+    pub fn build(self) -> VideoRequest {
+        self.0
+    }
+}

@@ -1,0 +1,168 @@
+//! Task handles and the normalized task status.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+
+use crate::{error::Error, provider::Provider};
+
+/// Everything needed to find a submitted task again, from any process.
+///
+/// It serializes to a small JSON object; [`Display`](std::fmt::Display) and
+/// [`FromStr`](std::str::FromStr) use that form, so a handle can be printed, stored and parsed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaskHandle {
+    /// The provider that runs the task.
+    pub provider: Provider,
+    /// The base URL the task was submitted to.
+    pub base_url: String,
+    /// The provider's task id.
+    pub task_id: String,
+    /// When the task was submitted, unix seconds.
+    pub created_at: u64,
+}
+
+impl std::fmt::Display for TaskHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let json = serde_json::to_string(self).map_err(|_| std::fmt::Error)?;
+        f.write_str(&json)
+    }
+}
+
+impl std::str::FromStr for TaskHandle {
+    type Err = Error;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        serde_json::from_str(text.trim()).map_err(|err| {
+            Error::InvalidHandle(format!(
+                "{err}; expected the JSON printed by submit, with provider, base_url, task_id and created_at"
+            ))
+        })
+    }
+}
+
+/// Where a task stands, the same for every provider.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum TaskStatus {
+    /// Waiting to start.
+    Queued,
+    /// Generating.
+    Running {
+        /// Percent done, when the provider reports it.
+        progress: Option<u8>,
+        /// Estimated time left, when the provider reports it.
+        eta: Option<Duration>,
+    },
+    /// Done: the video is ready to download.
+    Succeeded(Video),
+    /// Ended in failure.
+    Failed {
+        /// The provider's failure code.
+        code: Option<String>,
+        /// Its message.
+        message: String,
+    },
+    /// Cancelled.
+    Cancelled,
+    /// Abandoned by the provider after its execution expiry.
+    Expired,
+    /// A status the SDK does not know, as the provider wrote it; treated as still running.
+    Unknown {
+        /// The provider's value.
+        raw: String,
+    },
+}
+
+impl TaskStatus {
+    /// Whether the task will not change any more.
+    pub fn is_terminal(&self) -> bool {
+        matches!(
+            self,
+            TaskStatus::Succeeded(_)
+                | TaskStatus::Failed { .. }
+                | TaskStatus::Cancelled
+                | TaskStatus::Expired
+        )
+    }
+}
+
+/// A finished video.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Video {
+    /// Where to download it (another origin: it never receives the provider's API key).
+    pub video_url: String,
+    /// The last frame, when requested and returned.
+    pub last_frame_url: Option<String>,
+    /// When the URLs stop working, unix seconds (about 24 h after completion).
+    pub expires_at: Option<u64>,
+}
+
+impl Video {
+    /// Whether the URL's documented lifetime is over.
+    pub fn is_expired(&self) -> bool {
+        self.expires_at.is_some_and(|at| at <= unix_now())
+    }
+}
+
+/// Now, in unix seconds.
+pub(crate) fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// Result URLs are documented to stay valid for about 24 hours.
+pub(crate) const RESULT_URL_LIFETIME: Duration = Duration::from_secs(24 * 3600);
+
+/// Maps a status word the provider does not document to a normalized one when its meaning is
+/// unambiguous, otherwise keeps it raw.
+pub(crate) fn undocumented_status(raw: &str) -> TaskStatus {
+    let lower = raw.to_ascii_lowercase();
+    if lower.contains("cancel") {
+        TaskStatus::Cancelled
+    } else if lower.contains("expire") {
+        TaskStatus::Expired
+    } else {
+        TaskStatus::Unknown {
+            raw: raw.to_owned(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn handle_round_trips_through_text() {
+        let handle = TaskHandle {
+            provider: Provider::Jiekou,
+            base_url: "https://api.jiekou.ai".into(),
+            task_id: "830d9c90".into(),
+            created_at: 1_767_225_600,
+        };
+        let text = handle.to_string();
+        assert_eq!(
+            text,
+            r#"{"provider":"jiekou","base_url":"https://api.jiekou.ai","task_id":"830d9c90","created_at":1767225600}"#
+        );
+        assert_eq!(text.parse::<TaskHandle>().unwrap(), handle);
+        assert!("nonsense".parse::<TaskHandle>().is_err());
+    }
+
+    #[test]
+    fn undocumented_words() {
+        assert_eq!(
+            undocumented_status("TASK_STATUS_CANCELED"),
+            TaskStatus::Cancelled
+        );
+        assert_eq!(undocumented_status("expired"), TaskStatus::Expired);
+        assert_eq!(
+            undocumented_status("paused"),
+            TaskStatus::Unknown {
+                raw: "paused".into()
+            }
+        );
+    }
+}
