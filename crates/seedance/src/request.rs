@@ -147,9 +147,11 @@ pub enum Inputs {
     References {
         /// Reference images.
         #[serde(default)]
+        #[schemars(length(max = 9))]
         images: Vec<Media>,
         /// Reference audio URLs.
         #[serde(default)]
+        #[schemars(length(max = 3))]
         audio: Vec<String>,
     },
 }
@@ -174,6 +176,7 @@ impl Inputs {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct VideoRequest {
     /// What the video shows. Put dialogue in double quotes.
+    #[schemars(length(min = 1))]
     pub prompt: String,
     /// The model.
     #[serde(default = "default_model")]
