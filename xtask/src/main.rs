@@ -7,6 +7,7 @@
 
 mod assemble;
 mod codegen;
+mod tidy;
 mod transform;
 
 use std::{
