@@ -15,9 +15,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let output = args.next().unwrap_or_else(|| "resumed.mp4".into());
 
     // The key comes from the provider's environment variable; the URL from the handle.
-    let client = Client::builder_from_env(handle.provider)?
-        .base_url(handle.base_url.clone())
-        .build()?;
+    let client = Client::from_env_for(&handle)?;
     match client.status(&handle).await? {
         TaskStatus::Succeeded(video) => {
             client.download(&video, output.as_ref()).await?;

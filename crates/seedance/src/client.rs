@@ -292,6 +292,19 @@ impl Client {
         Ok(builder)
     }
 
+    /// A client for the task behind `handle`, as another process resuming it would build one:
+    /// the key from the provider's environment variable, the base URL from the handle (the task
+    /// lives there, whatever `<PROVIDER>_BASE_URL` says now).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::MissingApiKey`] when the key variable is unset or empty.
+    pub fn from_env_for(handle: &TaskHandle) -> Result<Client> {
+        Self::builder_from_env(handle.provider)?
+            .base_url(handle.base_url.clone())
+            .build()
+    }
+
     /// The provider.
     pub fn provider(&self) -> Provider {
         self.provider
