@@ -222,17 +222,18 @@ impl Default for WaitOptions {
 }
 
 impl WaitOptions {
-    /// The delay before the next poll: the provider's ETA when it gives one, otherwise a
-    /// back-off that grows by half each poll.
+    /// The delay before the next poll: half the provider's ETA when it gives one, otherwise a
+    /// back-off that grows by half each poll; always within `[initial_interval, max_interval]`.
     fn next_interval(&self, polls: u32, status: &TaskStatus) -> Duration {
         let backoff = self
             .initial_interval
             .mul_f64(1.5f64.powi(polls.min(20) as i32))
             .min(self.max_interval);
         match status {
-            TaskStatus::Running { eta: Some(eta), .. } => (*eta / 2)
-                .clamp(self.initial_interval, self.max_interval)
-                .min(backoff.max(self.initial_interval)),
+            // Halving the estimate converges on the finish without overshooting it by much.
+            TaskStatus::Running { eta: Some(eta), .. } => {
+                (*eta / 2).clamp(self.initial_interval, self.max_interval)
+            }
             _ => backoff,
         }
     }
@@ -732,4 +733,63 @@ fn partial_path(path: &Path) -> PathBuf {
         .unwrap_or_else(|| "video.mp4".into());
     name.push(".part");
     path.with_file_name(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn poll_interval_follows_the_eta_hint_within_bounds() {
+        let options = WaitOptions::default();
+        let running = |eta: Option<u64>| TaskStatus::Running {
+            progress: None,
+            eta: eta.map(Duration::from_secs),
+        };
+        assert_eq!(
+            options.next_interval(0, &TaskStatus::Queued),
+            Duration::from_secs(2)
+        );
+        assert_eq!(
+            options.next_interval(2, &TaskStatus::Queued),
+            Duration::from_millis(4500)
+        );
+        assert_eq!(
+            options.next_interval(50, &TaskStatus::Queued),
+            Duration::from_secs(30)
+        );
+        assert_eq!(
+            options.next_interval(0, &running(Some(40))),
+            Duration::from_secs(20)
+        );
+        assert_eq!(
+            options.next_interval(9, &running(Some(2))),
+            Duration::from_secs(2)
+        );
+        assert_eq!(
+            options.next_interval(0, &running(Some(600))),
+            Duration::from_secs(30)
+        );
+    }
+
+    #[test]
+    fn retry_delay_is_jittered_bounded_and_honours_hints() {
+        let policy = RetryPolicy::default();
+        for attempt in 0..10 {
+            let delay = policy.delay(attempt, None);
+            let ceiling = policy.initial_backoff * 2u32.pow(attempt.min(6));
+            assert!(
+                delay <= ceiling.min(policy.max_backoff),
+                "{attempt}: {delay:?}"
+            );
+        }
+        assert_eq!(
+            policy.delay(0, Some(Duration::from_secs(7))),
+            Duration::from_secs(7)
+        );
+        assert_eq!(
+            policy.delay(0, Some(Duration::from_secs(600))),
+            policy.max_backoff
+        );
+    }
 }
