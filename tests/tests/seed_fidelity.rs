@@ -53,20 +53,20 @@ fn compare(
     let seed = resolve(seed_doc, seed);
     let built = resolve(doc, built);
     for keyword in KEYWORDS {
-        if keyword == "items" {
-            if let (Some(s), Some(b)) = (seed.get("items"), built.get("items")) {
-                compare(
-                    seed_doc,
-                    doc,
-                    s,
-                    b,
-                    &format!("{at}/items"),
-                    request,
-                    allowed,
-                    checked,
-                );
-                continue;
-            }
+        if keyword == "items"
+            && let (Some(s), Some(b)) = (seed.get("items"), built.get("items"))
+        {
+            compare(
+                seed_doc,
+                doc,
+                s,
+                b,
+                &format!("{at}/items"),
+                request,
+                allowed,
+                checked,
+            );
+            continue;
         }
         assert_eq!(
             seed.get(keyword),
@@ -90,14 +90,14 @@ fn compare(
             assert_eq!(built.get("default"), Some(default), "{at}: default changed");
         }
     }
-    if let Some(required) = seed.get("required") {
-        if !allowed.contains(&format!("{at}/required").as_str()) {
-            assert_eq!(
-                Some(required),
-                built.get("required"),
-                "{at}: required changed"
-            );
-        }
+    if let Some(required) = seed.get("required")
+        && !allowed.contains(&format!("{at}/required").as_str())
+    {
+        assert_eq!(
+            Some(required),
+            built.get("required"),
+            "{at}: required changed"
+        );
     }
     for (name, property) in seed
         .get("properties")
