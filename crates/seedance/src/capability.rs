@@ -296,7 +296,7 @@ impl Capabilities {
             self.invalid(
                 field,
                 format!(
-                    "is not supported; allowed fields: {}",
+                    "this field is not supported; allowed fields: {}",
                     self.fields
                         .iter()
                         .map(|f| f.as_str())

@@ -135,9 +135,12 @@ impl ClientBuilder {
             provider,
             env: provider.api_key_env(),
         })?;
+        // The generated clients append "/<path>": a trailing slash would double it.
         let base_url = self
             .base_url
-            .unwrap_or_else(|| provider.default_base_url().to_owned());
+            .unwrap_or_else(|| provider.default_base_url().to_owned())
+            .trim_end_matches('/')
+            .to_owned();
         let options = ClientOptions::default()
             .with_api_key(api_key)
             .with_timeout(self.timeout)
@@ -502,7 +505,8 @@ impl Client {
                     return None;
                 }
                 if let Some(last) = &state.last {
-                    let delay = options.next_interval(state.polls, last);
+                    // `polls` counts the polls made; the first gap is interval number 0.
+                    let delay = options.next_interval(state.polls - 1, last);
                     let now = tokio::time::Instant::now();
                     if now + delay > state.deadline {
                         state.done = true;

@@ -51,7 +51,8 @@ pub enum TaskStatus {
     Running {
         /// Percent done, when the provider reports it.
         progress: Option<u8>,
-        /// Estimated time left, when the provider reports it.
+        /// Estimated time left, when the provider reports it (whole seconds in JSON).
+        #[serde(rename = "eta_seconds", with = "optional_seconds")]
         eta: Option<Duration>,
     },
     /// Done: the video is ready to download.
@@ -127,6 +128,28 @@ pub(crate) fn undocumented_status(raw: &str) -> TaskStatus {
         TaskStatus::Unknown {
             raw: raw.to_owned(),
         }
+    }
+}
+
+mod optional_seconds {
+    use std::time::Duration;
+
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub(super) fn serialize<S: Serializer>(
+        value: &Option<Duration>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        match value {
+            Some(duration) => s.serialize_some(&duration.as_secs()),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<Duration>, D::Error> {
+        Ok(Option::<u64>::deserialize(d)?.map(Duration::from_secs))
     }
 }
 

@@ -122,7 +122,11 @@ pub(crate) async fn status(client: &Client, task_id: &str) -> Result<TaskStatus,
                 .unwrap_or_else(|| "the task failed (Jiekou gives no reason)".into()),
         },
         types::TaskStatus::TaskStatusSucceed => {
-            let Some(video) = result.videos.into_iter().find(|v| v.video_url.is_some()) else {
+            let Some(video) = result.videos.into_iter().find(|v| {
+                v.video_url
+                    .as_deref()
+                    .is_some_and(|url| !url.trim().is_empty())
+            }) else {
                 return Err(Error::Provider {
                     provider: PROVIDER,
                     status: None,

@@ -134,6 +134,10 @@ pub(crate) async fn status(client: &Client, task_id: &str) -> Result<TaskStatus,
             let resources = data.result.map(|r| r.resources).unwrap_or_default();
             // The video is the `video` resource; a last frame, when returned, is an image
             // (inferred: Modellix documents neither for Seedance).
+            let resources: Vec<_> = resources
+                .into_iter()
+                .filter(|r| !r.url.trim().is_empty())
+                .collect();
             let video = resources
                 .iter()
                 .find(|r| r.type_ == "video")

@@ -105,7 +105,8 @@ pub(crate) async fn status(client: &Client, task_id: &str) -> Result<TaskStatus,
             }
         }
         types::TaskStatus::Completed => {
-            let Some(video_url) = task.results.into_iter().next() else {
+            let Some(video_url) = task.results.into_iter().find(|url| !url.trim().is_empty())
+            else {
                 return Err(Error::Provider {
                     provider: PROVIDER,
                     status: None,

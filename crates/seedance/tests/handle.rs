@@ -1,0 +1,240 @@
+//! Task handles survive a round trip through text and let a fresh client (as another process
+//! would build one) find the task; the API key never appears in a client's `Debug` nor in any
+//! error's `Display` or `Debug`.
+
+mod common;
+
+use common::{
+    API_KEY, assert_no_secret, base_url, client, handle, status_example, status_mock, submit_ok,
+    task_id_of_submit, unix_now,
+};
+use seedance::{
+    Client, Error, Provider, RetryPolicy, TaskHandle, TaskStatus, VideoRequest, WaitOptions,
+};
+use serde_json::{Value, json};
+use wiremock::{
+    Mock, MockServer, ResponseTemplate,
+    matchers::{any, method, path, query_param},
+};
+
+#[tokio::test]
+async fn handle_round_trips_and_resumes_in_a_new_client() {
+    for provider in Provider::ALL {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(submit_ok(provider)))
+            .expect(1)
+            .mount(&server)
+            .await;
+
+        let before = unix_now();
+        let handle = client(provider, &server)
+            .submit(&VideoRequest::new("A paper boat on a river"))
+            .await
+            .unwrap_or_else(|e| panic!("{provider}: {e}"));
+        let after = unix_now();
+        assert!((before..=after).contains(&handle.created_at));
+
+        let text = handle.to_string();
+        let parsed: TaskHandle = text.parse().expect("the printed handle parses");
+        assert_eq!(parsed, handle);
+        let mut json: Value = serde_json::from_str(&text).unwrap();
+        json["created_at"] = json!("[created_at]");
+        assert_eq!(
+            json,
+            json!({
+                "provider": provider.as_str(),
+                "base_url": base_url(provider, &server),
+                "task_id": task_id_of_submit(provider),
+                "created_at": "[created_at]",
+            })
+        );
+        assert!(!text.contains(API_KEY));
+
+        // Another process: only the handle text and the key.
+        let id = parsed.task_id.clone();
+        let resumed = Client::builder(parsed.provider)
+            .api_key(API_KEY)
+            .base_url(parsed.base_url.clone())
+            .retry_policy(RetryPolicy::none())
+            .build()
+            .unwrap();
+        assert_eq!(resumed.base_url(), handle.base_url);
+        let mut succeeded = status_example(provider, "succeeded");
+        match provider {
+            Provider::Modellix => succeeded["data"]["task_id"] = json!(id),
+            Provider::Jiekou => succeeded["task"]["task_id"] = json!(id),
+            Provider::Odkkk => succeeded["id"] = json!(id),
+        }
+        // The status request names the task of the handle.
+        let mock = match provider {
+            Provider::Modellix => {
+                Mock::given(method("GET")).and(path(format!("/api/v1/tasks/{id}")))
+            }
+            Provider::Jiekou => Mock::given(method("GET"))
+                .and(path("/v3/async/task-result"))
+                .and(query_param("task_id", id.as_str())),
+            Provider::Odkkk => {
+                Mock::given(method("GET")).and(path(format!("/apiv1/v1/tasks/{id}")))
+            }
+        };
+        mock.respond_with(ResponseTemplate::new(200).set_body_json(succeeded))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let status = resumed.status(&parsed).await.unwrap();
+        assert!(
+            matches!(status, TaskStatus::Succeeded(_)),
+            "{provider}: {status:?}"
+        );
+        let requests = common::captured_all(&server).await;
+        assert_eq!(
+            requests
+                .iter()
+                .map(|r| r.method.as_str())
+                .collect::<Vec<_>>(),
+            ["POST", "GET"],
+            "{provider}"
+        );
+        server.verify().await;
+    }
+}
+
+#[tokio::test]
+async fn malformed_handles_are_refused() {
+    let good =
+        r#"{"provider":"jiekou","base_url":"https://api.jiekou.ai","task_id":"t","created_at":1}"#;
+    assert!(good.parse::<TaskHandle>().is_ok());
+    assert!(
+        format!("  {good}\n").parse::<TaskHandle>().is_ok(),
+        "spaces are trimmed"
+    );
+    for text in [
+        "",
+        "nonsense",
+        "{}",
+        r#"{"provider":"acme","base_url":"https://x","task_id":"t","created_at":1}"#,
+        r#"{"provider":"jiekou","base_url":"https://x","created_at":1}"#,
+        r#"{"provider":"jiekou","base_url":"https://x","task_id":"t","created_at":-1}"#,
+    ] {
+        let err = text.parse::<TaskHandle>().expect_err(text);
+        assert!(matches!(err, Error::InvalidHandle(_)), "{text}: {err:?}");
+        assert!(
+            err.to_string().starts_with("invalid task handle: "),
+            "{err}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_handle_of_another_provider_is_refused_without_sending() {
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(200))
+        .expect(0)
+        .mount(&server)
+        .await;
+    let jiekou = client(Provider::Jiekou, &server);
+    let err = jiekou
+        .status(&handle(Provider::Modellix, &server))
+        .await
+        .expect_err("a Modellix handle on a Jiekou client");
+    assert!(matches!(err, Error::InvalidHandle(_)), "{err:?}");
+    assert_eq!(
+        err.to_string(),
+        "invalid task handle: the handle is for modellix, this client is for jiekou"
+    );
+    server.verify().await;
+}
+
+#[tokio::test]
+async fn the_api_key_never_shows() {
+    let server = MockServer::start().await;
+    let builder = Client::builder(Provider::Modellix)
+        .api_key(API_KEY)
+        .base_url(base_url(Provider::Modellix, &server));
+    assert!(!format!("{builder:?}").contains(API_KEY));
+    for provider in Provider::ALL {
+        let client = client(provider, &server);
+        let debug = format!("{client:?}");
+        assert!(!debug.contains(API_KEY), "{provider}: {debug}");
+        assert!(!debug.contains("test-secret"), "{provider}: {debug}");
+    }
+
+    let mut errors: Vec<Error> = Vec::new();
+    for provider in Provider::ALL {
+        // 401 on submit and on status.
+        let server = MockServer::start().await;
+        let unauthorized = common::examples(provider, common::status_op(provider), "get", 401)
+            .remove(0)
+            .1;
+        Mock::given(any())
+            .respond_with(ResponseTemplate::new(401).set_body_json(unauthorized))
+            .mount(&server)
+            .await;
+        let c = client(provider, &server);
+        errors.push(c.submit(&VideoRequest::new("A cat")).await.unwrap_err());
+        errors.push(c.status(&handle(provider, &server)).await.unwrap_err());
+
+        // An outcome-unknown submit, an unreadable status body, a failed task.
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .respond_with(ResponseTemplate::new(500).set_body_string("boom"))
+            .mount(&server)
+            .await;
+        let c = client(provider, &server);
+        errors.push(c.submit(&VideoRequest::new("A cat")).await.unwrap_err());
+        status_mock(provider)
+            .respond_with(ResponseTemplate::new(200).set_body_raw("not json", "application/json"))
+            .up_to_n_times(1)
+            .mount(&server)
+            .await;
+        errors.push(c.status(&handle(provider, &server)).await.unwrap_err());
+        status_mock(provider)
+            .respond_with(
+                ResponseTemplate::new(200).set_body_json(status_example(provider, "failed")),
+            )
+            .mount(&server)
+            .await;
+        errors.push(
+            c.wait(&handle(provider, &server), WaitOptions::default())
+                .await
+                .unwrap_err(),
+        );
+
+        // Refused before sending, and a network error.
+        errors.push(c.submit(&VideoRequest::new("")).await.unwrap_err());
+        let port = {
+            let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            listener.local_addr().unwrap().port()
+        };
+        let closed = Client::builder(provider)
+            .api_key(API_KEY)
+            .base_url(format!("http://127.0.0.1:{port}"))
+            .retry_policy(RetryPolicy::none())
+            .build()
+            .unwrap();
+        errors.push(closed.status(&handle(provider, &server)).await.unwrap_err());
+    }
+    let variants: std::collections::BTreeSet<String> = errors.iter().map(common::variant).collect();
+    assert_eq!(
+        variants.into_iter().collect::<Vec<_>>(),
+        [
+            "Auth",
+            "Decode",
+            "InvalidRequest",
+            "Network",
+            "OutcomeUnknown",
+            "TaskFailed"
+        ]
+    );
+    for err in &errors {
+        assert_no_secret(err);
+        let mut source = std::error::Error::source(err);
+        while let Some(inner) = source {
+            assert!(!inner.to_string().contains(API_KEY), "{inner}");
+            assert!(!format!("{inner:?}").contains(API_KEY), "{inner:?}");
+            source = inner.source();
+        }
+    }
+}
