@@ -418,12 +418,13 @@ impl Client {
                 Inner::Odkkk(c) => providers::odkkk::submit(c, request, &resolved).await,
             };
             let err = match result {
-                Ok(task_id) => {
+                Ok(submitted) => {
                     return Ok(TaskHandle {
                         provider: self.provider,
                         base_url: self.base_url.clone(),
-                        task_id,
+                        task_id: submitted.task_id,
                         created_at: submitted_at,
+                        estimated_seconds: submitted.estimated_seconds,
                     });
                 }
                 Err(err) => classify_submit_error(err, submitted_at),
@@ -506,7 +507,8 @@ impl Client {
                 }
                 if let Some(last) = &state.last {
                     // `polls` counts the polls made; the first gap is interval number 0.
-                    let delay = options.next_interval(state.polls - 1, last);
+                    let hinted = with_estimate(last, handle);
+                    let delay = options.next_interval(state.polls - 1, &hinted);
                     let now = tokio::time::Instant::now();
                     if now + delay > state.deadline {
                         state.done = true;
@@ -701,6 +703,31 @@ impl Client {
     }
 }
 
+/// A queued or running status without an ETA gets one from the submit-time estimate, if any.
+fn with_estimate(status: &TaskStatus, handle: &TaskHandle) -> TaskStatus {
+    let remaining = handle.estimated_seconds.map(|estimate| {
+        let done_at = handle.created_at.saturating_add(estimate);
+        Duration::from_secs(done_at.saturating_sub(unix_now()))
+    });
+    match (status, remaining) {
+        (TaskStatus::Queued, Some(eta)) => TaskStatus::Running {
+            progress: None,
+            eta: Some(eta),
+        },
+        (
+            TaskStatus::Running {
+                progress,
+                eta: None,
+            },
+            Some(eta),
+        ) => TaskStatus::Running {
+            progress: *progress,
+            eta: Some(eta),
+        },
+        (other, _) => other.clone(),
+    }
+}
+
 /// A submit failure that may have reached the provider becomes [`Error::OutcomeUnknown`].
 fn classify_submit_error(err: Error, submitted_at: u64) -> Error {
     match err {
@@ -773,6 +800,36 @@ mod tests {
         assert_eq!(
             options.next_interval(0, &running(Some(600))),
             Duration::from_secs(30)
+        );
+    }
+
+    #[test]
+    fn submit_time_estimate_spaces_polls_of_a_task_without_eta() {
+        let handle = TaskHandle {
+            provider: Provider::Odkkk,
+            base_url: "http://127.0.0.1:1".into(),
+            task_id: "t".into(),
+            created_at: unix_now(),
+            estimated_seconds: Some(120),
+        };
+        let hinted = with_estimate(&TaskStatus::Queued, &handle);
+        let TaskStatus::Running { eta: Some(eta), .. } = hinted else {
+            panic!("the estimate must become an ETA: {hinted:?}");
+        };
+        assert!((Duration::from_secs(110)..=Duration::from_secs(120)).contains(&eta));
+        assert_eq!(
+            WaitOptions::default().next_interval(0, &hinted),
+            Duration::from_secs(30),
+            "a long estimate waits longer than the first back-off step"
+        );
+        let explicit = TaskStatus::Running {
+            progress: Some(50),
+            eta: Some(Duration::from_secs(8)),
+        };
+        assert_eq!(
+            with_estimate(&explicit, &handle),
+            explicit,
+            "the provider's ETA wins"
         );
     }
 

@@ -20,6 +20,10 @@ pub struct TaskHandle {
     pub task_id: String,
     /// When the task was submitted, unix seconds.
     pub created_at: u64,
+    /// The provider's estimate of the whole run, in seconds, when its submit answer gives one
+    /// (odkkk's `task_info.estimated_time`); used to space polls.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub estimated_seconds: Option<u64>,
 }
 
 impl std::fmt::Display for TaskHandle {
@@ -164,6 +168,7 @@ mod tests {
             base_url: "https://api.jiekou.ai".into(),
             task_id: "830d9c90".into(),
             created_at: 1_767_225_600,
+            estimated_seconds: None,
         };
         let text = handle.to_string();
         assert_eq!(

@@ -3,7 +3,7 @@
 
 use seedance_jiekou::{Client, types};
 
-use super::{Payload, Resolved, convert, retry_after};
+use super::{Payload, Resolved, Submitted, convert, retry_after};
 use crate::{
     error::Error,
     provider::Provider,
@@ -67,7 +67,7 @@ pub(crate) async fn submit(
     client: &Client,
     request: &VideoRequest,
     media: &Resolved,
-) -> Result<String, Error> {
+) -> Result<Submitted, Error> {
     let body = payload(request, media);
     let result = match &request.inputs {
         Inputs::Text => {
@@ -80,7 +80,10 @@ pub(crate) async fn submit(
         }
     };
     match result {
-        Ok(value) => Ok(value.into_inner().task_id),
+        Ok(value) => Ok(Submitted {
+            task_id: value.into_inner().task_id,
+            estimated_seconds: None,
+        }),
         Err(err) => Err(convert(PROVIDER, err, api_error).await),
     }
 }

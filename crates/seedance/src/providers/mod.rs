@@ -14,6 +14,14 @@ use serde_json::{Map, Value};
 
 use crate::{error::Error, provider::Provider};
 
+/// A task the provider accepted.
+#[derive(Debug, Clone)]
+pub(crate) struct Submitted {
+    pub(crate) task_id: String,
+    /// The provider's estimate of the whole run, when it gives one.
+    pub(crate) estimated_seconds: Option<u64>,
+}
+
 /// Media inputs turned into the strings to send (URLs or data URLs).
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Resolved {
@@ -71,16 +79,24 @@ pub(crate) async fn convert<E>(
         P::ErrorResponse(value) => {
             let status = value.status().as_u16();
             let headers = value.headers().clone();
-            documented(status, &headers, value.into_inner())
+            with_request_id(documented(status, &headers, value.into_inner()), &headers)
         }
         P::CommunicationError(source)
         | P::ResponseBodyError(source)
         | P::InvalidUpgrade(source) => Error::Network { provider, source },
         P::UnexpectedResponse(response) => {
             let status = response.status().as_u16();
-            let retry_after = retry_after(response.headers());
+            let headers = response.headers().clone();
             let body = response.text().await.unwrap_or_default();
-            Error::from_status(provider, status, None, truncate(&body), None, retry_after)
+            let err = Error::from_status(
+                provider,
+                status,
+                None,
+                truncate(&body),
+                None,
+                retry_after(&headers),
+            );
+            with_request_id(err, &headers)
         }
         P::InvalidResponsePayload(bytes, err) => Error::Decode {
             provider,
@@ -94,6 +110,30 @@ pub(crate) async fn convert<E>(
             message: format!("the request could not be built: {message}"),
             request_id: None,
         },
+    }
+}
+
+/// Adds the provider's `x-request-id` (or `request-id`) header to a provider error, for support.
+fn with_request_id(err: Error, headers: &HeaderMap) -> Error {
+    let header = ["x-request-id", "request-id"]
+        .into_iter()
+        .find_map(|name| headers.get(name)?.to_str().ok())
+        .map(str::to_owned);
+    match err {
+        Error::Provider {
+            provider,
+            status,
+            code,
+            message,
+            request_id: None,
+        } => Error::Provider {
+            provider,
+            status,
+            code,
+            message,
+            request_id: header,
+        },
+        other => other,
     }
 }
 
@@ -128,4 +168,38 @@ pub(crate) fn truncate(text: &str) -> String {
         end -= 1;
     }
     format!("{}…", &text[..end])
+}
+
+#[cfg(test)]
+mod tests {
+    use reqwest::header::HeaderValue;
+
+    use super::*;
+
+    #[test]
+    fn provider_errors_carry_the_request_id() {
+        let mut headers = HeaderMap::new();
+        headers.insert("x-request-id", HeaderValue::from_static("req-42"));
+        let err = Error::from_status(Provider::Odkkk, 502, None, "upstream".into(), None, None);
+        match with_request_id(err, &headers) {
+            Error::Provider { request_id, .. } => assert_eq!(request_id.as_deref(), Some("req-42")),
+            other => panic!("expected a provider error: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn retry_after_reads_seconds_and_reset_times() {
+        let mut headers = HeaderMap::new();
+        headers.insert("x-ratelimit-reset", HeaderValue::from_static("3"));
+        assert_eq!(retry_after(&headers), Some(Duration::from_secs(3)));
+        let at = (crate::task::unix_now() + 20).to_string();
+        headers.insert("x-ratelimit-reset", HeaderValue::from_str(&at).unwrap());
+        let wait = retry_after(&headers).unwrap();
+        assert!(
+            (Duration::from_secs(18)..=Duration::from_secs(20)).contains(&wait),
+            "{wait:?}"
+        );
+        headers.insert("retry-after", HeaderValue::from_static("7"));
+        assert_eq!(retry_after(&headers), Some(Duration::from_secs(7)));
+    }
 }

@@ -3,7 +3,7 @@
 
 use seedance_modellix::{Client, types};
 
-use super::{Payload, Resolved, convert, retry_after};
+use super::{Payload, Resolved, Submitted, convert, retry_after};
 use crate::{
     error::Error,
     provider::Provider,
@@ -69,7 +69,7 @@ pub(crate) async fn submit(
     client: &Client,
     request: &VideoRequest,
     media: &Resolved,
-) -> Result<String, Error> {
+) -> Result<Submitted, Error> {
     let body = payload(request, media);
     let result = match (request.model, &request.inputs) {
         (Model::Seedance15Pro, Inputs::Text) => {
@@ -97,7 +97,10 @@ pub(crate) async fn submit(
         message: "a successful submit envelope has no data".into(),
         body: String::new(),
     })?;
-    Ok(data.task_id)
+    Ok(Submitted {
+        task_id: data.task_id,
+        estimated_seconds: None,
+    })
 }
 
 /// The task's status.

@@ -3,7 +3,7 @@
 
 use seedance_odkkk::{Client, types};
 
-use super::{Payload, Resolved, convert, retry_after};
+use super::{Payload, Resolved, Submitted, convert, retry_after};
 use crate::{
     error::Error,
     provider::Provider,
@@ -66,21 +66,27 @@ fn payload(request: &VideoRequest, media: &Resolved) -> Payload {
     body
 }
 
-/// Submits and returns the task id.
+/// Submits and returns the task, with odkkk's estimate of its run time.
 pub(crate) async fn submit(
     client: &Client,
     request: &VideoRequest,
     media: &Resolved,
-) -> Result<String, Error> {
+) -> Result<Submitted, Error> {
     let body: types::VideoGenerationRequest = payload(request, media).into_body(PROVIDER)?;
-    match client.create_video_generation().body(body).send().await {
-        Ok(value) => value.into_inner().id.ok_or_else(|| Error::Decode {
-            provider: PROVIDER,
-            message: "the create response has no task id".into(),
-            body: String::new(),
-        }),
-        Err(err) => Err(convert(PROVIDER, err, api_error).await),
-    }
+    let created = match client.create_video_generation().body(body).send().await {
+        Ok(value) => value.into_inner(),
+        Err(err) => return Err(convert(PROVIDER, err, api_error).await),
+    };
+    let task_id = created.id.ok_or_else(|| Error::Decode {
+        provider: PROVIDER,
+        message: "the create response has no task id".into(),
+        body: String::new(),
+    })?;
+    let estimated_seconds = created.task_info.and_then(|info| info.estimated_time);
+    Ok(Submitted {
+        task_id,
+        estimated_seconds,
+    })
 }
 
 /// The task's status.

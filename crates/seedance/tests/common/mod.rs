@@ -61,6 +61,7 @@ pub(crate) fn client(provider: Provider, server: &MockServer) -> Client {
 /// A handle for the documented task of `provider` on `server`.
 pub(crate) fn handle(provider: Provider, server: &MockServer) -> TaskHandle {
     TaskHandle {
+        estimated_seconds: None,
         provider,
         base_url: base_url(provider, server),
         task_id: task_id(provider).to_owned(),
