@@ -130,13 +130,7 @@ pub(crate) async fn status(client: &Client, task_id: &str) -> Result<TaskStatus,
                     .as_deref()
                     .is_some_and(|url| !url.trim().is_empty())
             }) else {
-                return Err(Error::Provider {
-                    provider: PROVIDER,
-                    status: None,
-                    code: None,
-                    message: format!("task {task_id} succeeded without a video URL"),
-                    request_id: None,
-                });
+                return Err(super::missing_video(PROVIDER, task_id));
             };
             let ttl = match video.video_url_ttl {
                 Some(types::TaskVideoVideoUrlTtl::Integer(seconds)) => u64::try_from(seconds).ok(),

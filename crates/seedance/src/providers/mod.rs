@@ -113,6 +113,17 @@ pub(crate) async fn convert<E>(
     }
 }
 
+/// "Succeeded" without a video URL is an error, never a success.
+pub(crate) fn missing_video(provider: Provider, task_id: &str) -> Error {
+    Error::Provider {
+        provider,
+        status: None,
+        code: None,
+        message: format!("task {task_id} succeeded without a video URL"),
+        request_id: None,
+    }
+}
+
 /// Adds the provider's `x-request-id` (or `request-id`) header to a provider error, for support.
 fn with_request_id(err: Error, headers: &HeaderMap) -> Error {
     let header = ["x-request-id", "request-id"]

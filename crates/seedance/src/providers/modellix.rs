@@ -146,13 +146,7 @@ pub(crate) async fn status(client: &Client, task_id: &str) -> Result<TaskStatus,
                 .find(|r| r.type_ == "video")
                 .or_else(|| resources.iter().find(|r| r.url.contains(".mp4")));
             let Some(video) = video else {
-                return Err(Error::Provider {
-                    provider: PROVIDER,
-                    status: None,
-                    code: None,
-                    message: format!("task {task_id} succeeded without a video URL"),
-                    request_id: None,
-                });
+                return Err(super::missing_video(PROVIDER, task_id));
             };
             let last_frame_url = resources
                 .iter()

@@ -113,13 +113,7 @@ pub(crate) async fn status(client: &Client, task_id: &str) -> Result<TaskStatus,
         types::TaskStatus::Completed => {
             let Some(video_url) = task.results.into_iter().find(|url| !url.trim().is_empty())
             else {
-                return Err(Error::Provider {
-                    provider: PROVIDER,
-                    status: None,
-                    code: None,
-                    message: format!("task {task_id} succeeded without a video URL"),
-                    request_id: None,
-                });
+                return Err(super::missing_video(PROVIDER, task_id));
             };
             TaskStatus::Succeeded(Video {
                 video_url,
