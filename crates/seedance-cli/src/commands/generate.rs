@@ -1,0 +1,226 @@
+//! `seedance generate`: validate, submit, then wait and download (or print the handle).
+
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use seedance::{Client, Provider, VideoRequest};
+use seedance_sim::{Sim, SimConfig};
+
+use super::{SIM_API_KEY, client, wait_and_download};
+use crate::{UsageError, args::GenerateArgs, output, progress::Progress};
+
+/// How long a task takes in the in-process simulator, unless `SEEDANCE_SIM_TASK_SECONDS` says.
+const SIM_TASK_SECONDS: f64 = 3.0;
+
+/// Runs `seedance generate`.
+pub(crate) async fn run(args: GenerateArgs) -> Result<()> {
+    let provider = Provider::from(args.provider);
+    let request = request(&args);
+    // Refuse invalid input first: validation reads local files but needs no key and sends nothing.
+    Client::builder(provider)
+        .api_key(SIM_API_KEY)
+        .build()?
+        .validate(&request)
+        .await?;
+
+    let sim = if args.sim {
+        Some(start_sim().await?)
+    } else {
+        None
+    };
+    let client = match &sim {
+        Some(sim) => Client::builder(provider)
+            .api_key(SIM_API_KEY)
+            .base_url(sim.base_url(provider.as_str()))
+            .build()?,
+        None => client(provider, args.base_url.as_deref())?,
+    };
+    let handle = client.submit(&request).await?;
+    if args.no_wait {
+        if sim.is_some() {
+            eprintln!(
+                "note: the simulator stops with this command; to resume tasks later, run `seedance sim` and pass its URL with --base-url"
+            );
+        }
+        output::submitted(&handle, args.json);
+        return Ok(());
+    }
+    let progress = Progress::new();
+    progress.note(&format!(
+        "submitted task {}; resume with: seedance wait '{handle}'",
+        handle.task_id
+    ));
+    wait_and_download(
+        &client,
+        &handle,
+        args.timeout,
+        args.output,
+        args.json,
+        progress,
+    )
+    .await
+}
+
+/// The request the flags describe; a flag not given leaves its field unset.
+fn request(args: &GenerateArgs) -> VideoRequest {
+    let builder = VideoRequest::builder(args.prompt.as_str()).model(args.model.into());
+    let builder = match (&args.first_frame, &args.last_frame) {
+        (Some(first), Some(last)) => builder.first_last_frames(first.as_str(), last.as_str()),
+        (Some(first), None) => builder.first_frame(first.as_str()),
+        _ if !args.reference_image.is_empty() || !args.reference_audio.is_empty() => builder
+            .references(
+                args.reference_image.iter().map(String::as_str),
+                &args.reference_audio,
+            ),
+        _ => builder,
+    };
+    VideoRequest {
+        duration: args.duration,
+        resolution: args.resolution.map(Into::into),
+        ratio: args.ratio.map(Into::into),
+        seed: args.seed,
+        camera_fixed: args.camera_fixed.then_some(true),
+        generate_audio: args.no_audio.then_some(false),
+        watermark: args.watermark.then_some(true),
+        fps: args.fps,
+        service_tier: args.service_tier.map(Into::into),
+        execution_expires_after: args.expires_after,
+        return_last_frame: args.return_last_frame.then_some(true),
+        callback_url: args.callback_url.clone(),
+        ..builder.build()
+    }
+}
+
+/// Starts the simulator in this process; tasks take `SEEDANCE_SIM_TASK_SECONDS` (default 3 s).
+async fn start_sim() -> Result<Sim> {
+    let seconds = match std::env::var("SEEDANCE_SIM_TASK_SECONDS") {
+        Ok(text) => text
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|s| s.is_finite() && *s >= 0.0)
+            .ok_or_else(|| {
+                UsageError(format!(
+                    "invalid SEEDANCE_SIM_TASK_SECONDS {text:?}; allowed: a number of seconds, 0 or more"
+                ))
+            })?,
+        Err(_) => SIM_TASK_SECONDS,
+    };
+    let config = SimConfig {
+        task_duration: Duration::from_secs_f64(seconds),
+        ..SimConfig::default()
+    };
+    Sim::start(config)
+        .await
+        .context("cannot start the simulator; check that a local port can be bound")
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+    use seedance::{Inputs, Media, Model, Resolution};
+
+    use super::*;
+    use crate::args::{Cli, Command};
+
+    fn parse(line: &[&str]) -> VideoRequest {
+        let cli = Cli::try_parse_from(line).unwrap();
+        let Command::Generate(args) = cli.command else {
+            panic!("not generate")
+        };
+        request(&args)
+    }
+
+    #[test]
+    fn flags_not_given_are_not_sent() {
+        let request = parse(&["seedance", "generate", "a cat", "--provider", "jiekou"]);
+        assert_eq!(request, VideoRequest::new("a cat"));
+    }
+
+    #[test]
+    fn every_flag_maps_to_its_field() {
+        let request = parse(&[
+            "seedance",
+            "generate",
+            "a cat",
+            "--provider",
+            "modellix",
+            "--model",
+            "seedance-2.0-fast",
+            "--reference-image",
+            "https://example.com/a.png",
+            "--reference-image",
+            "b.png",
+            "--reference-audio",
+            "https://example.com/a.mp3",
+            "--duration",
+            "5",
+            "--resolution",
+            "720p",
+            "--ratio",
+            "9:16",
+            "--seed",
+            "-1",
+            "--camera-fixed",
+            "--no-audio",
+            "--watermark",
+            "--fps",
+            "24",
+            "--service-tier",
+            "flex",
+            "--return-last-frame",
+            "--callback-url",
+            "https://example.com/cb",
+            "--expires-after",
+            "3600",
+        ]);
+        assert_eq!(request.model, Model::Seedance20Fast);
+        assert_eq!(
+            request.inputs,
+            Inputs::References {
+                images: vec![
+                    Media::Url("https://example.com/a.png".into()),
+                    Media::Path("b.png".into())
+                ],
+                audio: vec!["https://example.com/a.mp3".into()],
+            }
+        );
+        assert_eq!(request.duration, Some(5));
+        assert_eq!(request.resolution, Some(Resolution::P720));
+        assert_eq!(request.ratio, Some(seedance::Ratio::R9x16));
+        assert_eq!(request.seed, Some(-1));
+        assert_eq!(request.camera_fixed, Some(true));
+        assert_eq!(request.generate_audio, Some(false));
+        assert_eq!(request.watermark, Some(true));
+        assert_eq!(request.fps, Some(24));
+        assert_eq!(request.service_tier, Some(seedance::ServiceTier::Flex));
+        assert_eq!(request.return_last_frame, Some(true));
+        assert_eq!(
+            request.callback_url.as_deref(),
+            Some("https://example.com/cb")
+        );
+        assert_eq!(request.execution_expires_after, Some(3600));
+    }
+
+    #[test]
+    fn frames() {
+        let request = parse(&[
+            "seedance",
+            "generate",
+            "p",
+            "--provider",
+            "odkkk",
+            "--first-frame",
+            "https://e.com/1.png",
+            "--last-frame",
+            "https://e.com/2.png",
+        ]);
+        assert_eq!(
+            request.inputs,
+            Inputs::FirstLastFrames {
+                first: Media::Url("https://e.com/1.png".into()),
+                last: Media::Url("https://e.com/2.png".into()),
+            }
+        );
+    }
+}

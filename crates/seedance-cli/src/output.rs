@@ -1,0 +1,64 @@
+//! What goes to stdout: the handle, the output path, or one JSON object with `--json`.
+
+use std::path::Path;
+
+use seedance::{TaskHandle, TaskStatus, Video};
+use serde_json::{Value, json};
+
+use crate::progress::describe;
+
+/// Prints the handle of a submitted task.
+pub(crate) fn submitted(handle: &TaskHandle, json: bool) {
+    if json {
+        print_json(&json!({
+            "provider": handle.provider,
+            "task_id": handle.task_id,
+            "handle": handle,
+            "handle_text": handle.to_string(),
+        }));
+    } else {
+        println!("{handle}");
+    }
+}
+
+/// Prints the result of a finished and downloaded task.
+pub(crate) fn finished(handle: &TaskHandle, video: &Video, output: &Path, bytes: u64, json: bool) {
+    if json {
+        print_json(&json!({
+            "status": "succeeded",
+            "provider": handle.provider,
+            "task_id": handle.task_id,
+            "video_url": video.video_url,
+            "last_frame_url": video.last_frame_url,
+            "expires_at": video.expires_at,
+            "output": output,
+            "bytes": bytes,
+            "handle": handle,
+        }));
+    } else {
+        println!("{}", output.display());
+    }
+}
+
+/// Prints the status of a task.
+pub(crate) fn status(handle: &TaskHandle, status: &TaskStatus, json: bool) {
+    if json {
+        let mut object = json!({ "provider": handle.provider, "task_id": handle.task_id });
+        if let (Value::Object(object), Ok(Value::Object(fields))) =
+            (&mut object, serde_json::to_value(status))
+        {
+            object.extend(fields);
+        }
+        print_json(&object);
+    } else {
+        match status {
+            TaskStatus::Succeeded(video) => println!("succeeded {}", video.video_url),
+            other => println!("{}", describe(other)),
+        }
+    }
+}
+
+/// Prints `value` as one line of JSON.
+pub(crate) fn print_json(value: &Value) {
+    println!("{value}");
+}

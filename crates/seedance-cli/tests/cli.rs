@@ -1,0 +1,693 @@
+//! End-to-end tests of the `seedance` binary against the simulator: every provider and mode with
+//! `--sim`, resuming a task from its handle, invalid input refused before anything is sent, exit
+//! codes, and the API key never showing up in any output.
+
+use std::{
+    io::{BufRead, BufReader},
+    path::{Path, PathBuf},
+    process::{Command, Output, Stdio},
+    time::Duration,
+};
+
+use seedance_sim::{Sim, SimConfig};
+use serde_json::Value;
+
+const KEY_VARS: [&str; 3] = ["MODELLIX_API_KEY", "JIEKOU_API_KEY", "ODKKK_API_KEY"];
+const URL_VARS: [&str; 3] = ["MODELLIX_BASE_URL", "JIEKOU_BASE_URL", "ODKKK_BASE_URL"];
+
+/// The binary, with no key, base URL or log settings inherited from the environment.
+fn seedance(args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_seedance"));
+    command.args(args);
+    for var in KEY_VARS
+        .into_iter()
+        .chain(URL_VARS)
+        .chain(["RUST_LOG", "SEEDANCE_SIM_TASK_SECONDS"])
+    {
+        command.env_remove(var);
+    }
+    command
+}
+
+/// The outcome of a run.
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|err| panic!("stdout is not JSON ({err}): {}", self.describe()))
+    }
+
+    fn describe(&self) -> String {
+        format!(
+            "exit {}\n--- stdout\n{}\n--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        )
+    }
+
+    fn assert_success(&self) -> &Self {
+        assert_eq!(self.code, 0, "{}", self.describe());
+        self
+    }
+}
+
+fn run(command: &mut Command) -> Run {
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = command.output().expect("the binary runs");
+    Run {
+        code: status.code().expect("exited normally"),
+        stdout: String::from_utf8(stdout).expect("UTF-8 stdout"),
+        stderr: String::from_utf8(stderr).expect("UTF-8 stderr"),
+    }
+}
+
+/// A simulator running on its own runtime while the test thread runs the binary.
+struct TestSim {
+    sim: Sim,
+    _runtime: tokio::runtime::Runtime,
+}
+
+impl TestSim {
+    fn start(task_duration: Duration) -> Self {
+        let runtime = tokio::runtime::Runtime::new().expect("a runtime");
+        let config = SimConfig {
+            task_duration,
+            ..SimConfig::default()
+        };
+        let sim = runtime
+            .block_on(Sim::start(config))
+            .expect("the simulator starts");
+        Self {
+            sim,
+            _runtime: runtime,
+        }
+    }
+
+    fn base_url(&self, provider: &str) -> String {
+        self.sim.base_url(provider)
+    }
+
+    fn api_requests(&self) -> u64 {
+        self.sim.counters().api_requests()
+    }
+}
+
+/// A directory removed at the end of the test.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!("seedance-cli-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("a temp dir");
+        Self(dir)
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+
+    fn str(&self, name: &str) -> String {
+        self.path(name).to_str().expect("UTF-8 path").to_owned()
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A valid grayscale PNG (stored deflate blocks, real CRCs and Adler-32).
+fn png(width: u32, height: u32) -> Vec<u8> {
+    fn crc32(data: &[u8]) -> u32 {
+        let mut crc = !0u32;
+        for &byte in data {
+            crc ^= u32::from(byte);
+            for _ in 0..8 {
+                crc = if crc & 1 == 1 {
+                    (crc >> 1) ^ 0xEDB8_8320
+                } else {
+                    crc >> 1
+                };
+            }
+        }
+        !crc
+    }
+    fn chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
+        out.extend_from_slice(&(data.len() as u32).to_be_bytes());
+        let start = out.len();
+        out.extend_from_slice(kind);
+        out.extend_from_slice(data);
+        let crc = crc32(&out[start..]);
+        out.extend_from_slice(&crc.to_be_bytes());
+    }
+    let mut raw = Vec::new();
+    for y in 0..height {
+        raw.push(0); // filter: none
+        raw.extend((0..width).map(|x| ((x + y) % 256) as u8));
+    }
+    let mut zlib = vec![0x78, 0x01];
+    let blocks: Vec<&[u8]> = raw.chunks(65_535).collect();
+    for (i, block) in blocks.iter().enumerate() {
+        zlib.push(u8::from(i + 1 == blocks.len()));
+        let len = block.len() as u16;
+        zlib.extend_from_slice(&len.to_le_bytes());
+        zlib.extend_from_slice(&(!len).to_le_bytes());
+        zlib.extend_from_slice(block);
+    }
+    let (mut a, mut b) = (1u32, 0u32);
+    for &byte in &raw {
+        a = (a + u32::from(byte)) % 65_521;
+        b = (b + a) % 65_521;
+    }
+    zlib.extend_from_slice(&((b << 16) | a).to_be_bytes());
+
+    let mut ihdr = Vec::new();
+    ihdr.extend_from_slice(&width.to_be_bytes());
+    ihdr.extend_from_slice(&height.to_be_bytes());
+    ihdr.extend_from_slice(&[8, 0, 0, 0, 0]); // 8-bit grayscale, no interlace
+    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
+    chunk(&mut out, b"IHDR", &ihdr);
+    chunk(&mut out, b"IDAT", &zlib);
+    chunk(&mut out, b"IEND", &[]);
+    out
+}
+
+/// Checks that `path` holds an MP4 file and returns its size.
+fn assert_mp4(path: &Path) -> u64 {
+    let data = std::fs::read(path).unwrap_or_else(|err| panic!("{}: {err}", path.display()));
+    assert!(data.len() > 8, "{} is too small", path.display());
+    assert_eq!(&data[4..8], b"ftyp", "{} is not an MP4", path.display());
+    data.len() as u64
+}
+
+/// Checks the JSON printed for a finished task, and the file it names.
+fn assert_finished(json: &Value, provider: &str, output: &Path) {
+    assert_eq!(json["status"], "succeeded", "{json}");
+    assert_eq!(json["provider"], provider, "{json}");
+    assert!(
+        json["task_id"].as_str().is_some_and(|id| !id.is_empty()),
+        "{json}"
+    );
+    assert!(
+        json["video_url"]
+            .as_str()
+            .is_some_and(|url| url.starts_with("http")),
+        "{json}"
+    );
+    assert_eq!(json["output"], output.to_str().unwrap(), "{json}");
+    assert_eq!(json["bytes"], assert_mp4(output), "{json}");
+}
+
+#[test]
+fn generate_with_sim_for_every_provider_and_mode() {
+    let dir = TempDir::new("modes");
+    std::fs::write(dir.path("first.png"), png(640, 360)).unwrap();
+    std::fs::write(dir.path("last.png"), png(640, 360)).unwrap();
+    let (first, last) = (dir.str("first.png"), dir.str("last.png"));
+    let (first_url, last_url) = (
+        "https://example.com/first.png",
+        "https://example.com/last.png",
+    );
+
+    let mut cases: Vec<(&str, Vec<&str>)> = Vec::new();
+    for provider in ["modellix", "jiekou"] {
+        cases.push((provider, vec![]));
+        cases.push((provider, vec!["--first-frame", &first]));
+        cases.push((
+            provider,
+            vec!["--first-frame", &first, "--last-frame", &last],
+        ));
+    }
+    cases.push(("odkkk", vec![]));
+    cases.push(("odkkk", vec!["--first-frame", first_url]));
+    cases.push((
+        "odkkk",
+        vec!["--first-frame", first_url, "--last-frame", last_url],
+    ));
+    cases.push((
+        "modellix",
+        vec![
+            "--model",
+            "seedance-2.0-fast",
+            "--reference-image",
+            "https://example.com/style.png",
+            "--reference-image",
+            "https://example.com/subject.png",
+            "--reference-audio",
+            "https://example.com/voice.mp3",
+            "--duration",
+            "5",
+            "--resolution",
+            "720p",
+        ],
+    ));
+
+    for (i, (provider, extra)) in cases.iter().enumerate() {
+        let output = dir.path(&format!("out-{i}.mp4"));
+        let output_str = output.to_str().unwrap();
+        let mut args = vec!["generate", "A cat playing piano", "--provider", provider];
+        args.extend(extra);
+        args.extend(["--sim", "--json", "-o", output_str]);
+        // One run lets the task progress; the others finish at once.
+        let seconds = if i == 0 { "1" } else { "0" };
+        let result = run(seedance(&args).env("SEEDANCE_SIM_TASK_SECONDS", seconds));
+        result.assert_success();
+        assert_finished(&result.json(), provider, &output);
+        assert!(
+            result.stderr.contains("succeeded") && result.stderr.contains("downloaded"),
+            "{}",
+            result.describe()
+        );
+        if i == 0 {
+            assert!(result.stderr.contains("running"), "{}", result.describe());
+        }
+    }
+}
+
+#[test]
+fn generate_prints_the_output_path_without_json() {
+    let dir = TempDir::new("plain");
+    let output = dir.path("cat.mp4");
+    let result = run(seedance(&[
+        "generate",
+        "A cat",
+        "--provider",
+        "jiekou",
+        "--seed",
+        "-1",
+        "--sim",
+        "-o",
+        output.to_str().unwrap(),
+    ])
+    .env("SEEDANCE_SIM_TASK_SECONDS", "0"));
+    result.assert_success();
+    assert_eq!(result.stdout.trim(), output.to_str().unwrap());
+    assert_mp4(&output);
+}
+
+#[test]
+fn a_handle_resumes_with_status_wait_and_download() {
+    let sim = TestSim::start(Duration::from_secs(1));
+    let dir = TempDir::new("resume");
+    for (provider, key) in [
+        ("modellix", "MODELLIX_API_KEY"),
+        ("jiekou", "JIEKOU_API_KEY"),
+        ("odkkk", "ODKKK_API_KEY"),
+    ] {
+        let base_url = sim.base_url(provider);
+        let submitted = run(seedance(&[
+            "generate",
+            "A lighthouse at dusk",
+            "--provider",
+            provider,
+            "--base-url",
+            &base_url,
+            "--no-wait",
+            "--json",
+        ])
+        .env(key, "sim"));
+        submitted.assert_success();
+        let json = submitted.json();
+        assert_eq!(json["provider"], provider, "{json}");
+        let task_id = json["task_id"].as_str().expect("a task id");
+        assert_eq!(json["handle"]["task_id"], task_id);
+        assert_eq!(json["handle"]["base_url"], base_url.as_str());
+        let handle = json["handle_text"].as_str().expect("the handle text");
+        assert_eq!(
+            serde_json::from_str::<Value>(handle).unwrap(),
+            json["handle"]
+        );
+
+        // The key comes from the environment...
+        let status = run(seedance(&["status", handle, "--json"]).env(key, "sim"));
+        status.assert_success();
+        let status = status.json();
+        assert_eq!(status["task_id"], task_id);
+        assert!(
+            ["queued", "running", "succeeded"].contains(&status["status"].as_str().unwrap()),
+            "{status}"
+        );
+        // ... or, for a simulator on loopback, may be left out.
+        run(&mut seedance(&["status", handle])).assert_success();
+
+        let waited = dir.path(&format!("{provider}-wait.mp4"));
+        let result = run(seedance(&[
+            "wait",
+            handle,
+            "-o",
+            waited.to_str().unwrap(),
+            "--timeout",
+            "30s",
+            "--json",
+        ])
+        .env(key, "sim"));
+        result.assert_success();
+        assert_finished(&result.json(), provider, &waited);
+
+        let handle_file = dir.path(&format!("{provider}.handle"));
+        std::fs::write(&handle_file, handle).unwrap();
+        let downloaded = dir.path(&format!("{provider}-download.mp4"));
+        let result = run(seedance(&[
+            "download",
+            &format!("@{}", handle_file.display()),
+            "-o",
+            downloaded.to_str().unwrap(),
+            "--json",
+        ])
+        .env(key, "sim"));
+        result.assert_success();
+        assert_finished(&result.json(), provider, &downloaded);
+        assert_eq!(
+            std::fs::read(&waited).unwrap(),
+            std::fs::read(&downloaded).unwrap()
+        );
+
+        let status = run(seedance(&["status", handle]).env(key, "sim"));
+        status.assert_success();
+        assert!(
+            status.stdout.starts_with("succeeded http"),
+            "{}",
+            status.describe()
+        );
+    }
+}
+
+#[test]
+fn invalid_input_exits_2_and_sends_nothing() {
+    let sim = TestSim::start(Duration::ZERO);
+    let dir = TempDir::new("invalid");
+    std::fs::write(dir.path("first.png"), png(640, 360)).unwrap();
+    let first = dir.str("first.png");
+    let missing = dir.str("missing.png");
+    let cases: Vec<(&str, Vec<&str>, Vec<&str>)> = vec![
+        (
+            "modellix",
+            vec!["--duration", "13"],
+            vec!["duration", "4-12"],
+        ),
+        (
+            "modellix",
+            vec!["--model", "seedance-2.0-fast", "--resolution", "1080p"],
+            vec!["resolution", "480p, 720p"],
+        ),
+        ("modellix", vec!["--fps", "30"], vec!["fps"]),
+        ("jiekou", vec!["--fps", "30"], vec!["fps", "24"]),
+        (
+            "jiekou",
+            vec!["--model", "seedance-2.0-fast"],
+            vec!["model", "seedance-1.5-pro"],
+        ),
+        (
+            "modellix",
+            vec![
+                "--first-frame",
+                &first,
+                "--reference-image",
+                "https://e.com/a.png",
+            ],
+            vec!["--first-frame", "--reference-image"],
+        ),
+        (
+            "modellix",
+            vec!["--last-frame", &first],
+            vec!["--first-frame"],
+        ),
+        (
+            "modellix",
+            vec!["--first-frame", &missing],
+            vec!["first_frame", "missing.png"],
+        ),
+        (
+            "odkkk",
+            vec!["--first-frame", &first],
+            vec!["first_frame", "URL"],
+        ),
+        (
+            "acme",
+            vec![],
+            vec!["--provider", "modellix, jiekou, odkkk"],
+        ),
+        ("modellix", vec!["--ratio", "2:1"], vec!["--ratio", "16:9"]),
+        (
+            "odkkk",
+            vec!["--callback-url", "http://example.com/hook"],
+            vec!["callback_url", "https://"],
+        ),
+    ];
+    for (provider, extra, expected) in cases {
+        let base_url = if provider == "acme" {
+            sim.base_url("modellix")
+        } else {
+            sim.base_url(provider)
+        };
+        let mut args = vec![
+            "generate",
+            "A cat",
+            "--provider",
+            provider,
+            "--base-url",
+            &base_url,
+        ];
+        args.extend(extra);
+        let result = run(seedance(&args).envs(KEY_VARS.map(|var| (var, "sim"))));
+        assert_eq!(result.code, 2, "{args:?}: {}", result.describe());
+        assert!(result.stdout.is_empty(), "{}", result.describe());
+        assert_eq!(result.stderr.lines().count(), 1, "{}", result.describe());
+        assert!(
+            result.stderr.starts_with("error: "),
+            "{}",
+            result.describe()
+        );
+        for word in expected {
+            assert!(
+                result.stderr.contains(word),
+                "{word:?} in {}",
+                result.describe()
+            );
+        }
+    }
+    assert_eq!(sim.api_requests(), 0, "{:?}", sim.sim.counters());
+}
+
+#[test]
+fn missing_key_and_bad_handles_exit_2() {
+    let result = run(&mut seedance(&[
+        "generate",
+        "A cat",
+        "--provider",
+        "jiekou",
+    ]));
+    assert_eq!(result.code, 2, "{}", result.describe());
+    assert!(
+        result.stderr.contains("JIEKOU_API_KEY"),
+        "{}",
+        result.describe()
+    );
+    assert_eq!(result.stderr.lines().count(), 1, "{}", result.describe());
+
+    for handle in ["not a handle", "@/nonexistent/handle.json"] {
+        let result = run(&mut seedance(&["status", handle]));
+        assert_eq!(result.code, 2, "{}", result.describe());
+        assert!(
+            result.stderr.starts_with("error: invalid task handle"),
+            "{}",
+            result.describe()
+        );
+        assert_eq!(result.stderr.lines().count(), 1, "{}", result.describe());
+    }
+}
+
+#[test]
+fn other_failures_exit_1_with_what_to_do_next() {
+    let sim = TestSim::start(Duration::from_secs(600));
+    let base_url = sim.base_url("jiekou");
+    let submitted = run(&mut seedance(&[
+        "generate",
+        "A cat",
+        "--provider",
+        "jiekou",
+        "--base-url",
+        &base_url,
+        "--no-wait",
+    ]));
+    submitted.assert_success();
+    let handle = submitted.stdout.trim();
+
+    let result = run(&mut seedance(&["download", handle, "-o", "never.mp4"]));
+    assert_eq!(result.code, 1, "{}", result.describe());
+    assert!(
+        result.stderr.contains("seedance wait"),
+        "{}",
+        result.describe()
+    );
+
+    let result = run(&mut seedance(&["wait", handle, "--timeout", "1s"]));
+    assert_eq!(result.code, 1, "{}", result.describe());
+    let last = result.stderr.lines().last().unwrap();
+    assert!(
+        last.starts_with("error: gave up waiting"),
+        "{}",
+        result.describe()
+    );
+    assert!(last.contains("handle"), "{}", result.describe());
+
+    // Nothing listens there any more: a network error, not invalid input.
+    drop(sim);
+    let result = run(&mut seedance(&["status", handle]));
+    assert_eq!(result.code, 1, "{}", result.describe());
+    assert_eq!(result.stderr.lines().count(), 1, "{}", result.describe());
+}
+
+#[test]
+fn the_api_key_never_appears_in_any_output() {
+    const SECRET: &str = "sk-cli-test-7f3a9c1e5b2d4086";
+    let sim = TestSim::start(Duration::from_secs(1));
+    let dir = TempDir::new("secret");
+    std::fs::write(dir.path("first.png"), png(640, 360)).unwrap();
+    let mut outputs = Vec::new();
+    for (provider, key) in [
+        ("modellix", "MODELLIX_API_KEY"),
+        ("jiekou", "JIEKOU_API_KEY"),
+        ("odkkk", "ODKKK_API_KEY"),
+    ] {
+        let base_url = sim.base_url(provider);
+        let output = dir.str(&format!("{provider}.mp4"));
+        let mut args = vec![
+            "generate",
+            "A cat",
+            "--provider",
+            provider,
+            "--base-url",
+            &base_url,
+            "-o",
+            &output,
+            "--json",
+        ];
+        let first = dir.str("first.png");
+        if provider != "odkkk" {
+            args.extend(["--first-frame", &first]);
+        }
+        let trace = |command: &mut Command| {
+            command.env(key, SECRET).env("RUST_LOG", "trace");
+            run(command)
+        };
+        let generated = trace(&mut seedance(&args));
+        generated.assert_success();
+        let handle = generated.json()["handle"].to_string();
+        let status = trace(&mut seedance(&["status", &handle, "--json"]));
+        status.assert_success();
+        // Input refused before sending, with logging on.
+        let refused = trace(&mut seedance(&[
+            "generate",
+            "",
+            "--provider",
+            provider,
+            "--base-url",
+            &base_url,
+        ]));
+        assert_eq!(refused.code, 2, "{}", refused.describe());
+        outputs.extend([generated, status, refused]);
+    }
+    // An unreachable server: the error and the logs of a failed connection.
+    let unreachable = run(seedance(&[
+        "generate",
+        "A cat",
+        "--provider",
+        "modellix",
+        "--base-url",
+        "http://127.0.0.1:9/api/v1",
+    ])
+    .env("MODELLIX_API_KEY", SECRET)
+    .env("RUST_LOG", "trace"));
+    assert_eq!(unreachable.code, 1, "{}", unreachable.describe());
+    outputs.push(unreachable);
+
+    let all_stderr: String = outputs.iter().map(|o| o.stderr.as_str()).collect();
+    assert!(
+        all_stderr.contains("TRACE"),
+        "trace logging was not on:\n{all_stderr}"
+    );
+    for output in &outputs {
+        assert!(!output.stdout.contains(SECRET), "{}", output.describe());
+        assert!(!output.stderr.contains(SECRET), "{}", output.describe());
+        assert!(!output.stderr.contains("7f3a9c1e"), "{}", output.describe());
+    }
+}
+
+#[test]
+fn providers_and_schema_print_json() {
+    let result = run(&mut seedance(&["providers", "--json"]));
+    result.assert_success();
+    let providers = result.json();
+    let rows = providers.as_array().expect("an array");
+    assert_eq!(rows.len(), 4);
+    for (provider, model) in [
+        ("modellix", "seedance-1.5-pro"),
+        ("modellix", "seedance-2.0-fast"),
+        ("jiekou", "seedance-1.5-pro"),
+        ("odkkk", "seedance-1.5-pro"),
+    ] {
+        let row = rows
+            .iter()
+            .find(|r| r["provider"] == provider && r["model"] == model)
+            .unwrap_or_else(|| panic!("{provider} {model} in {providers}"));
+        assert!(
+            row["duration"].is_array() && row["fields"].is_array(),
+            "{row}"
+        );
+    }
+
+    let table = run(&mut seedance(&["providers"]));
+    table.assert_success();
+    assert!(table.stdout.starts_with("PROVIDER"), "{}", table.describe());
+    assert_eq!(table.stdout.lines().count(), 5, "{}", table.describe());
+
+    let result = run(&mut seedance(&["schema"]));
+    result.assert_success();
+    let schema = result.json();
+    assert!(schema["properties"]["prompt"].is_object(), "{schema}");
+}
+
+#[test]
+fn sim_command_serves_the_providers() {
+    let mut child = seedance(&["sim", "--addr", "127.0.0.1:0", "--task-seconds", "0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the simulator starts");
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut urls = Vec::new();
+    for var in URL_VARS {
+        let line = lines.next().expect("a line").expect("UTF-8");
+        let url = line
+            .strip_prefix(&format!("{var}="))
+            .unwrap_or_else(|| panic!("{var}= in {line:?}"));
+        urls.push(url.to_owned());
+    }
+    let dir = TempDir::new("sim-command");
+    let output = dir.path("out.mp4");
+    // No key: the simulator on loopback gets "sim".
+    let result = run(seedance(&[
+        "generate",
+        "A cat",
+        "--provider",
+        "odkkk",
+        "-o",
+        output.to_str().unwrap(),
+        "--json",
+    ])
+    .env("ODKKK_BASE_URL", &urls[2]));
+    child.kill().expect("the simulator stops");
+    let _ = child.wait();
+    result.assert_success();
+    assert_finished(&result.json(), "odkkk", &output);
+}

@@ -1,0 +1,192 @@
+//! An embedded simulator of every Seedance provider, for tests, demos and the CLI's `--sim`.
+//!
+//! One API origin serves all three providers on their own paths (Modellix under `/api/v1`,
+//! Jiekou under `/v3/async`, odkkk under `/apiv1/v1`), validates request bodies against each
+//! provider's own spec and answers with that provider's error bodies and status codes. Tasks go
+//! queued → running (with progress) → succeeded over a configurable duration (zero included).
+//! Result videos are real MP4 files served from a **second origin** (another port), and expire.
+//!
+//! Faults can be injected per route ([`FaultRule`]) and every request is counted
+//! ([`Sim::counters`]), so tests can prove that nothing was sent, or sent twice.
+//!
+//! ```no_run
+//! # async fn run() -> std::io::Result<()> {
+//! use seedance_sim::{Sim, SimConfig};
+//!
+//! let sim = Sim::start(SimConfig::default()).await?;
+//! println!("Modellix at {}", sim.base_url("modellix"));
+//! # Ok(())
+//! # }
+//! ```
+
+#![deny(missing_docs)]
+
+mod faults;
+mod media;
+mod providers;
+mod state;
+mod validate;
+
+use std::{collections::BTreeMap, net::SocketAddr, sync::Arc, time::Duration};
+
+pub use faults::{Fault, FaultRule, Route};
+use serde::Serialize;
+use tokio::net::TcpListener;
+
+/// The providers the simulator implements, by their lowercase names.
+pub const PROVIDERS: [&str; 3] = ["modellix", "jiekou", "odkkk"];
+
+/// How the simulator behaves.
+#[derive(Clone, Debug)]
+pub struct SimConfig {
+    /// Time from submit to success; zero finishes tasks at once.
+    pub task_duration: Duration,
+    /// How long a result URL stays valid.
+    pub url_ttl: Duration,
+    /// Serve result videos padded to this many bytes (for download benchmarks); `None` serves
+    /// the small playable fixture as is.
+    pub video_size: Option<u64>,
+    /// Faults to inject.
+    pub faults: Vec<FaultRule>,
+}
+
+impl Default for SimConfig {
+    /// Tasks take 6 s; URLs live 24 h; the fixture video; no faults.
+    fn default() -> Self {
+        Self {
+            task_duration: Duration::from_secs(6),
+            url_ttl: Duration::from_secs(24 * 3600),
+            video_size: None,
+            faults: Vec::new(),
+        }
+    }
+}
+
+/// What the simulator received so far.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Counters {
+    /// Requests per route, keyed `"<provider> <route>"` (e.g. `"jiekou submit"`,
+    /// `"odkkk status"`) or `"media video"`.
+    pub per_route: BTreeMap<String, u64>,
+    /// Submits per prompt, over every provider.
+    pub submits_per_prompt: BTreeMap<String, u64>,
+}
+
+impl Counters {
+    /// Requests counted for `key` (see [`Counters::per_route`]).
+    pub fn route(&self, key: &str) -> u64 {
+        self.per_route.get(key).copied().unwrap_or(0)
+    }
+
+    /// Every request to the API origin (all providers, all routes).
+    pub fn api_requests(&self) -> u64 {
+        self.per_route
+            .iter()
+            .filter(|(key, _)| !key.starts_with("media"))
+            .map(|(_, n)| n)
+            .sum()
+    }
+}
+
+/// A running simulator. Dropping it stops both origins.
+#[derive(Debug)]
+pub struct Sim {
+    api_addr: SocketAddr,
+    media_addr: SocketAddr,
+    state: Arc<state::State>,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl Sim {
+    /// Starts on `127.0.0.1` with ports chosen by the system.
+    ///
+    /// # Errors
+    ///
+    /// When a port cannot be bound.
+    pub async fn start(config: SimConfig) -> std::io::Result<Sim> {
+        Self::start_on(config, SocketAddr::from(([127, 0, 0, 1], 0))).await
+    }
+
+    /// Starts the API origin on `addr` (the media origin takes the next free port on the same
+    /// host).
+    ///
+    /// # Errors
+    ///
+    /// When a port cannot be bound.
+    pub async fn start_on(config: SimConfig, addr: SocketAddr) -> std::io::Result<Sim> {
+        let api_listener = TcpListener::bind(addr).await?;
+        let media_listener = TcpListener::bind(SocketAddr::new(addr.ip(), 0)).await?;
+        let api_addr = api_listener.local_addr()?;
+        let media_addr = media_listener.local_addr()?;
+        let state = Arc::new(state::State::new(config, media_addr));
+        let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
+        let stopped = futures_util::future::FutureExt::shared(async move {
+            let _ = stopped.await;
+        });
+        let api = axum::serve(api_listener, providers::router(state.clone()))
+            .with_graceful_shutdown(stopped.clone());
+        let media = axum::serve(media_listener, media::router(state.clone()))
+            .with_graceful_shutdown(stopped);
+        tokio::spawn(async move {
+            let _ = api.await;
+        });
+        tokio::spawn(async move {
+            let _ = media.await;
+        });
+        Ok(Sim {
+            api_addr,
+            media_addr,
+            state,
+            shutdown: Some(shutdown),
+        })
+    }
+
+    /// The API origin's address.
+    pub fn api_addr(&self) -> SocketAddr {
+        self.api_addr
+    }
+
+    /// The media origin's address (result videos).
+    pub fn media_addr(&self) -> SocketAddr {
+        self.media_addr
+    }
+
+    /// The base URL to give a client of `provider` (`modellix`, `jiekou` or `odkkk`).
+    ///
+    /// # Panics
+    ///
+    /// For any other name.
+    pub fn base_url(&self, provider: &str) -> String {
+        let stem = match provider {
+            "modellix" => "/api/v1",
+            "jiekou" => "",
+            "odkkk" => "/apiv1",
+            other => panic!("the simulator has no provider {other:?}; known: {PROVIDERS:?}"),
+        };
+        format!("http://{}{stem}", self.api_addr)
+    }
+
+    /// What was received so far.
+    pub fn counters(&self) -> Counters {
+        self.state.counters()
+    }
+
+    /// Adds a fault rule while running.
+    pub fn inject(&self, rule: FaultRule) {
+        self.state.faults.add(rule);
+    }
+
+    /// Serves until `signal` completes (for `seedance sim`).
+    pub async fn serve_until(self, signal: impl std::future::Future<Output = ()>) {
+        signal.await;
+        drop(self);
+    }
+}
+
+impl Drop for Sim {
+    fn drop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+    }
+}

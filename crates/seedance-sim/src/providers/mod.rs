@@ -1,0 +1,223 @@
+//! The API origin: one module per provider, sharing the request flow (counting, faults,
+//! authentication, validation against the spec, the task store).
+
+mod jiekou;
+mod modellix;
+mod odkkk;
+
+use std::{convert::Infallible, sync::Arc};
+
+use axum::{
+    Router,
+    body::Body,
+    http::{HeaderMap, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use bytes::Bytes;
+use serde_json::Value;
+
+use crate::{
+    faults::{Fault, Route},
+    state::{Outcome, State, Task},
+    validate::{self, Invalid},
+};
+
+pub(crate) fn router(state: Arc<State>) -> Router {
+    Router::new()
+        .merge(modellix::routes())
+        .merge(jiekou::routes())
+        .merge(odkkk::routes())
+        .with_state(state)
+}
+
+/// What differs between providers in the shared flow.
+pub(crate) struct Provider {
+    pub(crate) name: &'static str,
+    /// The provider's error body for an HTTP status.
+    pub(crate) error_body: fn(status: u16, message: &str, param: Option<&str>) -> Value,
+    /// Extra headers on a 429 (Modellix documents `X-RateLimit-Reset`).
+    pub(crate) rate_limit_header: Option<&'static str>,
+}
+
+impl Provider {
+    pub(crate) fn error(&self, status: u16, message: &str, param: Option<&str>) -> Response {
+        let code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        (code, axum::Json((self.error_body)(status, message, param))).into_response()
+    }
+
+    fn fault_response(&self, status: u16, retry_after: Option<u64>) -> Response {
+        let message = match status {
+            429 => "Too many requests (simulated)",
+            500 => "Internal server error (simulated)",
+            502 => "Upstream service error (simulated)",
+            503 => "Service temporarily unavailable (simulated)",
+            _ => "Simulated failure",
+        };
+        let mut response = self.error(status, message, None);
+        if let Some(seconds) = retry_after {
+            let headers = response.headers_mut();
+            headers.insert(header::RETRY_AFTER, seconds.into());
+            if let Some(name) = self.rate_limit_header {
+                headers.insert(name, seconds.into());
+            }
+        }
+        response
+    }
+}
+
+/// Sleeps for every `Delay` fault.
+pub(crate) async fn apply_delays(faults: &[Fault]) {
+    for fault in faults {
+        if let Fault::Delay(delay) = fault {
+            tokio::time::sleep(*delay).await;
+        }
+    }
+}
+
+/// A response that announces `full_len` bytes, sends `sent`, then breaks the connection.
+pub(crate) fn broken_body(content_type: &str, sent: Bytes, full_len: usize) -> Response {
+    let chunks: Vec<Result<Bytes, std::io::Error>> = vec![
+        Ok(sent),
+        Err(std::io::Error::new(
+            std::io::ErrorKind::ConnectionReset,
+            "simulated connection drop",
+        )),
+    ];
+    Response::builder()
+        .header(header::CONTENT_TYPE, content_type)
+        .header(header::CONTENT_LENGTH, full_len)
+        .body(Body::from_stream(futures_util::stream::iter(chunks)))
+        .expect("static response parts are valid")
+}
+
+/// Sends `body` with status 200, or broken as the faults say.
+fn deliver(body: Value, faults: &[Fault]) -> Response {
+    let bytes = Bytes::from(serde_json::to_vec(&body).expect("JSON serializes"));
+    for fault in faults {
+        match fault {
+            Fault::DropConnection => {
+                return broken_body("application/json", Bytes::new(), bytes.len());
+            }
+            Fault::TruncateBody => {
+                let half = bytes.slice(..bytes.len() / 2);
+                return broken_body("application/json", half, bytes.len());
+            }
+            _ => {}
+        }
+    }
+    let stream = futures_util::stream::once(async move { Ok::<_, Infallible>(bytes) });
+    Response::builder()
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from_stream(stream))
+        .expect("static response parts are valid")
+}
+
+fn authorized(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .is_some_and(|key| !key.trim().is_empty())
+}
+
+/// What a provider's submit handler extracts from a valid body.
+pub(crate) struct Accepted {
+    pub(crate) model: String,
+    pub(crate) prompt: String,
+    pub(crate) return_last_frame: bool,
+}
+
+/// The shared submit flow: count, faults, auth, JSON, spec validation, the provider's own
+/// checks, task creation, then the provider's answer.
+pub(crate) async fn submit(
+    state: &State,
+    provider: &Provider,
+    spec_path: &str,
+    headers: &HeaderMap,
+    body: &Bytes,
+    check: impl FnOnce(&Value) -> Result<Accepted, Invalid>,
+    answer: impl FnOnce(&State, &str, &Task) -> Value,
+) -> Response {
+    state.count(&format!("{} submit", provider.name));
+    let faults = state.faults.pick(Some(provider.name), Route::Submit);
+    apply_delays(&faults).await;
+    if let Some(Fault::Status { code, retry_after }) =
+        faults.iter().find(|f| matches!(f, Fault::Status { .. }))
+    {
+        return provider.fault_response(*code, *retry_after);
+    }
+    if !authorized(headers) {
+        return provider.error(
+            401,
+            "Authentication failed: missing or invalid API key",
+            None,
+        );
+    }
+    let json: Value = match serde_json::from_slice(body) {
+        Ok(json) => json,
+        Err(err) => return provider.error(400, &format!("Invalid format: {err}"), None),
+    };
+    if let Err(invalid) = validate::request_body(provider.name, spec_path, &json) {
+        return provider.error(400, &invalid.message, Some(&invalid.param));
+    }
+    let accepted = match check(&json) {
+        Ok(accepted) => accepted,
+        Err(invalid) => return provider.error(400, &invalid.message, Some(&invalid.param)),
+    };
+    state.count_prompt(&accepted.prompt);
+    let outcome = if faults.contains(&Fault::FailTask) {
+        Outcome::Fail
+    } else if faults.contains(&Fault::ExpireTask) {
+        Outcome::Expire
+    } else {
+        Outcome::Succeed
+    };
+    let id = state.create(
+        provider.name,
+        &accepted.model,
+        outcome,
+        accepted.return_last_frame,
+    );
+    let task = state.task(&id).expect("just created");
+    deliver(answer(state, &id, &task), &faults)
+}
+
+/// The shared status flow.
+pub(crate) async fn status(
+    state: &State,
+    provider: &Provider,
+    headers: &HeaderMap,
+    task_id: Option<&str>,
+    answer: impl FnOnce(&State, &str, &Task) -> Value,
+) -> Response {
+    state.count(&format!("{} status", provider.name));
+    let faults = state.faults.pick(Some(provider.name), Route::Status);
+    apply_delays(&faults).await;
+    if let Some(Fault::Status { code, retry_after }) =
+        faults.iter().find(|f| matches!(f, Fault::Status { .. }))
+    {
+        return provider.fault_response(*code, *retry_after);
+    }
+    if !authorized(headers) {
+        return provider.error(
+            401,
+            "Authentication failed: missing or invalid API key",
+            None,
+        );
+    }
+    let Some(task_id) = task_id.filter(|id| !id.is_empty()) else {
+        return provider.error(400, "Missing required parameter: task_id", Some("task_id"));
+    };
+    let Some(task) = state.task(task_id).filter(|t| t.provider == provider.name) else {
+        return provider.error(404, "Task not found or expired", Some("task_id"));
+    };
+    deliver(answer(state, task_id, &task), &faults)
+}
+
+/// The prompt of a body, for the per-prompt counter.
+pub(crate) fn prompt_of(body: &Value) -> String {
+    body.get("prompt")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned()
+}
