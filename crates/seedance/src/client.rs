@@ -490,12 +490,14 @@ impl Client {
     ) -> impl Stream<Item = Result<TaskEvent>> + 'a {
         struct State {
             polls: u32,
+            started: tokio::time::Instant,
             deadline: tokio::time::Instant,
             last: Option<TaskStatus>,
             done: bool,
         }
         let state = State {
             polls: 0,
+            started: tokio::time::Instant::now(),
             deadline: tokio::time::Instant::now() + options.timeout,
             last: None,
             done: false,
@@ -507,7 +509,12 @@ impl Client {
                 }
                 if let Some(last) = &state.last {
                     // `polls` counts the polls made; the first gap is interval number 0.
-                    let hinted = with_estimate(last, handle);
+                    // Wall time since submit when watching began, then the runtime's clock
+                    // (which tests and benchmarks may fast-forward).
+                    let since_submit =
+                        Duration::from_secs(unix_now().saturating_sub(handle.created_at))
+                            + state.started.elapsed();
+                    let hinted = with_estimate(last, handle, since_submit);
                     let delay = options.next_interval(state.polls - 1, &hinted);
                     let now = tokio::time::Instant::now();
                     if now + delay > state.deadline {
@@ -703,12 +710,12 @@ impl Client {
     }
 }
 
-/// A queued or running status without an ETA gets one from the submit-time estimate, if any.
-fn with_estimate(status: &TaskStatus, handle: &TaskHandle) -> TaskStatus {
-    let remaining = handle.estimated_seconds.map(|estimate| {
-        let done_at = handle.created_at.saturating_add(estimate);
-        Duration::from_secs(done_at.saturating_sub(unix_now()))
-    });
+/// A queued or running status without an ETA gets one from the submit-time estimate, if any,
+/// given the time elapsed since the submit.
+fn with_estimate(status: &TaskStatus, handle: &TaskHandle, since_submit: Duration) -> TaskStatus {
+    let remaining = handle
+        .estimated_seconds
+        .map(|estimate| Duration::from_secs(estimate).saturating_sub(since_submit));
     match (status, remaining) {
         (TaskStatus::Queued, Some(eta)) => TaskStatus::Running {
             progress: None,
@@ -812,11 +819,11 @@ mod tests {
             created_at: unix_now(),
             estimated_seconds: Some(120),
         };
-        let hinted = with_estimate(&TaskStatus::Queued, &handle);
+        let hinted = with_estimate(&TaskStatus::Queued, &handle, Duration::from_secs(5));
         let TaskStatus::Running { eta: Some(eta), .. } = hinted else {
             panic!("the estimate must become an ETA: {hinted:?}");
         };
-        assert!((Duration::from_secs(110)..=Duration::from_secs(120)).contains(&eta));
+        assert_eq!(eta, Duration::from_secs(115));
         assert_eq!(
             WaitOptions::default().next_interval(0, &hinted),
             Duration::from_secs(30),
@@ -827,7 +834,7 @@ mod tests {
             eta: Some(Duration::from_secs(8)),
         };
         assert_eq!(
-            with_estimate(&explicit, &handle),
+            with_estimate(&explicit, &handle, Duration::ZERO),
             explicit,
             "the provider's ETA wins"
         );

@@ -1,0 +1,278 @@
+//! Benchmarks of the task lifecycle against the simulator, printed as Markdown tables for
+//! BENCHMARKS.md: `cargo bench -p seedance-cli --bench lifecycle`.
+//!
+//! 1. Polling: status requests and detection delay for a simulated 5-minute task (time
+//!    fast-forwarded), the SDK's `wait` against a fixed 5 s poll.
+//! 2. Download: a 1 GiB simulated video, `seedance download` against `curl` on the same URL in
+//!    the same run, with wall time and peak RSS from `/usr/bin/time -v`.
+//! 3. Throughput: 1,000 zero-latency tasks (submit, wait, download) at a fixed concurrency,
+//!    tasks per second and this process's peak RSS.
+
+use std::{
+    path::Path,
+    process::Command,
+    time::{Duration, Instant},
+};
+
+use seedance::{Client, Provider, TaskStatus, VideoRequest, WaitOptions};
+use seedance_sim::{Sim, SimConfig};
+
+const TASK: Duration = Duration::from_secs(300);
+const GIB: u64 = 1024 * 1024 * 1024;
+
+fn client(sim: &Sim, provider: Provider, timeouts: bool) -> Client {
+    let mut builder = Client::builder(provider)
+        .api_key("sim")
+        .base_url(sim.base_url(provider.as_str()));
+    if !timeouts {
+        // On a paused clock any pending timer fires at once; keep only the SDK's own sleeps.
+        seedance_runtime::install_crypto_provider();
+        builder = builder
+            .http_client(reqwest::Client::builder().build().unwrap())
+            .timeout(None);
+    }
+    builder.build().unwrap()
+}
+
+/// Polls every 5 s until the task ends; returns the number of status requests.
+async fn fixed_poll(client: &Client, handle: &seedance::TaskHandle) -> u64 {
+    let mut polls = 0;
+    loop {
+        tokio::time::sleep(Duration::from_secs(5)).await;
+        polls += 1;
+        if client.status(handle).await.unwrap().is_terminal() {
+            return polls;
+        }
+    }
+}
+
+/// Task lengths: 5 minutes plus offsets within one 5 s period, so a fixed poll is not
+/// flattered by a task that ends exactly on one of its ticks.
+const OFFSETS_MS: [u64; 5] = [500, 1500, 2500, 3500, 4500];
+
+fn polling() {
+    println!(
+        "### Polling a 5-minute task (virtual time, mean of {} task lengths from 300.5 s to 304.5 s)\n",
+        OFFSETS_MS.len()
+    );
+    println!("| provider | strategy | status requests | detection delay |");
+    println!("|---|---|---:|---:|");
+    for provider in Provider::ALL {
+        for strategy in ["seedance wait (default)", "fixed 5 s poll"] {
+            let mut total_requests = 0;
+            let mut total_delay = Duration::ZERO;
+            for offset in OFFSETS_MS {
+                let task = TASK + Duration::from_millis(offset);
+                let (requests, delay) = poll_once(provider, strategy, task);
+                total_requests += requests;
+                total_delay += delay;
+            }
+            let n = OFFSETS_MS.len() as u32;
+            println!(
+                "| {provider} | {strategy} | {:.1} | {:.2} s |",
+                total_requests as f64 / f64::from(n),
+                (total_delay / n).as_secs_f64()
+            );
+        }
+    }
+    println!();
+}
+
+fn poll_once(provider: Provider, strategy: &str, task: Duration) -> (u64, Duration) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .start_paused(true)
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let sim = Sim::start(SimConfig {
+            task_duration: task,
+            ..SimConfig::default()
+        })
+        .await
+        .unwrap();
+        let client = client(&sim, provider, false);
+        let handle = client
+            .submit(&VideoRequest::new("a 5-minute task"))
+            .await
+            .unwrap();
+        let start = tokio::time::Instant::now();
+        if strategy.starts_with("seedance") {
+            let options = WaitOptions {
+                timeout: Duration::from_secs(3600),
+                ..WaitOptions::default()
+            };
+            client.wait(&handle, options).await.unwrap();
+        } else {
+            fixed_poll(&client, &handle).await;
+        }
+        let delay = start.elapsed().saturating_sub(task);
+        let requests = sim.counters().route(&format!("{provider} status"));
+        (requests, delay)
+    })
+}
+
+/// Runs `command` under `/usr/bin/time -v`; returns (wall seconds, peak RSS KiB).
+fn timed(mut command: Command) -> (f64, u64) {
+    let start = Instant::now();
+    let output = command.output().expect("the command runs");
+    let wall = start.elapsed().as_secs_f64();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{command:?} failed: {stderr}");
+    let rss = stderr
+        .lines()
+        .find_map(|l| {
+            l.trim()
+                .strip_prefix("Maximum resident set size (kbytes): ")
+        })
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0);
+    (wall, rss)
+}
+
+fn download(dir: &Path) {
+    println!("### Downloading a 1 GiB video from the simulator's media origin\n");
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let sim = runtime
+        .block_on(Sim::start(SimConfig {
+            task_duration: Duration::ZERO,
+            video_size: Some(GIB),
+            ..SimConfig::default()
+        }))
+        .unwrap();
+    let client = runtime.block_on(async { client(&sim, Provider::Odkkk, true) });
+    let (handle, url) = runtime.block_on(async {
+        let handle = client
+            .submit(&VideoRequest::new("a big video"))
+            .await
+            .unwrap();
+        match client.status(&handle).await.unwrap() {
+            TaskStatus::Succeeded(video) => (handle, video.video_url),
+            other => panic!("not done: {other:?}"),
+        }
+    });
+    println!("| tool | wall time | throughput | peak RSS |");
+    println!("|---|---:|---:|---:|");
+    let cli_out = dir.join("cli.mp4");
+    let mut cli = Command::new("/usr/bin/time");
+    cli.arg("-v")
+        .arg(env!("CARGO_BIN_EXE_seedance"))
+        .args(["download", &handle.to_string(), "-o"])
+        .arg(&cli_out)
+        .env("ODKKK_API_KEY", "sim");
+    let curl_out = dir.join("curl.mp4");
+    let mut curl = Command::new("/usr/bin/time");
+    curl.args(["-v", "curl", "-sS", "-o"])
+        .arg(&curl_out)
+        .arg(&url);
+    for (name, command, out) in [
+        ("seedance download", cli, &cli_out),
+        ("curl", curl, &curl_out),
+    ] {
+        let (wall, rss) = timed(command);
+        assert_eq!(
+            std::fs::metadata(out).unwrap().len(),
+            GIB,
+            "{name} wrote the whole video"
+        );
+        println!(
+            "| {name} | {wall:.2} s | {:.0} MiB/s | {:.1} MiB |",
+            1024.0 / wall,
+            rss as f64 / 1024.0
+        );
+        std::fs::remove_file(out).unwrap();
+    }
+    drop(sim);
+    println!();
+}
+
+fn peak_rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+fn throughput(dir: &Path) {
+    const TASKS: usize = 1000;
+    const CONCURRENCY: usize = 50;
+    println!("### {TASKS} zero-latency tasks at concurrency {CONCURRENCY}\n");
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let rss_before = peak_rss_kib();
+    let (elapsed, requests) = runtime.block_on(async {
+        let sim = Sim::start(SimConfig {
+            task_duration: Duration::ZERO,
+            ..SimConfig::default()
+        })
+        .await
+        .unwrap();
+        let client = client(&sim, Provider::Jiekou, true);
+        let semaphore = std::sync::Arc::new(tokio::sync::Semaphore::new(CONCURRENCY));
+        let start = Instant::now();
+        let mut jobs = Vec::with_capacity(TASKS);
+        for task_idx in 0..TASKS {
+            let client = client.clone();
+            let permit = semaphore.clone().acquire_owned().await.unwrap();
+            let out = dir.join(format!("t{task_idx}.mp4"));
+            jobs.push(tokio::spawn(async move {
+                let handle = client
+                    .submit(&VideoRequest::new(format!("task {task_idx}")))
+                    .await
+                    .unwrap();
+                let options = WaitOptions {
+                    initial_interval: Duration::from_millis(1),
+                    ..WaitOptions::default()
+                };
+                let video = client.wait(&handle, options).await.unwrap();
+                client.download(&video, &out).await.unwrap();
+                drop(permit);
+            }));
+        }
+        for job in jobs {
+            job.await.unwrap();
+        }
+        let elapsed = start.elapsed();
+        let counters = sim.counters();
+        (
+            elapsed,
+            counters.api_requests() + counters.route("media video"),
+        )
+    });
+    println!(
+        "| tasks | concurrency | wall time | tasks/s | HTTP requests | peak RSS (bench process, simulator included) |"
+    );
+    println!("|---:|---:|---:|---:|---:|---:|");
+    println!(
+        "| {TASKS} | {CONCURRENCY} | {:.2} s | {:.0} | {requests} | {:.1} MiB (before: {:.1} MiB) |",
+        elapsed.as_secs_f64(),
+        TASKS as f64 / elapsed.as_secs_f64(),
+        peak_rss_kib() as f64 / 1024.0,
+        rss_before as f64 / 1024.0,
+    );
+    println!();
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; any other argument selects scenarios by name.
+    let selected: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
+    let run =
+        |name: &str| selected.is_empty() || selected.iter().any(|s| name.contains(s.as_str()));
+    let dir = std::env::temp_dir().join(format!("seedance-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    println!("## seedance-rs lifecycle benchmarks\n");
+    if run("polling") {
+        polling();
+    }
+    if run("download") {
+        download(&dir);
+    }
+    if run("throughput") {
+        throughput(&dir);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
