@@ -33,6 +33,10 @@ struct Source {
     take: Option<BTreeMap<String, String>>,
     #[serde(default)]
     inferred: Vec<String>,
+    /// The document the provider republishes as a whole; `cargo xtask drift --provider`
+    /// compares a new publication in its place.
+    #[serde(default)]
+    primary: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -44,6 +48,30 @@ enum SourceKind {
 
 /// The assembled document of the provider whose spec folder is `dir`, as pretty JSON.
 pub(crate) fn assemble(dir: &Path) -> Result<String> {
+    let (mut doc, failures) = assemble_with(dir, &Options::default())?;
+    if let Some(failure) = failures.into_iter().next() {
+        bail!("{failure}");
+    }
+    sort_keys(&mut doc);
+    let mut text = serde_json::to_string_pretty(&doc)?;
+    text.push('\n');
+    Ok(text)
+}
+
+/// Variations of the assembly, for `cargo xtask drift --provider`.
+#[derive(Debug, Default)]
+pub(crate) struct Options {
+    /// Use this document in place of the primary source (the newly published one).
+    pub(crate) replace_primary: Option<Value>,
+    /// Named transforms to leave out.
+    pub(crate) skip_transforms: Vec<&'static str>,
+    /// Record a patch that no longer applies instead of failing.
+    pub(crate) keep_going: bool,
+}
+
+/// Assembles the document of `dir` as `options` say; returns it with the patches that failed
+/// (only with `keep_going`).
+pub(crate) fn assemble_with(dir: &Path, options: &Options) -> Result<(Value, Vec<String>)> {
     let manifest_path = dir.join("sources.json");
     let manifest: Manifest = read_json(&manifest_path)
         .and_then(|v| serde_json::from_value(v).map_err(Into::into))
@@ -56,6 +84,13 @@ pub(crate) fn assemble(dir: &Path) -> Result<String> {
         );
     }
     check_every_source_listed(dir, &manifest)?;
+    let primaries = manifest.sources.iter().filter(|s| s.primary).count();
+    if primaries != 1 {
+        bail!(
+            "{}: exactly one source must be marked \"primary\" (the document a provider republishes), found {primaries}",
+            manifest_path.display()
+        );
+    }
 
     let mut doc = Value::Object(Map::new());
     let mut owners = BTreeMap::new();
@@ -68,7 +103,10 @@ pub(crate) fn assemble(dir: &Path) -> Result<String> {
             Some(takes) => takes.clone(),
             None => BTreeMap::from([(String::new(), String::new())]),
         };
-        let value = read_json(&path)?;
+        let value = match (&options.replace_primary, source.primary) {
+            (Some(replacement), true) => replacement.clone(),
+            _ => read_json(&path)?,
+        };
         let name = source.file.display().to_string();
         for (from, to) in takes {
             let part = value.pointer(&from).cloned().ok_or_else(|| {
@@ -88,17 +126,25 @@ pub(crate) fn assemble(dir: &Path) -> Result<String> {
     let patches = patches
         .as_array()
         .ok_or_else(|| format_err!("{}: must be a JSON array", patches_path.display()))?;
+    let mut failures = Vec::new();
     for (index, entry) in patches.iter().enumerate() {
-        apply_patch(&mut doc, entry).with_context(|| {
-            let reason = entry.get("reason").and_then(Value::as_str).unwrap_or("");
-            format!("{}: patch #{index} ({reason})", patches_path.display())
-        })?;
+        let transform = entry.get("transform").and_then(Value::as_str);
+        if transform.is_some_and(|t| options.skip_transforms.contains(&t)) {
+            continue;
+        }
+        let reason = entry.get("reason").and_then(Value::as_str).unwrap_or("");
+        if let Err(err) = apply_patch(&mut doc, entry) {
+            let failure = format!(
+                "{}: patch #{index} ({reason}): {err:#}",
+                patches_path.display()
+            );
+            if !options.keep_going {
+                bail!("{failure}");
+            }
+            failures.push(failure);
+        }
     }
-
-    sort_keys(&mut doc);
-    let mut text = serde_json::to_string_pretty(&doc)?;
-    text.push('\n');
-    Ok(text)
+    Ok((doc, failures))
 }
 
 fn check_every_source_listed(dir: &Path, manifest: &Manifest) -> Result<()> {
@@ -209,7 +255,7 @@ fn apply_patch(doc: &mut Value, entry: &Value) -> Result<()> {
 }
 
 /// Sorts object keys recursively, whatever serde_json's map ordering feature says.
-fn sort_keys(value: &mut Value) {
+pub(crate) fn sort_keys(value: &mut Value) {
     match value {
         Value::Object(map) => {
             map.sort_keys();

@@ -4,9 +4,13 @@
 //!   from its sources and patches, and write the formatted render of its generated client to
 //!   `crates/seedance-<provider>/generated.rs` for review. `--check` writes nothing and fails,
 //!   naming each stale file, when anything is out of date.
+//! - `drift`: a semantic diff of OpenAPI documents, classed by what breaks a generated client.
+//! - `coverage`: which request properties the facade maps, and why the others are unsupported.
 
 mod assemble;
 mod codegen;
+mod coverage;
+mod drift;
 mod tidy;
 mod transform;
 
@@ -25,6 +29,15 @@ Tasks:
   codegen [--check] [--verbose]   rebuild specs/*/openapi.json and crates/seedance-*/generated.rs;
                                   --check changes nothing and fails if any is stale;
                                   --verbose prints a diff of each stale file
+  drift OLD NEW [--format json] [--fail-on breaking|risky]
+                                  classify the changes between two OpenAPI documents (file or
+                                  http(s) URL, JSON or YAML, 3.0 or 3.1); exit 1 when a change at
+                                  or above --fail-on (default breaking), 2 when an input is unreadable
+  drift --provider NAME --against FILE|URL [--format json] [--fail-on ...]
+                                  the same, for a provider's committed spec against a newly
+                                  published primary source, through the same patches
+  coverage                        every request property of every operation: mapped by the
+                                  facade, or unsupported with a reason (specs/*/coverage.json)
 ";
 
 fn main() -> ExitCode {
@@ -55,6 +68,8 @@ fn run(args: Vec<String>) -> Result<ExitCode> {
             }
             codegen::run(&project_root(), mode, verbose)
         }
+        "drift" => drift::run(&project_root(), flags),
+        "coverage" => coverage::run(&project_root()),
         "help" | "--help" | "-h" => {
             print!("{HELP}");
             Ok(ExitCode::SUCCESS)
