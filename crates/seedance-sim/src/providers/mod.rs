@@ -127,6 +127,33 @@ pub(crate) struct Accepted {
     pub(crate) return_last_frame: bool,
 }
 
+/// What every API request goes through first: counting, the faults that apply (delays, an
+/// injected error status) and authentication. Returns the remaining faults, or the refusal.
+async fn admit(
+    state: &State,
+    provider: &Provider,
+    route: Route,
+    route_name: &str,
+    headers: &HeaderMap,
+) -> Result<Vec<Fault>, Response> {
+    state.count(&format!("{} {route_name}", provider.name));
+    let faults = state.faults.pick(Some(provider.name), route);
+    apply_delays(&faults).await;
+    if let Some(Fault::Status { code, retry_after }) =
+        faults.iter().find(|f| matches!(f, Fault::Status { .. }))
+    {
+        return Err(provider.fault_response(*code, *retry_after));
+    }
+    if !authorized(headers) {
+        return Err(provider.error(
+            401,
+            "Authentication failed: missing or invalid API key",
+            None,
+        ));
+    }
+    Ok(faults)
+}
+
 /// The shared submit flow: count, faults, auth, JSON, spec validation, the provider's own
 /// checks, task creation, then the provider's answer.
 pub(crate) async fn submit(
@@ -138,21 +165,10 @@ pub(crate) async fn submit(
     check: impl FnOnce(&Value) -> Result<Accepted, Invalid>,
     answer: impl FnOnce(&State, &str, &Task) -> Value,
 ) -> Response {
-    state.count(&format!("{} submit", provider.name));
-    let faults = state.faults.pick(Some(provider.name), Route::Submit);
-    apply_delays(&faults).await;
-    if let Some(Fault::Status { code, retry_after }) =
-        faults.iter().find(|f| matches!(f, Fault::Status { .. }))
-    {
-        return provider.fault_response(*code, *retry_after);
-    }
-    if !authorized(headers) {
-        return provider.error(
-            401,
-            "Authentication failed: missing or invalid API key",
-            None,
-        );
-    }
+    let faults = match admit(state, provider, Route::Submit, "submit", headers).await {
+        Ok(faults) => faults,
+        Err(refused) => return refused,
+    };
     let json: Value = match serde_json::from_slice(body) {
         Ok(json) => json,
         Err(err) => return provider.error(400, &format!("Invalid format: {err}"), None),
@@ -190,21 +206,10 @@ pub(crate) async fn status(
     task_id: Option<&str>,
     answer: impl FnOnce(&State, &str, &Task) -> Value,
 ) -> Response {
-    state.count(&format!("{} status", provider.name));
-    let faults = state.faults.pick(Some(provider.name), Route::Status);
-    apply_delays(&faults).await;
-    if let Some(Fault::Status { code, retry_after }) =
-        faults.iter().find(|f| matches!(f, Fault::Status { .. }))
-    {
-        return provider.fault_response(*code, *retry_after);
-    }
-    if !authorized(headers) {
-        return provider.error(
-            401,
-            "Authentication failed: missing or invalid API key",
-            None,
-        );
-    }
+    let faults = match admit(state, provider, Route::Status, "status", headers).await {
+        Ok(faults) => faults,
+        Err(refused) => return refused,
+    };
     let Some(task_id) = task_id.filter(|id| !id.is_empty()) else {
         return provider.error(400, "Missing required parameter: task_id", Some("task_id"));
     };
