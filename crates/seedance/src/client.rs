@@ -320,82 +320,13 @@ impl Client {
     }
 
     /// Checks `request` against this provider's capabilities and reads its media, without
-    /// sending anything.
+    /// sending anything (the same as [`validate`]).
     ///
     /// # Errors
     ///
     /// [`Error::InvalidRequest`] naming the field, the provider, the model and what is allowed.
     pub async fn validate(&self, request: &VideoRequest) -> Result<()> {
-        self.prepare(request).await.map(|_| ())
-    }
-
-    async fn prepare(&self, request: &VideoRequest) -> Result<Resolved> {
-        let caps = capabilities(self.provider, request.model).ok_or_else(|| {
-            let sold: Vec<&str> = Model::ALL
-                .into_iter()
-                .filter(|m| capabilities(self.provider, *m).is_some())
-                .map(Model::as_str)
-                .collect();
-            InvalidRequest {
-                provider: self.provider,
-                model: request.model,
-                field: Field::Model,
-                message: format!(
-                    "is not sold by {}; allowed: {}",
-                    self.provider,
-                    sold.join(", ")
-                ),
-            }
-        })?;
-        caps.validate(request)?;
-        let inline = match caps.inline_images {
-            None => Inline::Refused,
-            Some(rules) => Inline::Accepted(rules),
-        };
-        let resolve = |field: Field, media: &crate::Media| {
-            let provider = self.provider;
-            let model = request.model;
-            let media = media.clone();
-            async move {
-                media.resolve(inline).await.map_err(|problem| {
-                    let message = match problem {
-                        MediaProblem::UrlOnly => format!(
-                            "{provider} accepts image URLs only; upload the file somewhere \
-                             the provider can fetch and pass its http(s) URL"
-                        ),
-                        MediaProblem::Unreadable(message) | MediaProblem::Rejected(message) => {
-                            message
-                        }
-                    };
-                    Error::from(InvalidRequest {
-                        provider,
-                        model,
-                        field,
-                        message,
-                    })
-                })
-            }
-        };
-        let mut resolved = Resolved::default();
-        match &request.inputs {
-            Inputs::Text => {}
-            Inputs::FirstFrame { first } => {
-                resolved.first = Some(resolve(Field::FirstFrame, first).await?);
-            }
-            Inputs::FirstLastFrames { first, last } => {
-                resolved.first = Some(resolve(Field::FirstFrame, first).await?);
-                resolved.last = Some(resolve(Field::LastFrame, last).await?);
-            }
-            Inputs::References { images, audio } => {
-                for image in images {
-                    resolved
-                        .images
-                        .push(resolve(Field::ReferenceImages, image).await?);
-                }
-                resolved.audio = audio.clone();
-            }
-        }
-        Ok(resolved)
+        prepare(self.provider, request).await.map(|_| ())
     }
 
     /// Validates `request`, then submits it once.
@@ -408,7 +339,7 @@ impl Client {
     ///
     /// [`Error::InvalidRequest`] before anything is sent; provider errors as typed variants.
     pub async fn submit(&self, request: &VideoRequest) -> Result<TaskHandle> {
-        let resolved = self.prepare(request).await?;
+        let resolved = prepare(self.provider, request).await?;
         let mut attempt = 0;
         loop {
             let submitted_at = unix_now();
@@ -708,6 +639,79 @@ impl Client {
             })?;
         Ok(written)
     }
+}
+
+/// Checks `request` against what `provider` accepts and reads its media, without sending
+/// anything and without an API key.
+///
+/// # Errors
+///
+/// [`Error::InvalidRequest`] naming the field, the provider, the model and what is allowed.
+pub async fn validate(provider: Provider, request: &VideoRequest) -> Result<()> {
+    prepare(provider, request).await.map(|_| ())
+}
+
+/// Validates `request` for `provider` and turns its media into what is sent.
+async fn prepare(provider: Provider, request: &VideoRequest) -> Result<Resolved> {
+    let caps = capabilities(provider, request.model).ok_or_else(|| {
+        let sold: Vec<&str> = Model::ALL
+            .into_iter()
+            .filter(|m| capabilities(provider, *m).is_some())
+            .map(Model::as_str)
+            .collect();
+        InvalidRequest {
+            provider,
+            model: request.model,
+            field: Field::Model,
+            message: format!("is not sold by {}; allowed: {}", provider, sold.join(", ")),
+        }
+    })?;
+    caps.validate(request)?;
+    let inline = match caps.inline_images {
+        None => Inline::Refused,
+        Some(rules) => Inline::Accepted(rules),
+    };
+    let resolve = |field: Field, media: &crate::Media| {
+        let model = request.model;
+        let media = media.clone();
+        async move {
+            media.resolve(inline).await.map_err(|problem| {
+                let message = match problem {
+                    MediaProblem::UrlOnly => format!(
+                        "{provider} accepts image URLs only; upload the file somewhere \
+                         the provider can fetch and pass its http(s) URL"
+                    ),
+                    MediaProblem::Unreadable(message) | MediaProblem::Rejected(message) => message,
+                };
+                Error::from(InvalidRequest {
+                    provider,
+                    model,
+                    field,
+                    message,
+                })
+            })
+        }
+    };
+    let mut resolved = Resolved::default();
+    match &request.inputs {
+        Inputs::Text => {}
+        Inputs::FirstFrame { first } => {
+            resolved.first = Some(resolve(Field::FirstFrame, first).await?);
+        }
+        Inputs::FirstLastFrames { first, last } => {
+            resolved.first = Some(resolve(Field::FirstFrame, first).await?);
+            resolved.last = Some(resolve(Field::LastFrame, last).await?);
+        }
+        Inputs::References { images, audio } => {
+            for image in images {
+                resolved
+                    .images
+                    .push(resolve(Field::ReferenceImages, image).await?);
+            }
+            resolved.audio = audio.clone();
+        }
+    }
+    Ok(resolved)
 }
 
 /// A queued or running status without an ETA gets one from the submit-time estimate, if any,

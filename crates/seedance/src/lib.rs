@@ -58,7 +58,7 @@ mod request;
 mod task;
 
 pub use capability::{Capabilities, Field, all_capabilities, capabilities};
-pub use client::{Client, ClientBuilder, RetryPolicy, TaskEvent, WaitOptions};
+pub use client::{Client, ClientBuilder, RetryPolicy, TaskEvent, WaitOptions, validate};
 pub use error::{Error, InvalidRequest, Result};
 pub use media::{ImageRules, Media};
 pub use provider::Provider;

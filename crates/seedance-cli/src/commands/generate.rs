@@ -17,11 +17,7 @@ pub(crate) async fn run(args: GenerateArgs) -> Result<()> {
     let provider = Provider::from(args.provider);
     let request = request(&args);
     // Refuse invalid input first: validation reads local files but needs no key and sends nothing.
-    Client::builder(provider)
-        .api_key(SIM_API_KEY)
-        .build()?
-        .validate(&request)
-        .await?;
+    seedance::validate(provider, &request).await?;
 
     let sim = if args.sim {
         Some(start_sim().await?)
