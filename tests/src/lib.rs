@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use serde_json::{Map, Value, json};
+use serde_json::Value;
 
 /// The providers, as named in `specs/`.
 pub const PROVIDERS: [&str; 3] = ["jiekou", "modellix", "odkkk"];
@@ -38,47 +38,13 @@ pub fn escape(key: &str) -> String {
 /// Validates `instance` against the schema at JSON pointer `pointer` of the OpenAPI `spec`,
 /// returning every error as `"<instance path>: <message>"`.
 ///
-/// OpenAPI 3.0 schemas are draft-4 schemas plus `nullable`; `nullable` is rewritten into a JSON
-/// Schema type union first, and `$ref`s resolve against the whole spec.
+/// The simulator's validator: OpenAPI 3.0 schemas are draft-4 schemas plus `nullable`, which is
+/// rewritten into a JSON Schema type union first, and `$ref`s resolve against the whole spec.
 pub fn schema_errors(spec: &Value, pointer: &str, instance: &Value) -> Vec<String> {
-    let mut root = spec.clone();
-    rewrite_nullable(&mut root);
-    let mut document = Map::new();
-    // A pointer in a URI fragment percent-encodes what a URI cannot carry (RFC 6901 section 6).
-    let fragment = pointer.replace('{', "%7B").replace('}', "%7D");
-    document.insert("$ref".into(), json!(format!("#{fragment}")));
-    document.insert("components".into(), root["components"].clone());
-    document.insert("paths".into(), root["paths"].clone());
-    let validator = jsonschema::draft4::new(&Value::Object(document))
-        .unwrap_or_else(|err| panic!("schema at {pointer} does not compile: {err}"));
-    validator
-        .iter_errors(instance)
-        .map(|err| format!("{}: {err}", err.instance_path()))
+    seedance_sim::openapi_schema_errors(spec, pointer, instance)
+        .into_iter()
+        .map(|(path, message)| format!("{path}: {message}"))
         .collect()
-}
-
-fn rewrite_nullable(value: &mut Value) {
-    match value {
-        Value::Object(map) => {
-            if map.remove("nullable") == Some(json!(true)) {
-                match map.get("type").cloned() {
-                    Some(Value::String(ty)) => {
-                        map.insert("type".into(), json!([ty, "null"]));
-                        if let Some(Value::Array(values)) = map.get_mut("enum") {
-                            values.push(Value::Null);
-                        }
-                    }
-                    _ => {
-                        let inner = Value::Object(std::mem::take(map));
-                        map.insert("anyOf".into(), json!([inner, {"type": "null"}]));
-                    }
-                }
-            }
-            map.values_mut().for_each(rewrite_nullable);
-        }
-        Value::Array(items) => items.iter_mut().for_each(rewrite_nullable),
-        _ => {}
-    }
 }
 
 /// What a client sent, in a form fit for a snapshot.

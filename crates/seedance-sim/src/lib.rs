@@ -32,6 +32,7 @@ use std::{collections::BTreeMap, net::SocketAddr, sync::Arc, time::Duration};
 pub use faults::{Fault, FaultRule, Route};
 use serde::Serialize;
 use tokio::net::TcpListener;
+pub use validate::openapi_schema_errors;
 
 /// The providers the simulator implements, by their lowercase names.
 pub const PROVIDERS: [&str; 3] = ["modellix", "jiekou", "odkkk"];

@@ -99,6 +99,19 @@ pub(crate) fn schema_errors(
         .collect()
 }
 
+/// Every error of `instance` against the schema at JSON pointer `pointer` of the OpenAPI 3.0
+/// document `spec`, as (instance path, message). Compiles the schema on each call.
+pub fn openapi_schema_errors(
+    spec: &Value,
+    pointer: &str,
+    instance: &Value,
+) -> Vec<(String, String)> {
+    compile(spec, pointer)
+        .iter_errors(instance)
+        .map(|err| (err.instance_path().to_string(), err.to_string()))
+        .collect()
+}
+
 /// A validator for the schema at `pointer` of the OpenAPI `spec`: OpenAPI 3.0 schemas are
 /// draft-4 schemas plus `nullable`, rewritten into a type union; `$ref`s resolve in the spec.
 fn compile(spec: &Value, pointer: &str) -> jsonschema::Validator {
@@ -122,6 +135,10 @@ fn rewrite_nullable(value: &mut Value) {
                 match map.get("type").cloned() {
                     Some(Value::String(ty)) => {
                         map.insert("type".into(), json!([ty, "null"]));
+                        // A nullable enum lists its values only; null is allowed too.
+                        if let Some(Value::Array(values)) = map.get_mut("enum") {
+                            values.push(Value::Null);
+                        }
                     }
                     _ => {
                         let inner = Value::Object(std::mem::take(map));
