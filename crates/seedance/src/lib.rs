@@ -56,6 +56,7 @@ mod provider;
 mod providers;
 mod request;
 mod task;
+mod text;
 
 pub use capability::{Capabilities, Field, all_capabilities, capabilities};
 pub use client::{Client, ClientBuilder, RetryPolicy, TaskEvent, WaitOptions, validate};

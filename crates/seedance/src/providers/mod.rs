@@ -12,7 +12,7 @@ use reqwest::header::HeaderMap;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::{error::Error, provider::Provider};
+use crate::{error::Error, provider::Provider, text::bounded};
 
 /// A task the provider accepted.
 #[derive(Debug, Clone)]
@@ -92,7 +92,7 @@ pub(crate) async fn convert<E>(
                 provider,
                 status,
                 None,
-                truncate(&body),
+                bounded(&body),
                 None,
                 retry_after(&headers),
             );
@@ -101,7 +101,7 @@ pub(crate) async fn convert<E>(
         P::InvalidResponsePayload(bytes, err) => Error::Decode {
             provider,
             message: err.to_string(),
-            body: truncate(&String::from_utf8_lossy(&bytes)),
+            body: bounded(&String::from_utf8_lossy(&bytes)),
         },
         P::InvalidRequest(message) | P::Custom(message) => Error::Provider {
             provider,
@@ -167,18 +167,6 @@ pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     } else {
         reset
     }))
-}
-
-pub(crate) fn truncate(text: &str) -> String {
-    const LIMIT: usize = 2048;
-    if text.len() <= LIMIT {
-        return text.to_owned();
-    }
-    let mut end = LIMIT;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}…", &text[..end])
 }
 
 #[cfg(test)]

@@ -1,0 +1,420 @@
+//! The client: submit, status, wait, download, with validation before sending and retries where
+//! they are safe.
+
+mod download;
+mod poll;
+mod retry;
+
+use std::time::Duration;
+
+use seedance_runtime::{ApiKey, ClientOptions};
+
+pub use self::{
+    poll::{TaskEvent, WaitOptions},
+    retry::RetryPolicy,
+};
+use crate::{
+    capability::{Field, capabilities},
+    error::{Error, InvalidRequest, Result},
+    media::{Inline, MediaProblem},
+    provider::Provider,
+    providers::{self, Resolved},
+    request::{Inputs, Model, VideoRequest},
+    task::{TaskHandle, TaskStatus, unix_now},
+};
+
+/// Builds a [`Client`].
+#[derive(Clone, Debug)]
+#[must_use]
+pub struct ClientBuilder {
+    provider: Provider,
+    api_key: Option<ApiKey>,
+    base_url: Option<String>,
+    http_client: Option<reqwest::Client>,
+    timeout: Option<Duration>,
+    connect_timeout: Duration,
+    retry: RetryPolicy,
+}
+
+impl ClientBuilder {
+    /// The API key (required).
+    pub fn api_key(mut self, key: impl Into<String>) -> Self {
+        self.api_key = Some(ApiKey::new(key));
+        self
+    }
+
+    /// Replaces the provider's server URL (a proxy, a test server, EvoLink for odkkk).
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+
+    /// Uses your own `reqwest::Client` for provider calls (proxies, TLS settings). Timeouts are
+    /// then yours to set on it. Downloads always use a separate client that carries no
+    /// credentials.
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http_client = Some(client);
+        self
+    }
+
+    /// Whole-request timeout of provider calls (default 120 s); `None` waits forever.
+    pub fn timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Connect timeout (default 10 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// How status and download requests are retried.
+    pub fn retry_policy(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// Builds the client.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::MissingApiKey`] without a key; [`Error::Provider`] when the HTTP client cannot
+    /// be built.
+    pub fn build(self) -> Result<Client> {
+        let provider = self.provider;
+        let api_key = self.api_key.ok_or(Error::MissingApiKey {
+            provider,
+            env: provider.api_key_env(),
+        })?;
+        // The generated clients append "/<path>": a trailing slash would double it.
+        let base_url = self
+            .base_url
+            .unwrap_or_else(|| provider.default_base_url().to_owned())
+            .trim_end_matches('/')
+            .to_owned();
+        let options = ClientOptions::default()
+            .with_api_key(api_key)
+            .with_timeout(self.timeout)
+            .with_connect_timeout(self.connect_timeout);
+        let build_error = |err: seedance_runtime::BuildError| Error::Provider {
+            provider,
+            status: None,
+            code: None,
+            message: err.to_string(),
+            request_id: None,
+        };
+        let http = match self.http_client {
+            Some(client) => client,
+            None => seedance_runtime::http_client(&options).map_err(build_error)?,
+        };
+        // No overall timeout: a large video may take long; stalls are caught by the read timeout.
+        let download_options = ClientOptions::default()
+            .with_timeout(None)
+            .with_connect_timeout(self.connect_timeout);
+        let download_http =
+            seedance_runtime::http_client(&download_options).map_err(build_error)?;
+        let inner = match provider {
+            Provider::Modellix => Inner::Modellix(seedance_modellix::Client::new_with_client(
+                &base_url, http, options,
+            )),
+            Provider::Jiekou => Inner::Jiekou(seedance_jiekou::Client::new_with_client(
+                &base_url, http, options,
+            )),
+            Provider::Odkkk => Inner::Odkkk(seedance_odkkk::Client::new_with_client(
+                &base_url, http, options,
+            )),
+        };
+        Ok(Client {
+            provider,
+            base_url,
+            inner,
+            download_http,
+            retry: self.retry,
+        })
+    }
+}
+
+#[derive(Clone, Debug)]
+enum Inner {
+    Modellix(seedance_modellix::Client),
+    Jiekou(seedance_jiekou::Client),
+    Odkkk(seedance_odkkk::Client),
+}
+
+/// A client for one provider.
+///
+/// Cloning is cheap (the HTTP connection pool is shared).
+#[derive(Clone, Debug)]
+pub struct Client {
+    provider: Provider,
+    base_url: String,
+    inner: Inner,
+    download_http: reqwest::Client,
+    retry: RetryPolicy,
+}
+
+impl Client {
+    /// Starts a builder for `provider`.
+    pub fn builder(provider: Provider) -> ClientBuilder {
+        ClientBuilder {
+            provider,
+            api_key: None,
+            base_url: None,
+            http_client: None,
+            timeout: Some(Duration::from_secs(120)),
+            connect_timeout: Duration::from_secs(10),
+            retry: RetryPolicy::default(),
+        }
+    }
+
+    /// A client configured from the environment: the key from `MODELLIX_API_KEY`,
+    /// `JIEKOU_API_KEY` or `ODKKK_API_KEY`, the base URL from `<PROVIDER>_BASE_URL` if set.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::MissingApiKey`] when the key variable is unset or empty.
+    pub fn from_env(provider: Provider) -> Result<Client> {
+        Self::builder_from_env(provider)?.build()
+    }
+
+    /// A builder preset from the environment, as [`Client::from_env`], for further settings.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::MissingApiKey`] when the key variable is unset or empty.
+    pub fn builder_from_env(provider: Provider) -> Result<ClientBuilder> {
+        let key = std::env::var(provider.api_key_env())
+            .ok()
+            .filter(|k| !k.trim().is_empty())
+            .ok_or(Error::MissingApiKey {
+                provider,
+                env: provider.api_key_env(),
+            })?;
+        let mut builder = Self::builder(provider).api_key(key.trim());
+        if let Some(url) = std::env::var(provider.base_url_env())
+            .ok()
+            .filter(|u| !u.trim().is_empty())
+        {
+            builder = builder.base_url(url.trim());
+        }
+        Ok(builder)
+    }
+
+    /// A client for the task behind `handle`, as another process resuming it would build one:
+    /// the key from the provider's environment variable, the base URL from the handle (the task
+    /// lives there, whatever `<PROVIDER>_BASE_URL` says now).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::MissingApiKey`] when the key variable is unset or empty.
+    pub fn from_env_for(handle: &TaskHandle) -> Result<Client> {
+        Self::builder_from_env(handle.provider)?
+            .base_url(handle.base_url.clone())
+            .build()
+    }
+
+    /// The provider.
+    pub fn provider(&self) -> Provider {
+        self.provider
+    }
+
+    /// The base URL requests go to.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// Checks `request` against this provider's capabilities and reads its media, without
+    /// sending anything (the same as [`validate`]).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidRequest`] naming the field, the provider, the model and what is allowed.
+    pub async fn validate(&self, request: &VideoRequest) -> Result<()> {
+        prepare(self.provider, request).await.map(|_| ())
+    }
+
+    /// Validates `request`, then submits it once.
+    ///
+    /// A submit costs money, so it is retried only when it provably did not reach the provider
+    /// (connection refused, or 429 Too Many Requests). When it may have reached it (a timeout or
+    /// reset after sending, a 5xx), it fails with [`Error::OutcomeUnknown`].
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidRequest`] before anything is sent; provider errors as typed variants.
+    pub async fn submit(&self, request: &VideoRequest) -> Result<TaskHandle> {
+        let resolved = prepare(self.provider, request).await?;
+        let mut attempt = 0;
+        loop {
+            let submitted_at = unix_now();
+            let result = match &self.inner {
+                Inner::Modellix(c) => providers::modellix::submit(c, request, &resolved).await,
+                Inner::Jiekou(c) => providers::jiekou::submit(c, request, &resolved).await,
+                Inner::Odkkk(c) => providers::odkkk::submit(c, request, &resolved).await,
+            };
+            let err = match result {
+                Ok(submitted) => {
+                    return Ok(TaskHandle {
+                        provider: self.provider,
+                        base_url: self.base_url.clone(),
+                        task_id: submitted.task_id,
+                        created_at: submitted_at,
+                        estimated_seconds: submitted.estimated_seconds,
+                    });
+                }
+                Err(err) => classify_submit_error(err, submitted_at),
+            };
+            let provably_not_accepted = match &err {
+                Error::RateLimited { .. } => true,
+                Error::Network { source, .. } => source.is_connect(),
+                _ => false,
+            };
+            if !provably_not_accepted || attempt >= self.retry.max_retries {
+                return Err(err);
+            }
+            let delay = self.retry.delay(attempt, err.retry_after());
+            tracing::warn!(provider = %self.provider, attempt, ?delay, error = %err, "submit not accepted; retrying");
+            tokio::time::sleep(delay).await;
+            attempt += 1;
+        }
+    }
+
+    /// The task's current status; transient failures are retried per the [`RetryPolicy`].
+    ///
+    /// # Errors
+    ///
+    /// Provider errors as typed variants, after retries.
+    pub async fn status(&self, handle: &TaskHandle) -> Result<TaskStatus> {
+        self.check_handle(handle)?;
+        let mut attempt = 0;
+        loop {
+            let result = match &self.inner {
+                Inner::Modellix(c) => providers::modellix::status(c, &handle.task_id).await,
+                Inner::Jiekou(c) => providers::jiekou::status(c, &handle.task_id).await,
+                Inner::Odkkk(c) => providers::odkkk::status(c, &handle.task_id).await,
+            };
+            match result {
+                Err(err) if err.is_retryable() && attempt < self.retry.max_retries => {
+                    let delay = self.retry.delay(attempt, err.retry_after());
+                    tracing::debug!(provider = %self.provider, attempt, ?delay, error = %err, "status failed; retrying");
+                    tokio::time::sleep(delay).await;
+                    attempt += 1;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    fn check_handle(&self, handle: &TaskHandle) -> Result<()> {
+        if handle.provider != self.provider {
+            return Err(Error::InvalidHandle(format!(
+                "the handle is for {}, this client is for {}",
+                handle.provider, self.provider
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// Checks `request` against what `provider` accepts and reads its media, without sending
+/// anything and without an API key.
+///
+/// # Errors
+///
+/// [`Error::InvalidRequest`] naming the field, the provider, the model and what is allowed.
+pub async fn validate(provider: Provider, request: &VideoRequest) -> Result<()> {
+    prepare(provider, request).await.map(|_| ())
+}
+
+/// Validates `request` for `provider` and turns its media into what is sent.
+async fn prepare(provider: Provider, request: &VideoRequest) -> Result<Resolved> {
+    let caps = capabilities(provider, request.model).ok_or_else(|| {
+        let sold: Vec<&str> = Model::ALL
+            .into_iter()
+            .filter(|m| capabilities(provider, *m).is_some())
+            .map(Model::as_str)
+            .collect();
+        InvalidRequest {
+            provider,
+            model: request.model,
+            field: Field::Model,
+            message: format!("is not sold by {}; allowed: {}", provider, sold.join(", ")),
+        }
+    })?;
+    caps.validate(request)?;
+    let inline = match caps.inline_images {
+        None => Inline::Refused,
+        Some(rules) => Inline::Accepted(rules),
+    };
+    let resolve = |field: Field, media: &crate::Media| {
+        let model = request.model;
+        let media = media.clone();
+        async move {
+            media.resolve(inline).await.map_err(|problem| {
+                let message = match problem {
+                    MediaProblem::UrlOnly => format!(
+                        "{provider} accepts image URLs only; upload the file somewhere \
+                         the provider can fetch and pass its http(s) URL"
+                    ),
+                    MediaProblem::Unreadable(message) | MediaProblem::Rejected(message) => message,
+                };
+                Error::from(InvalidRequest {
+                    provider,
+                    model,
+                    field,
+                    message,
+                })
+            })
+        }
+    };
+    let mut resolved = Resolved::default();
+    match &request.inputs {
+        Inputs::Text => {}
+        Inputs::FirstFrame { first } => {
+            resolved.first = Some(resolve(Field::FirstFrame, first).await?);
+        }
+        Inputs::FirstLastFrames { first, last } => {
+            resolved.first = Some(resolve(Field::FirstFrame, first).await?);
+            resolved.last = Some(resolve(Field::LastFrame, last).await?);
+        }
+        Inputs::References { images, audio } => {
+            for image in images {
+                resolved
+                    .images
+                    .push(resolve(Field::ReferenceImages, image).await?);
+            }
+            resolved.audio = audio.clone();
+        }
+    }
+    Ok(resolved)
+}
+
+/// A submit failure that may have reached the provider becomes [`Error::OutcomeUnknown`].
+fn classify_submit_error(err: Error, submitted_at: u64) -> Error {
+    match err {
+        Error::Network { provider, source } if !source.is_connect() => Error::OutcomeUnknown {
+            provider,
+            reason: format!("the connection failed after the request was sent: {source}"),
+            submitted_at,
+        },
+        Error::Provider {
+            provider,
+            status: Some(status @ (408 | 500..=599)),
+            message,
+            ..
+        } => Error::OutcomeUnknown {
+            provider,
+            reason: format!("HTTP {status}: {message}"),
+            submitted_at,
+        },
+        Error::Decode {
+            provider, message, ..
+        } => Error::OutcomeUnknown {
+            provider,
+            reason: format!("the answer could not be read: {message}"),
+            submitted_at,
+        },
+        other => other,
+    }
+}

@@ -1,0 +1,257 @@
+//! Polling: `watch` and `wait`, spaced by the provider's hints within a deadline.
+
+use std::time::Duration;
+
+use futures_util::{Stream, StreamExt};
+
+use super::Client;
+use crate::{
+    error::{Error, Result},
+    task::{TaskHandle, TaskStatus, Video, unix_now},
+};
+
+/// How [`Client::wait`] polls.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WaitOptions {
+    /// Give up after this long (the task keeps running: resume it with its handle).
+    pub timeout: Duration,
+    /// First delay between polls.
+    pub initial_interval: Duration,
+    /// Longest delay between polls.
+    pub max_interval: Duration,
+}
+
+impl Default for WaitOptions {
+    /// 30 minutes overall, polling from 2 s up to 30 s.
+    fn default() -> Self {
+        Self {
+            timeout: Duration::from_secs(30 * 60),
+            initial_interval: Duration::from_secs(2),
+            max_interval: Duration::from_secs(30),
+        }
+    }
+}
+
+impl WaitOptions {
+    /// The delay before the next poll: half the provider's ETA when it gives one, otherwise a
+    /// back-off that grows by half each poll; always within `[initial_interval, max_interval]`.
+    fn next_interval(&self, polls: u32, status: &TaskStatus) -> Duration {
+        let backoff = self
+            .initial_interval
+            .mul_f64(1.5f64.powi(polls.min(20) as i32))
+            .min(self.max_interval);
+        match status {
+            // Halving the estimate converges on the finish without overshooting it by much.
+            TaskStatus::Running { eta: Some(eta), .. } => {
+                (*eta / 2).clamp(self.initial_interval, self.max_interval)
+            }
+            _ => backoff,
+        }
+    }
+}
+
+/// What [`Client::watch`] reports.
+#[derive(Clone, Debug, PartialEq)]
+pub enum TaskEvent {
+    /// A poll returned this status (reported when it changes, and on progress).
+    Status(TaskStatus),
+}
+
+impl Client {
+    /// Polls until the task ends or `options.timeout` passes, reporting each new status.
+    ///
+    /// Dropping the stream stops polling (the task itself keeps running at the provider).
+    pub fn watch<'a>(
+        &'a self,
+        handle: &'a TaskHandle,
+        options: WaitOptions,
+    ) -> impl Stream<Item = Result<TaskEvent>> + 'a {
+        struct State {
+            polls: u32,
+            started: tokio::time::Instant,
+            deadline: tokio::time::Instant,
+            last: Option<TaskStatus>,
+            done: bool,
+        }
+        let state = State {
+            polls: 0,
+            started: tokio::time::Instant::now(),
+            deadline: tokio::time::Instant::now() + options.timeout,
+            last: None,
+            done: false,
+        };
+        futures_util::stream::unfold(state, move |mut state| async move {
+            loop {
+                if state.done {
+                    return None;
+                }
+                if let Some(last) = &state.last {
+                    // `polls` counts the polls made; the first gap is interval number 0.
+                    // Wall time since submit when watching began, then the runtime's clock
+                    // (which tests and benchmarks may fast-forward).
+                    let since_submit =
+                        Duration::from_secs(unix_now().saturating_sub(handle.created_at))
+                            + state.started.elapsed();
+                    let hinted = with_estimate(last, handle, since_submit);
+                    let delay = options.next_interval(state.polls - 1, &hinted);
+                    let now = tokio::time::Instant::now();
+                    if now + delay > state.deadline {
+                        state.done = true;
+                        tokio::time::sleep_until(state.deadline).await;
+                        return Some((Err(Error::Timeout(options.timeout)), state));
+                    }
+                    tokio::time::sleep(delay).await;
+                }
+                state.polls += 1;
+                match self.status(handle).await {
+                    Err(err) => {
+                        state.done = true;
+                        return Some((Err(err), state));
+                    }
+                    Ok(status) => {
+                        state.done = status.is_terminal();
+                        let changed = state.last.as_ref() != Some(&status);
+                        state.last = Some(status.clone());
+                        if changed {
+                            return Some((Ok(TaskEvent::Status(status)), state));
+                        }
+                    }
+                }
+            }
+        })
+    }
+
+    /// Waits for the task to finish and returns its video.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::TaskFailed`], [`Error::Expired`] (also for a cancelled task's result),
+    /// [`Error::Timeout`] when `options.timeout` passes first, or the error of a poll.
+    pub async fn wait(&self, handle: &TaskHandle, options: WaitOptions) -> Result<Video> {
+        let events = self.watch(handle, options);
+        futures_util::pin_mut!(events);
+        while let Some(event) = events.next().await {
+            let TaskEvent::Status(status) = event?;
+            match status {
+                TaskStatus::Succeeded(video) => return Ok(video),
+                TaskStatus::Failed { code, message } => {
+                    return Err(Error::TaskFailed {
+                        provider: self.provider,
+                        task_id: handle.task_id.clone(),
+                        code,
+                        message,
+                    });
+                }
+                TaskStatus::Expired => {
+                    return Err(Error::Expired {
+                        what: format!("task {}", handle.task_id),
+                    });
+                }
+                TaskStatus::Cancelled => {
+                    return Err(Error::TaskFailed {
+                        provider: self.provider,
+                        task_id: handle.task_id.clone(),
+                        code: Some("cancelled".into()),
+                        message: "the task was cancelled".into(),
+                    });
+                }
+                TaskStatus::Queued | TaskStatus::Running { .. } | TaskStatus::Unknown { .. } => {}
+            }
+        }
+        Err(Error::Timeout(options.timeout))
+    }
+}
+
+/// A queued or running status without an ETA gets one from the submit-time estimate, if any,
+/// given the time elapsed since the submit.
+fn with_estimate(status: &TaskStatus, handle: &TaskHandle, since_submit: Duration) -> TaskStatus {
+    let remaining = handle
+        .estimated_seconds
+        .map(|estimate| Duration::from_secs(estimate).saturating_sub(since_submit));
+    match (status, remaining) {
+        (TaskStatus::Queued, Some(eta)) => TaskStatus::Running {
+            progress: None,
+            eta: Some(eta),
+        },
+        (
+            TaskStatus::Running {
+                progress,
+                eta: None,
+            },
+            Some(eta),
+        ) => TaskStatus::Running {
+            progress: *progress,
+            eta: Some(eta),
+        },
+        (other, _) => other.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::provider::Provider;
+
+    #[test]
+    fn poll_interval_follows_the_eta_hint_within_bounds() {
+        let options = WaitOptions::default();
+        let running = |eta: Option<u64>| TaskStatus::Running {
+            progress: None,
+            eta: eta.map(Duration::from_secs),
+        };
+        assert_eq!(
+            options.next_interval(0, &TaskStatus::Queued),
+            Duration::from_secs(2)
+        );
+        assert_eq!(
+            options.next_interval(2, &TaskStatus::Queued),
+            Duration::from_millis(4500)
+        );
+        assert_eq!(
+            options.next_interval(50, &TaskStatus::Queued),
+            Duration::from_secs(30)
+        );
+        assert_eq!(
+            options.next_interval(0, &running(Some(40))),
+            Duration::from_secs(20)
+        );
+        assert_eq!(
+            options.next_interval(9, &running(Some(2))),
+            Duration::from_secs(2)
+        );
+        assert_eq!(
+            options.next_interval(0, &running(Some(600))),
+            Duration::from_secs(30)
+        );
+    }
+
+    #[test]
+    fn submit_time_estimate_spaces_polls_of_a_task_without_eta() {
+        let handle = TaskHandle {
+            provider: Provider::Odkkk,
+            base_url: "http://127.0.0.1:1".into(),
+            task_id: "t".into(),
+            created_at: unix_now(),
+            estimated_seconds: Some(120),
+        };
+        let hinted = with_estimate(&TaskStatus::Queued, &handle, Duration::from_secs(5));
+        let TaskStatus::Running { eta: Some(eta), .. } = hinted else {
+            panic!("the estimate must become an ETA: {hinted:?}");
+        };
+        assert_eq!(eta, Duration::from_secs(115));
+        assert_eq!(
+            WaitOptions::default().next_interval(0, &hinted),
+            Duration::from_secs(30),
+            "a long estimate waits longer than the first back-off step"
+        );
+        let explicit = TaskStatus::Running {
+            progress: Some(50),
+            eta: Some(Duration::from_secs(8)),
+        };
+        assert_eq!(
+            with_estimate(&explicit, &handle, Duration::ZERO),
+            explicit,
+            "the provider's ETA wins"
+        );
+    }
+}
