@@ -17,6 +17,9 @@ use reqwest::header::{AUTHORIZATION, HeaderValue, USER_AGENT};
 /// The `User-Agent` every request carries unless [`ClientOptions::with_user_agent`] changes it.
 pub const USER_AGENT_VALUE: &str = concat!("seedance-rs/", env!("CARGO_PKG_VERSION"));
 
+/// How long a response may go without a byte before it fails.
+pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// The header progenitor adds to every request; no provider documents it, so it is removed.
 const API_VERSION_HEADER: &str = "api-version";
 
@@ -61,18 +64,21 @@ pub struct ClientOptions {
     user_agent: String,
     timeout: Option<Duration>,
     connect_timeout: Duration,
+    read_timeout: Duration,
     path_overrides: BTreeMap<String, String>,
 }
 
 impl Default for ClientOptions {
     /// No API key, [`USER_AGENT_VALUE`], a 120 s request timeout (progenitor's 15 s is too short
-    /// for a submit carrying a 30 MB base64 image) and a 10 s connect timeout.
+    /// for a submit carrying a 30 MB base64 image), a 10 s connect timeout and a 30 s read
+    /// (idle) timeout.
     fn default() -> Self {
         Self {
             api_key: None,
             user_agent: USER_AGENT_VALUE.to_owned(),
             timeout: Some(Duration::from_secs(120)),
             connect_timeout: Duration::from_secs(10),
+            read_timeout: DEFAULT_READ_TIMEOUT,
             path_overrides: BTreeMap::new(),
         }
     }
@@ -100,6 +106,12 @@ impl ClientOptions {
     /// Sets the connect timeout.
     pub fn with_connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = timeout;
+        self
+    }
+
+    /// Sets the read (idle) timeout: the longest wait for the next byte of a response.
+    pub fn with_read_timeout(mut self, timeout: Duration) -> Self {
+        self.read_timeout = timeout;
         self
     }
 
@@ -133,6 +145,11 @@ impl ClientOptions {
     /// The connect timeout.
     pub fn connect_timeout(&self) -> Duration {
         self.connect_timeout
+    }
+
+    /// The read (idle) timeout.
+    pub fn read_timeout(&self) -> Duration {
+        self.read_timeout
     }
 
     /// The path override of `operation_id`, if any.
@@ -171,11 +188,14 @@ pub enum PrepareError {
     InvalidBaseUrl(String),
 }
 
-/// Builds the `reqwest::Client` for `options` (timeouts, rustls with ring).
+/// Builds the `reqwest::Client` for `options` (timeouts, rustls with ring, no `Referer`).
 pub fn http_client(options: &ClientOptions) -> Result<reqwest::Client, BuildError> {
     install_crypto_provider();
     let mut builder = reqwest::Client::builder()
         .connect_timeout(options.connect_timeout)
+        .read_timeout(options.read_timeout)
+        // A Referer would carry the previous URL (a signed query string) to the next host.
+        .referer(false)
         .user_agent(options.user_agent.clone());
     if let Some(timeout) = options.timeout {
         builder = builder.timeout(timeout);

@@ -1,7 +1,10 @@
 //! Downloads: streamed to a temporary file in the target's directory, renamed into place when
 //! complete, through an HTTP client that carries no credentials.
 
-use std::path::{Path, PathBuf};
+use std::{
+    path::{Path, PathBuf},
+    time::Duration,
+};
 
 use futures_util::StreamExt;
 use tokio::io::AsyncWriteExt;
@@ -12,6 +15,19 @@ use crate::{
     providers,
     task::Video,
 };
+
+/// The HTTP client for downloads: no credentials and no overall timeout (a large video may take
+/// long); a stall is caught by the read timeout.
+pub(super) fn http_client(
+    connect_timeout: Duration,
+    read_timeout: Duration,
+) -> std::result::Result<reqwest::Client, seedance_runtime::BuildError> {
+    let options = seedance_runtime::ClientOptions::default()
+        .with_timeout(None)
+        .with_connect_timeout(connect_timeout)
+        .with_read_timeout(read_timeout);
+    seedance_runtime::http_client(&options)
+}
 
 impl Client {
     /// Downloads `video` to `path`, streaming with constant memory into a temporary file in the

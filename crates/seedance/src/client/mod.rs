@@ -33,6 +33,7 @@ pub struct ClientBuilder {
     http_client: Option<reqwest::Client>,
     timeout: Option<Duration>,
     connect_timeout: Duration,
+    read_timeout: Duration,
     retry: RetryPolicy,
 }
 
@@ -69,6 +70,13 @@ impl ClientBuilder {
         self
     }
 
+    /// Read (idle) timeout of provider calls and downloads: the longest wait for the next byte
+    /// (default 30 s).
+    pub fn read_timeout(mut self, timeout: Duration) -> Self {
+        self.read_timeout = timeout;
+        self
+    }
+
     /// How status and download requests are retried.
     pub fn retry_policy(mut self, retry: RetryPolicy) -> Self {
         self.retry = retry;
@@ -96,7 +104,8 @@ impl ClientBuilder {
         let options = ClientOptions::default()
             .with_api_key(api_key)
             .with_timeout(self.timeout)
-            .with_connect_timeout(self.connect_timeout);
+            .with_connect_timeout(self.connect_timeout)
+            .with_read_timeout(self.read_timeout);
         let build_error = |err: seedance_runtime::BuildError| Error::Provider {
             provider,
             status: None,
@@ -108,12 +117,8 @@ impl ClientBuilder {
             Some(client) => client,
             None => seedance_runtime::http_client(&options).map_err(build_error)?,
         };
-        // No overall timeout: a large video may take long; stalls are caught by the read timeout.
-        let download_options = ClientOptions::default()
-            .with_timeout(None)
-            .with_connect_timeout(self.connect_timeout);
         let download_http =
-            seedance_runtime::http_client(&download_options).map_err(build_error)?;
+            download::http_client(self.connect_timeout, self.read_timeout).map_err(build_error)?;
         let inner = match provider {
             Provider::Modellix => Inner::Modellix(seedance_modellix::Client::new_with_client(
                 &base_url, http, options,
@@ -164,6 +169,7 @@ impl Client {
             http_client: None,
             timeout: Some(Duration::from_secs(120)),
             connect_timeout: Duration::from_secs(10),
+            read_timeout: seedance_runtime::DEFAULT_READ_TIMEOUT,
             retry: RetryPolicy::default(),
         }
     }
