@@ -3148,7 +3148,8 @@ impl Client {
     }
 }
 /// Sets `User-Agent` and `Authorization`, applies path overrides and strips the
-/// `api-version` header, before every request (see `seedance_runtime::prepare_request`).
+/// `api-version` header, before every request (see `seedance_runtime::prepare_request`);
+/// caps every response body (see `seedance_runtime::execute`).
 impl ClientHooks<seedance_runtime::ClientOptions> for Client {
     async fn pre<E>(
         &self,
@@ -3162,5 +3163,12 @@ impl ClientHooks<seedance_runtime::ClientOptions> for Client {
                 info.operation_id,
             )
             .map_err(|err| Error::InvalidRequest(err.to_string()))
+    }
+    async fn exec(
+        &self,
+        request: reqwest::Request,
+        _info: &OperationInfo,
+    ) -> reqwest::Result<reqwest::Response> {
+        seedance_runtime::execute(&self.client, request, &self.inner).await
     }
 }

@@ -20,6 +20,9 @@ pub const USER_AGENT_VALUE: &str = concat!("seedance-rs/", env!("CARGO_PKG_VERSI
 /// How long a response may go without a byte before it fails.
 pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// The largest API response body read, unless [`ClientOptions::with_max_response_bytes`] says.
+pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 4 * 1024 * 1024;
+
 /// The header progenitor adds to every request; no provider documents it, so it is removed.
 const API_VERSION_HEADER: &str = "api-version";
 
@@ -65,6 +68,7 @@ pub struct ClientOptions {
     timeout: Option<Duration>,
     connect_timeout: Duration,
     read_timeout: Duration,
+    max_response_bytes: u64,
     path_overrides: BTreeMap<String, String>,
 }
 
@@ -79,6 +83,7 @@ impl Default for ClientOptions {
             timeout: Some(Duration::from_secs(120)),
             connect_timeout: Duration::from_secs(10),
             read_timeout: DEFAULT_READ_TIMEOUT,
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             path_overrides: BTreeMap::new(),
         }
     }
@@ -112,6 +117,13 @@ impl ClientOptions {
     /// Sets the read (idle) timeout: the longest wait for the next byte of a response.
     pub fn with_read_timeout(mut self, timeout: Duration) -> Self {
         self.read_timeout = timeout;
+        self
+    }
+
+    /// Sets the largest response body [`execute`] reads; a longer one fails with a body error
+    /// whose source is [`ResponseTooLarge`].
+    pub fn with_max_response_bytes(mut self, limit: u64) -> Self {
+        self.max_response_bytes = limit;
         self
     }
 
@@ -152,6 +164,11 @@ impl ClientOptions {
         self.read_timeout
     }
 
+    /// The largest response body read.
+    pub fn max_response_bytes(&self) -> u64 {
+        self.max_response_bytes
+    }
+
     /// The path override of `operation_id`, if any.
     pub fn path_override(&self, operation_id: &str) -> Option<&str> {
         self.path_overrides.get(operation_id).map(String::as_str)
@@ -188,8 +205,9 @@ pub enum PrepareError {
     InvalidBaseUrl(String),
 }
 
-/// Builds the `reqwest::Client` for `options` (timeouts, rustls with ring, no `Referer`).
-pub fn http_client(options: &ClientOptions) -> Result<reqwest::Client, BuildError> {
+/// A `reqwest::ClientBuilder` with what every client of ours shares: rustls with ring, the
+/// timeouts and `User-Agent` of `options`, and no `Referer`. Redirects are left to the caller.
+pub fn http_client_builder(options: &ClientOptions) -> reqwest::ClientBuilder {
     install_crypto_provider();
     let mut builder = reqwest::Client::builder()
         .connect_timeout(options.connect_timeout)
@@ -200,7 +218,87 @@ pub fn http_client(options: &ClientOptions) -> Result<reqwest::Client, BuildErro
     if let Some(timeout) = options.timeout {
         builder = builder.timeout(timeout);
     }
-    Ok(builder.build()?)
+    builder
+}
+
+/// Builds the `reqwest::Client` of an API client: [`http_client_builder`], following redirects
+/// only within the origin of the request (a 307 to another host would replay the prompt body
+/// there; reqwest strips the `Authorization` header, but not the body).
+pub fn http_client(options: &ClientOptions) -> Result<reqwest::Client, BuildError> {
+    let same_origin = reqwest::redirect::Policy::custom(|attempt| {
+        let first = attempt.previous().first().map(reqwest::Url::origin);
+        if attempt.previous().len() > 10 {
+            attempt.error("too many redirects")
+        } else if first.is_some_and(|first| first == attempt.url().origin()) {
+            attempt.follow()
+        } else {
+            attempt.stop()
+        }
+    });
+    Ok(http_client_builder(options).redirect(same_origin).build()?)
+}
+
+/// A response body was longer than [`ClientOptions::max_response_bytes`]; found in the source
+/// chain of the `reqwest::Error` that reading it returns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the response body is larger than {limit} bytes")]
+pub struct ResponseTooLarge {
+    /// The limit that was exceeded.
+    pub limit: u64,
+}
+
+impl ResponseTooLarge {
+    /// The [`ResponseTooLarge`] in `error`'s source chain, if reading a body hit the limit.
+    pub fn find(error: &(dyn std::error::Error + 'static)) -> Option<ResponseTooLarge> {
+        let mut next = Some(error);
+        while let Some(err) = next {
+            if let Some(found) = err.downcast_ref::<ResponseTooLarge>() {
+                return Some(*found);
+            }
+            next = err.source();
+        }
+        None
+    }
+}
+
+/// Sends `request` and returns the response with its body capped at
+/// [`ClientOptions::max_response_bytes`]: whoever reads it gets an error (with
+/// [`ResponseTooLarge`] in its source chain) instead of buffering an unbounded body.
+pub async fn execute(
+    client: &reqwest::Client,
+    request: reqwest::Request,
+    options: &ClientOptions,
+) -> reqwest::Result<reqwest::Response> {
+    use http_body_util::BodyExt;
+
+    let response = client.execute(request).await?;
+    let url = response.url().clone();
+    let limit = options.max_response_bytes;
+    let response = http::Response::<reqwest::Body>::from(response);
+    let (parts, body) = response.into_parts();
+    let capped = http_body_util::Limited::new(body, usize::try_from(limit).unwrap_or(usize::MAX))
+        .map_err(move |err| -> Box<dyn std::error::Error + Send + Sync> {
+            if err.is::<http_body_util::LengthLimitError>() {
+                Box::new(ResponseTooLarge { limit })
+            } else {
+                err
+            }
+        });
+    // Rebuilt through the builder to keep the URL, which the conversion would otherwise replace
+    // by a placeholder.
+    let mut builder = reqwest::ResponseBuilderExt::url(
+        http::response::Builder::new()
+            .status(parts.status)
+            .version(parts.version),
+        url,
+    );
+    if let Some(headers) = builder.headers_mut() {
+        *headers = parts.headers;
+    }
+    let response = builder
+        .body(reqwest::Body::wrap(capped))
+        .expect("status and version come from a valid response");
+    Ok(reqwest::Response::from(response))
 }
 
 /// Installs ring as the process-wide rustls provider, unless the program installed one already.
@@ -315,6 +413,121 @@ mod tests {
         let bad = ClientOptions::default().with_api_key("sk-\nsecret");
         let err = prepare_request(&bad, "https://api.example.com", &mut req, "op").unwrap_err();
         assert!(!err.to_string().contains("secret"));
+    }
+
+    /// Serves each accepted connection the next canned response, and returns its address and
+    /// the requests received (head and body as text).
+    async fn serve(
+        responses: Vec<Vec<u8>>,
+    ) -> (
+        std::net::SocketAddr,
+        std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    ) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let log = seen.clone();
+        tokio::spawn(async move {
+            for response in responses {
+                let Ok((mut socket, _)) = listener.accept().await else {
+                    return;
+                };
+                let mut buffer = vec![0u8; 64 * 1024];
+                let n = socket.read(&mut buffer).await.unwrap_or(0);
+                log.lock()
+                    .unwrap()
+                    .push(String::from_utf8_lossy(&buffer[..n]).into_owned());
+                let _ = socket.write_all(&response).await;
+                let _ = socket.shutdown().await;
+            }
+        });
+        (addr, seen)
+    }
+
+    fn response(head: &str, body: &[u8]) -> Vec<u8> {
+        let mut bytes = format!(
+            "HTTP/1.1 {head}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+            body.len()
+        )
+        .into_bytes();
+        bytes.extend_from_slice(body);
+        bytes
+    }
+
+    #[tokio::test]
+    async fn redirects_to_another_origin_are_not_followed() {
+        let (other, other_seen) = serve(vec![response("200 OK", b"{}")]).await;
+        let redirect = format!(
+            "HTTP/1.1 307 Temporary Redirect\r\nlocation: http://{other}/steal\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+        );
+        let (api, _) = serve(vec![redirect.into_bytes()]).await;
+        let client = http_client(&ClientOptions::default()).unwrap();
+        let response = client
+            .post(format!("http://{api}/submit"))
+            .body("secret prompt")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            response.status(),
+            307,
+            "the redirect is returned, not followed"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert!(
+            other_seen.lock().unwrap().is_empty(),
+            "the other origin saw nothing"
+        );
+    }
+
+    #[tokio::test]
+    async fn redirects_within_the_origin_are_followed() {
+        let (api, seen) = serve(vec![
+            b"HTTP/1.1 307 Temporary Redirect\r\nlocation: /v2/submit\r\ncontent-length: 0\r\nconnection: close\r\n\r\n".to_vec(),
+            response("200 OK", b"done"),
+        ])
+        .await;
+        let client = http_client(&ClientOptions::default()).unwrap();
+        let response = client
+            .get(format!("http://{api}/submit?signature=s3cret"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.text().await.unwrap(), "done");
+        let seen = seen.lock().unwrap();
+        assert!(seen[1].starts_with("GET /v2/submit"), "{seen:?}");
+        assert!(
+            !seen[1].to_ascii_lowercase().contains("referer"),
+            "no Referer on the redirected request: {seen:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn response_bodies_are_capped() {
+        let big = vec![b'x'; 4096];
+        let (api, _) = serve(vec![
+            response("200 OK", &big),
+            response("200 OK", &big[..100]),
+        ])
+        .await;
+        let options = ClientOptions::default().with_max_response_bytes(1000);
+        let client = http_client(&options).unwrap();
+        let request = client.get(format!("http://{api}/status")).build().unwrap();
+        let response = execute(&client, request, &options).await.unwrap();
+        assert_eq!(response.url().path(), "/status", "the URL survives the cap");
+        let err = response.bytes().await.unwrap_err();
+        assert_eq!(
+            ResponseTooLarge::find(&err),
+            Some(ResponseTooLarge { limit: 1000 })
+        );
+        let request = client.get(format!("http://{api}/status")).build().unwrap();
+        let response = execute(&client, request, &options).await.unwrap();
+        assert_eq!(
+            response.bytes().await.unwrap().len(),
+            100,
+            "small bodies pass"
+        );
     }
 
     #[test]

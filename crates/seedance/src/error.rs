@@ -37,6 +37,50 @@ pub enum Error {
         /// The environment variable read.
         env: &'static str,
     },
+    /// A task handle names a base URL this process was not configured with, so the API key is
+    /// not sent there.
+    #[error(
+        "refusing to send the {provider} API key to {base_url}: that URL comes from a task handle, \
+         not from this program's configuration; if you trust it, pass it with --base-url \
+         (or set {}, or use ClientBuilder::base_url)",
+        provider.base_url_env()
+    )]
+    UntrustedBaseUrl {
+        /// The provider.
+        provider: Provider,
+        /// The URL the handle names.
+        base_url: String,
+    },
+    /// A base URL would send the API key unencrypted over the network.
+    #[error(
+        "refusing to send the {provider} API key over plain http to {base_url}: anyone on the \
+         network path could read it; use https, or opt in with \
+         ClientBuilder::allow_insecure_http (CLI: --allow-insecure-http)"
+    )]
+    InsecureBaseUrl {
+        /// The provider.
+        provider: Provider,
+        /// The URL.
+        base_url: String,
+    },
+    /// A base URL that is not an http(s) URL with a host.
+    #[error("invalid base URL {base_url:?} for {provider}: {reason}")]
+    InvalidBaseUrl {
+        /// The provider.
+        provider: Provider,
+        /// The URL as given.
+        base_url: String,
+        /// What is wrong and what is allowed.
+        reason: String,
+    },
+    /// Options that cannot work together or are out of range.
+    #[error("invalid {option}: {message}")]
+    InvalidOptions {
+        /// The option, e.g. `WaitOptions::timeout`.
+        option: &'static str,
+        /// What is wrong and what is allowed.
+        message: String,
+    },
     /// The provider rejected the request as invalid.
     #[error("{provider} rejected the request{}: {message}", param.as_ref().map(|p| format!(" (parameter {p})")).unwrap_or_default())]
     BadRequest {
@@ -124,8 +168,8 @@ pub enum Error {
     /// `wait` reached its deadline; the task may still finish: resume with its handle.
     #[error("gave up waiting after {} s; the task may still finish: check it again with its handle", .0.as_secs())]
     Timeout(Duration),
-    /// The provider could not be reached.
-    #[error("network error talking to {provider}: {source}")]
+    /// The provider could not be reached (the cause is the error's `source`).
+    #[error("network error talking to {provider}")]
     Network {
         /// The provider.
         provider: Provider,
@@ -145,6 +189,17 @@ pub enum Error {
         /// When the submit was sent, unix seconds.
         submitted_at: u64,
     },
+    /// The provider sent a response body larger than the client reads.
+    #[error(
+        "{provider} sent a response larger than {limit} bytes, which is more than any answer it \
+         documents; it was not read"
+    )]
+    ResponseTooLarge {
+        /// The provider.
+        provider: Provider,
+        /// The limit, in bytes.
+        limit: u64,
+    },
     /// The provider answered with a body that cannot be read.
     #[error("{provider} answered with a body that cannot be read: {message}")]
     Decode {
@@ -155,8 +210,8 @@ pub enum Error {
         /// The raw body (truncated).
         body: String,
     },
-    /// A local file could not be read or written.
-    #[error("{}: {source}", path.display())]
+    /// A local file could not be read or written (the cause is the error's `source`).
+    #[error("cannot use {}", path.display())]
     Io {
         /// The file.
         path: PathBuf,

@@ -48,6 +48,7 @@
 
 #![deny(missing_docs)]
 
+mod base_url;
 mod capability;
 mod client;
 mod error;

@@ -60,6 +60,18 @@ impl Provider {
     }
 }
 
+impl Provider {
+    /// Every server URL the provider documents; a task handle naming one of them is trusted
+    /// with the API key. For odkkk, also EvoLink's, whose API it copies.
+    pub fn documented_base_urls(self) -> &'static [&'static str] {
+        match self {
+            Provider::Modellix => &["https://api.modellix.ai/api/v1"],
+            Provider::Jiekou => &["https://api.jiekou.ai"],
+            Provider::Odkkk => &["https://ai.odkkk.com/apiv1", "https://api.evolink.ai"],
+        }
+    }
+}
+
 impl std::fmt::Display for Provider {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())

@@ -149,6 +149,92 @@ async fn a_handle_of_another_provider_is_refused_without_sending() {
     server.verify().await;
 }
 
+/// A handle naming a server the client was not configured with never receives the key.
+#[tokio::test]
+async fn a_handle_never_chooses_where_the_key_goes() {
+    for provider in Provider::ALL {
+        let attacker = MockServer::start().await;
+        Mock::given(any())
+            .respond_with(ResponseTemplate::new(200))
+            .expect(0)
+            .mount(&attacker)
+            .await;
+        let hostile = handle(provider, &attacker);
+
+        // The builder trusts only its configured URL and the provider's documented servers.
+        let err = Client::builder(provider)
+            .api_key(API_KEY)
+            .for_handle(&hostile)
+            .expect_err("a loopback URL that came only from a handle");
+        assert!(matches!(err, Error::UntrustedBaseUrl { .. }), "{err:?}");
+        assert!(err.to_string().contains("pass it with --base-url"), "{err}");
+        let plain_http = TaskHandle {
+            base_url: "http://api.example.com/x".into(),
+            ..hostile.clone()
+        };
+        let err = Client::builder(provider)
+            .api_key(API_KEY)
+            .for_handle(&plain_http)
+            .expect_err("a remote URL from a handle");
+        assert!(matches!(err, Error::UntrustedBaseUrl { .. }), "{err:?}");
+
+        // A client configured for another server refuses the handle instead of sending.
+        let configured = MockServer::start().await;
+        let client = client(provider, &configured);
+        let err = client.status(&hostile).await.expect_err("another server");
+        assert!(matches!(err, Error::InvalidHandle(_)), "{err:?}");
+
+        // Trust is given by configuring the URL.
+        let trusted = Client::builder(provider)
+            .api_key(API_KEY)
+            .base_url(base_url(provider, &attacker))
+            .for_handle(&hostile)
+            .expect("a configured URL is trusted")
+            .build()
+            .unwrap();
+        assert!(trusted.base_url().starts_with("http://127.0.0.1:"));
+        // So is every documented server, with or without a trailing slash.
+        for documented in provider.documented_base_urls() {
+            let official = TaskHandle {
+                base_url: format!("{documented}/"),
+                ..hostile.clone()
+            };
+            let client = Client::builder(provider)
+                .api_key(API_KEY)
+                .for_handle(&official)
+                .expect("documented servers are trusted")
+                .build()
+                .unwrap();
+            assert_eq!(client.base_url(), *documented);
+        }
+        attacker.verify().await;
+    }
+}
+
+#[test]
+fn base_urls_are_checked_when_the_client_is_built() {
+    for (url, expected) in [
+        ("api.modellix.ai/api/v1", "InvalidBaseUrl"),
+        ("https://", "InvalidBaseUrl"),
+        ("http://api.modellix.ai/api/v1", "InsecureBaseUrl"),
+        ("http://192.168.1.10:8080", "InsecureBaseUrl"),
+    ] {
+        let err = Client::builder(Provider::Modellix)
+            .api_key(API_KEY)
+            .base_url(url)
+            .build()
+            .expect_err(url);
+        assert_eq!(common::variant(&err), expected, "{url}: {err}");
+        assert_no_secret(&err);
+    }
+    Client::builder(Provider::Modellix)
+        .api_key(API_KEY)
+        .base_url("http://192.168.1.10:8080")
+        .allow_insecure_http(true)
+        .build()
+        .expect("an explicit opt-in allows plain http");
+}
+
 #[tokio::test]
 async fn the_api_key_never_shows() {
     let server = MockServer::start().await;
@@ -216,7 +302,11 @@ async fn the_api_key_never_shows() {
             .retry_policy(RetryPolicy::none())
             .build()
             .unwrap();
-        errors.push(closed.status(&handle(provider, &server)).await.unwrap_err());
+        let at_closed = TaskHandle {
+            base_url: closed.base_url().to_owned(),
+            ..handle(provider, &server)
+        };
+        errors.push(closed.status(&at_closed).await.unwrap_err());
     }
     let variants: std::collections::BTreeSet<String> = errors.iter().map(common::variant).collect();
     assert_eq!(

@@ -14,6 +14,7 @@ pub use self::{
     retry::RetryPolicy,
 };
 use crate::{
+    base_url,
     capability::{Field, capabilities},
     error::{Error, InvalidRequest, Result},
     media::{Inline, MediaProblem},
@@ -21,6 +22,7 @@ use crate::{
     providers::{self, Resolved},
     request::{Inputs, Model, VideoRequest},
     task::{TaskHandle, TaskStatus, unix_now},
+    text::bounded,
 };
 
 /// Builds a [`Client`].
@@ -35,6 +37,7 @@ pub struct ClientBuilder {
     connect_timeout: Duration,
     read_timeout: Duration,
     retry: RetryPolicy,
+    allow_insecure_http: bool,
 }
 
 impl ClientBuilder {
@@ -44,10 +47,52 @@ impl ClientBuilder {
         self
     }
 
-    /// Replaces the provider's server URL (a proxy, a test server, EvoLink for odkkk).
+    /// Replaces the provider's server URL (a proxy, a test server, EvoLink for odkkk). The API
+    /// key is sent there: this is how a URL becomes trusted.
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
         self.base_url = Some(url.into());
         self
+    }
+
+    /// Allows a plain `http://` base URL on a host that is not loopback (default: refused,
+    /// because the API key would cross the network unencrypted).
+    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
+        self.allow_insecure_http = allow;
+        self
+    }
+
+    /// Points the builder at the server of the task behind `handle`, if that server is trusted:
+    /// the base URL this builder was configured with, or one the provider documents
+    /// ([`Provider::documented_base_urls`]). A handle never chooses where the key goes.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidHandle`] when the handle is for another provider;
+    /// [`Error::UntrustedBaseUrl`] when it names any other URL (configure that URL with
+    /// [`ClientBuilder::base_url`] to trust it).
+    pub fn for_handle(mut self, handle: &TaskHandle) -> Result<Self> {
+        if handle.provider != self.provider {
+            return Err(Error::InvalidHandle(format!(
+                "the handle is for {}, this client is for {}",
+                handle.provider, self.provider
+            )));
+        }
+        let trusted = self
+            .base_url
+            .as_deref()
+            .into_iter()
+            .chain(self.provider.documented_base_urls().iter().copied());
+        if !trusted
+            .into_iter()
+            .any(|url| base_url::same(url, &handle.base_url))
+        {
+            return Err(Error::UntrustedBaseUrl {
+                provider: self.provider,
+                base_url: bounded(&handle.base_url),
+            });
+        }
+        self.base_url = Some(handle.base_url.clone());
+        Ok(self)
     }
 
     /// Uses your own `reqwest::Client` for provider calls (proxies, TLS settings). Timeouts are
@@ -87,20 +132,23 @@ impl ClientBuilder {
     ///
     /// # Errors
     ///
-    /// [`Error::MissingApiKey`] without a key; [`Error::Provider`] when the HTTP client cannot
-    /// be built.
+    /// [`Error::MissingApiKey`] without a key; [`Error::InvalidBaseUrl`] unless the base URL is
+    /// an http(s) URL with a host; [`Error::InsecureBaseUrl`] for plain http to a host that is
+    /// not loopback without [`ClientBuilder::allow_insecure_http`]; [`Error::Provider`] when the
+    /// HTTP client cannot be built.
     pub fn build(self) -> Result<Client> {
         let provider = self.provider;
         let api_key = self.api_key.ok_or(Error::MissingApiKey {
             provider,
             env: provider.api_key_env(),
         })?;
-        // The generated clients append "/<path>": a trailing slash would double it.
-        let base_url = self
-            .base_url
-            .unwrap_or_else(|| provider.default_base_url().to_owned())
-            .trim_end_matches('/')
-            .to_owned();
+        let base_url = base_url::check(
+            provider,
+            self.base_url
+                .as_deref()
+                .unwrap_or(provider.default_base_url()),
+            self.allow_insecure_http,
+        )?;
         let options = ClientOptions::default()
             .with_api_key(api_key)
             .with_timeout(self.timeout)
@@ -171,6 +219,7 @@ impl Client {
             connect_timeout: Duration::from_secs(10),
             read_timeout: seedance_runtime::DEFAULT_READ_TIMEOUT,
             retry: RetryPolicy::default(),
+            allow_insecure_http: false,
         }
     }
 
@@ -208,15 +257,17 @@ impl Client {
     }
 
     /// A client for the task behind `handle`, as another process resuming it would build one:
-    /// the key from the provider's environment variable, the base URL from the handle (the task
-    /// lives there, whatever `<PROVIDER>_BASE_URL` says now).
+    /// the key from the provider's environment variable, sent to the handle's base URL only if
+    /// that URL is trusted: the provider's documented server or `<PROVIDER>_BASE_URL` (see
+    /// [`ClientBuilder::for_handle`]).
     ///
     /// # Errors
     ///
-    /// [`Error::MissingApiKey`] when the key variable is unset or empty.
+    /// [`Error::MissingApiKey`] when the key variable is unset or empty;
+    /// [`Error::UntrustedBaseUrl`] when the handle names any other URL.
     pub fn from_env_for(handle: &TaskHandle) -> Result<Client> {
         Self::builder_from_env(handle.provider)?
-            .base_url(handle.base_url.clone())
+            .for_handle(handle)?
             .build()
     }
 
@@ -317,6 +368,14 @@ impl Client {
             return Err(Error::InvalidHandle(format!(
                 "the handle is for {}, this client is for {}",
                 handle.provider, self.provider
+            )));
+        }
+        if !base_url::same(&handle.base_url, &self.base_url) {
+            return Err(Error::InvalidHandle(format!(
+                "the task lives at {}, this client talks to {}; build the client with \
+                 ClientBuilder::for_handle (or Client::from_env_for)",
+                bounded(&handle.base_url),
+                self.base_url
             )));
         }
         Ok(())

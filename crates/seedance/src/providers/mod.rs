@@ -83,7 +83,13 @@ pub(crate) async fn convert<E>(
         }
         P::CommunicationError(source)
         | P::ResponseBodyError(source)
-        | P::InvalidUpgrade(source) => Error::Network { provider, source },
+        | P::InvalidUpgrade(source) => match seedance_runtime::ResponseTooLarge::find(&source) {
+            Some(too_large) => Error::ResponseTooLarge {
+                provider,
+                limit: too_large.limit,
+            },
+            None => Error::Network { provider, source },
+        },
         P::UnexpectedResponse(response) => {
             let status = response.status().as_u16();
             let headers = response.headers().clone();
