@@ -279,3 +279,25 @@ impl Error {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Printing an error with its chain (as `anyhow`'s `{:#}` does) shows each cause once.
+    #[test]
+    fn sources_are_not_repeated_in_the_message() {
+        let source = std::io::Error::other("disk full");
+        let err = Error::Io {
+            path: "out.mp4".into(),
+            source,
+        };
+        let mut chain = vec![err.to_string()];
+        let mut next = std::error::Error::source(&err);
+        while let Some(cause) = next {
+            chain.push(cause.to_string());
+            next = cause.source();
+        }
+        assert_eq!(chain, ["cannot use out.mp4", "disk full"]);
+    }
+}

@@ -11,7 +11,10 @@
 mod common;
 
 use std::{
-    sync::atomic::{AtomicUsize, Ordering},
+    sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    },
     time::Duration,
 };
 
@@ -25,7 +28,7 @@ use seedance::{
 };
 use serde_json::Value;
 use tokio::time::Instant;
-use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate, matchers::any};
+use wiremock::{Mock, MockServer, ResponseTemplate, matchers::any};
 
 /// A client for `provider` at `base_url` whose HTTP client sets no timer.
 fn timerless_client(provider: Provider, base_url: String, retry: RetryPolicy) -> Client {
@@ -70,28 +73,84 @@ fn submit_error(provider: Provider, status: u16) -> Value {
         .1
 }
 
-/// Answers with each body in turn, then repeats the last one.
-struct Sequence {
-    bodies: Vec<Value>,
-    next: AtomicUsize,
+/// A status server on the test's own runtime: each request gets the next body (the last one
+/// repeats). On a paused clock, a server on another thread (wiremock's) lets tokio advance time
+/// to the next timer while a poll is in flight, which fires `wait`'s hard deadline; a server on
+/// the same runtime answers before the clock may move.
+struct LocalServer {
+    addr: std::net::SocketAddr,
+    served: Arc<AtomicUsize>,
 }
 
-impl Sequence {
-    fn new(bodies: Vec<Value>) -> Self {
-        Self {
-            bodies,
-            next: AtomicUsize::new(0),
-        }
+impl LocalServer {
+    async fn start(bodies: Vec<Value>) -> Self {
+        use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let served = Arc::new(AtomicUsize::new(0));
+        let count = served.clone();
+        tokio::spawn(async move {
+            while let Ok((socket, _)) = listener.accept().await {
+                let (bodies, count) = (bodies.clone(), count.clone());
+                tokio::spawn(async move {
+                    let mut socket = tokio::io::BufReader::new(socket);
+                    let mut line = String::new();
+                    loop {
+                        // A GET has no body: the request ends with its blank line.
+                        loop {
+                            line.clear();
+                            match socket.read_line(&mut line).await {
+                                Ok(0) | Err(_) => return,
+                                Ok(_) if line == "\r\n" => break,
+                                Ok(_) => {}
+                            }
+                        }
+                        let i = count.fetch_add(1, Ordering::SeqCst).min(bodies.len() - 1);
+                        let body = bodies[i].to_string();
+                        let response = format!(
+                            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+                            body.len()
+                        );
+                        if socket
+                            .get_mut()
+                            .write_all(response.as_bytes())
+                            .await
+                            .is_err()
+                        {
+                            return;
+                        }
+                    }
+                });
+            }
+        });
+        Self { addr, served }
     }
-}
 
-impl Respond for Sequence {
-    fn respond(&self, _: &Request) -> ResponseTemplate {
-        let i = self
-            .next
-            .fetch_add(1, Ordering::SeqCst)
-            .min(self.bodies.len() - 1);
-        ResponseTemplate::new(200).set_body_json(&self.bodies[i])
+    fn requests(&self) -> usize {
+        self.served.load(Ordering::SeqCst)
+    }
+
+    fn client(&self, provider: Provider) -> Client {
+        timerless_client(provider, self.base_url(provider), policy(0))
+    }
+
+    fn base_url(&self, provider: Provider) -> String {
+        let stem = match provider {
+            Provider::Modellix => "/api/v1",
+            Provider::Jiekou => "",
+            Provider::Odkkk => "/apiv1",
+        };
+        format!("http://{}{stem}", self.addr)
+    }
+
+    fn handle(&self, provider: Provider) -> seedance::TaskHandle {
+        seedance::TaskHandle {
+            base_url: self.base_url(provider),
+            task_id: common::task_id(provider).to_owned(),
+            provider,
+            created_at: unix_now(),
+            estimated_seconds: None,
+        }
     }
 }
 
@@ -227,7 +286,7 @@ async fn modellix_rate_limit_reset_is_honoured() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn retry_after_is_capped_by_max_backoff() {
+async fn a_retry_after_beyond_max_backoff_ends_the_retries() {
     let server = MockServer::start().await;
     status_mock(Provider::Jiekou)
         .respond_with(
@@ -235,26 +294,19 @@ async fn retry_after_is_capped_by_max_backoff() {
                 .insert_header("retry-after", "3600")
                 .set_body_json(status_error(Provider::Jiekou, 429)),
         )
-        .up_to_n_times(1)
-        .mount(&server)
-        .await;
-    status_mock(Provider::Jiekou)
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(status_example(Provider::Jiekou, "processing")),
-        )
         .mount(&server)
         .await;
     let start = Instant::now();
-    client_with(Provider::Jiekou, &server, policy(1))
+    let err = client_with(Provider::Jiekou, &server, policy(3))
         .status(&handle(Provider::Jiekou, &server))
         .await
-        .unwrap();
-    let elapsed = start.elapsed();
+        .expect_err("retrying early would be refused again");
     assert!(
-        (Duration::from_secs(30)..Duration::from_secs(31)).contains(&elapsed),
-        "waited {elapsed:?}, max_backoff is 30 s"
+        matches!(err, Error::RateLimited { retry_after: Some(d), .. } if d == Duration::from_secs(3600)),
+        "{err:?}"
     );
+    assert_eq!(start.elapsed(), Duration::ZERO, "no early retry");
+    assert_eq!(request_count(&server).await, 1);
 }
 
 #[tokio::test(start_paused = true)]
@@ -395,60 +447,52 @@ async fn submit_to_a_closed_port_is_retried_then_fails() {
 
 #[tokio::test(start_paused = true)]
 async fn wait_polls_until_completed() {
-    let server = MockServer::start().await;
     let completed = status_example(Provider::Odkkk, "succeeded");
-    status_mock(Provider::Odkkk)
-        .respond_with(Sequence::new(vec![
-            status_example(Provider::Odkkk, "pending"),
-            odkkk_processing(50),
-            odkkk_processing(50),
-            completed.clone(),
-        ]))
-        .mount(&server)
-        .await;
-    let client = client_with(Provider::Odkkk, &server, policy(0));
-    let video = client
-        .wait(&handle(Provider::Odkkk, &server), WaitOptions::default())
+    let server = LocalServer::start(vec![
+        status_example(Provider::Odkkk, "pending"),
+        odkkk_processing(50),
+        odkkk_processing(50),
+        completed.clone(),
+    ])
+    .await;
+    let video = server
+        .client(Provider::Odkkk)
+        .wait(&server.handle(Provider::Odkkk), WaitOptions::default())
         .await
         .expect("the task completes");
     assert_eq!(video.video_url, completed["results"][0].as_str().unwrap());
-    assert_eq!(request_count(&server).await, 4, "four polls, then stop");
+    assert_eq!(server.requests(), 4, "four polls, then stop");
 }
 
 #[tokio::test(start_paused = true)]
 async fn wait_reports_a_failed_task() {
     for provider in Provider::ALL {
-        let server = MockServer::start().await;
-        status_mock(provider)
-            .respond_with(Sequence::new(vec![
-                status_example(provider, "processing"),
-                status_example(provider, "failed"),
-            ]))
-            .mount(&server)
-            .await;
-        let err = client_with(provider, &server, policy(0))
-            .wait(&handle(provider, &server), WaitOptions::default())
+        let server = LocalServer::start(vec![
+            status_example(provider, "processing"),
+            status_example(provider, "failed"),
+        ])
+        .await;
+        let err = server
+            .client(provider)
+            .wait(&server.handle(provider), WaitOptions::default())
             .await
             .expect_err("the task failed");
         assert!(
             matches!(&err, Error::TaskFailed { task_id, .. } if task_id == common::task_id(provider)),
             "{provider}: {err:?}"
         );
-        assert_eq!(request_count(&server).await, 2, "{provider}");
+        assert_eq!(server.requests(), 2, "{provider}");
     }
 }
 
 #[tokio::test(start_paused = true)]
 async fn wait_reports_a_cancelled_task() {
-    let server = MockServer::start().await;
     let mut cancelled = status_example(Provider::Jiekou, "processing");
     set_status_word(Provider::Jiekou, &mut cancelled, "TASK_STATUS_CANCELED");
-    status_mock(Provider::Jiekou)
-        .respond_with(ResponseTemplate::new(200).set_body_json(cancelled))
-        .mount(&server)
-        .await;
-    let err = client_with(Provider::Jiekou, &server, policy(0))
-        .wait(&handle(Provider::Jiekou, &server), WaitOptions::default())
+    let server = LocalServer::start(vec![cancelled]).await;
+    let err = server
+        .client(Provider::Jiekou)
+        .wait(&server.handle(Provider::Jiekou), WaitOptions::default())
         .await
         .expect_err("the task was cancelled");
     assert!(
@@ -459,21 +503,15 @@ async fn wait_reports_a_cancelled_task() {
 
 #[tokio::test(start_paused = true)]
 async fn wait_times_out_on_a_task_that_never_finishes() {
-    let server = MockServer::start().await;
-    status_mock(Provider::Modellix)
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(status_example(Provider::Modellix, "processing")),
-        )
-        .mount(&server)
-        .await;
+    let server = LocalServer::start(vec![status_example(Provider::Modellix, "processing")]).await;
     let options = WaitOptions {
         timeout: Duration::from_secs(60),
         ..WaitOptions::default()
     };
     let start = Instant::now();
-    let err = client_with(Provider::Modellix, &server, policy(0))
-        .wait(&handle(Provider::Modellix, &server), options)
+    let err = server
+        .client(Provider::Modellix)
+        .wait(&server.handle(Provider::Modellix), options)
         .await
         .expect_err("never finishes");
     let elapsed = start.elapsed();
@@ -482,29 +520,25 @@ async fn wait_times_out_on_a_task_that_never_finishes() {
         "{err:?}"
     );
     assert_eq!(elapsed, Duration::from_secs(60), "gives up at the deadline");
-    let polls = request_count(&server).await;
+    let polls = server.requests();
     // Polls back off from 2 s by half each time up to 30 s: 5 to 7 polls fit in 60 s.
     assert!((5..=7).contains(&polls), "{polls} polls");
 }
 
 #[tokio::test(start_paused = true)]
 async fn watch_yields_each_status_change_once() {
-    let server = MockServer::start().await;
-    let completed = status_example(Provider::Odkkk, "succeeded");
-    status_mock(Provider::Odkkk)
-        .respond_with(Sequence::new(vec![
-            status_example(Provider::Odkkk, "pending"),
-            status_example(Provider::Odkkk, "pending"),
-            odkkk_processing(10),
-            odkkk_processing(10),
-            odkkk_processing(60),
-            odkkk_processing(60),
-            completed,
-        ]))
-        .mount(&server)
-        .await;
-    let client = client_with(Provider::Odkkk, &server, policy(0));
-    let handle = handle(Provider::Odkkk, &server);
+    let server = LocalServer::start(vec![
+        status_example(Provider::Odkkk, "pending"),
+        status_example(Provider::Odkkk, "pending"),
+        odkkk_processing(10),
+        odkkk_processing(10),
+        odkkk_processing(60),
+        odkkk_processing(60),
+        status_example(Provider::Odkkk, "succeeded"),
+    ])
+    .await;
+    let client = server.client(Provider::Odkkk);
+    let handle = server.handle(Provider::Odkkk);
     let events: Vec<TaskEvent> = client
         .watch(&handle, WaitOptions::default())
         .map(|event| event.expect("no error"))
@@ -528,24 +562,21 @@ async fn watch_yields_each_status_change_once() {
             "succeeded http://example.com/video.mp4"
         ]
     );
-    assert_eq!(request_count(&server).await, 7, "seven polls");
+    assert_eq!(server.requests(), 7, "seven polls");
 }
 
 /// `WaitOptions::initial_interval` is documented as the first delay between polls.
 #[tokio::test(start_paused = true)]
 async fn first_poll_delay_is_the_initial_interval() {
-    let server = MockServer::start().await;
-    status_mock(Provider::Odkkk)
-        .respond_with(Sequence::new(vec![
-            status_example(Provider::Odkkk, "pending"),
-            odkkk_processing(10),
-            odkkk_processing(20),
-            status_example(Provider::Odkkk, "succeeded"),
-        ]))
-        .mount(&server)
-        .await;
-    let client = client_with(Provider::Odkkk, &server, policy(0));
-    let handle = handle(Provider::Odkkk, &server);
+    let server = LocalServer::start(vec![
+        status_example(Provider::Odkkk, "pending"),
+        odkkk_processing(10),
+        odkkk_processing(20),
+        status_example(Provider::Odkkk, "succeeded"),
+    ])
+    .await;
+    let client = server.client(Provider::Odkkk);
+    let handle = server.handle(Provider::Odkkk);
     let options = WaitOptions {
         timeout: Duration::from_secs(600),
         initial_interval: Duration::from_secs(2),

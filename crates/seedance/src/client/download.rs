@@ -55,15 +55,16 @@ impl Client {
     ) -> Result<u64> {
         let mut attempt = 0;
         loop {
-            match self.download_once(video, path, &mut progress).await {
-                Err(err) if err.is_retryable() && attempt < self.retry.max_retries => {
-                    let delay = self.retry.delay(attempt, err.retry_after());
-                    tracing::debug!(attempt, ?delay, error = %err, "download failed; retrying");
-                    tokio::time::sleep(delay).await;
-                    attempt += 1;
-                }
+            let err = match self.download_once(video, path, &mut progress).await {
+                Err(err) if err.is_retryable() => err,
                 other => return other,
-            }
+            };
+            let Some(delay) = self.retry.delay(attempt, err.retry_after()) else {
+                return Err(err);
+            };
+            tracing::debug!(attempt, ?delay, error = %err, "download failed; retrying");
+            tokio::time::sleep(delay).await;
+            attempt += 1;
         }
     }
 

@@ -327,10 +327,10 @@ impl Client {
                 Error::Network { source, .. } => source.is_connect(),
                 _ => false,
             };
-            if !provably_not_accepted || attempt >= self.retry.max_retries {
-                return Err(err);
-            }
-            let delay = self.retry.delay(attempt, err.retry_after());
+            let delay = match self.retry.delay(attempt, err.retry_after()) {
+                Some(delay) if provably_not_accepted => delay,
+                _ => return Err(err),
+            };
             tracing::warn!(provider = %self.provider, attempt, ?delay, error = %err, "submit not accepted; retrying");
             tokio::time::sleep(delay).await;
             attempt += 1;
@@ -351,15 +351,16 @@ impl Client {
                 Inner::Jiekou(c) => providers::jiekou::status(c, &handle.task_id).await,
                 Inner::Odkkk(c) => providers::odkkk::status(c, &handle.task_id).await,
             };
-            match result {
-                Err(err) if err.is_retryable() && attempt < self.retry.max_retries => {
-                    let delay = self.retry.delay(attempt, err.retry_after());
-                    tracing::debug!(provider = %self.provider, attempt, ?delay, error = %err, "status failed; retrying");
-                    tokio::time::sleep(delay).await;
-                    attempt += 1;
-                }
+            let err = match result {
+                Err(err) if err.is_retryable() => err,
                 other => return other,
-            }
+            };
+            let Some(delay) = self.retry.delay(attempt, err.retry_after()) else {
+                return Err(err);
+            };
+            tracing::debug!(provider = %self.provider, attempt, ?delay, error = %err, "status failed; retrying");
+            tokio::time::sleep(delay).await;
+            attempt += 1;
         }
     }
 

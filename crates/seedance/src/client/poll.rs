@@ -33,12 +33,53 @@ impl Default for WaitOptions {
 }
 
 impl WaitOptions {
+    /// The longest [`WaitOptions::timeout`] accepted: 30 days (results expire after about a day,
+    /// and providers abandon tasks within days).
+    pub const MAX_TIMEOUT: Duration = Duration::from_secs(30 * 24 * 3600);
+
+    /// Checks that the options can work: a timeout up to [`WaitOptions::MAX_TIMEOUT`], and
+    /// `0 < initial_interval <= max_interval`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidOptions`] naming the option and what is allowed.
+    pub fn check(&self) -> Result<()> {
+        let invalid = |option, message| Err(Error::InvalidOptions { option, message });
+        if self.timeout > Self::MAX_TIMEOUT {
+            return invalid(
+                "WaitOptions::timeout",
+                format!(
+                    "{} s is too long; allowed: up to {} s (30 days)",
+                    self.timeout.as_secs(),
+                    Self::MAX_TIMEOUT.as_secs()
+                ),
+            );
+        }
+        if self.initial_interval.is_zero() {
+            return invalid(
+                "WaitOptions::initial_interval",
+                "zero would poll without pause; allowed: more than zero".into(),
+            );
+        }
+        if self.initial_interval > self.max_interval {
+            return invalid(
+                "WaitOptions::initial_interval",
+                format!(
+                    "{:?} is longer than max_interval {:?}; allowed: initial_interval <= max_interval",
+                    self.initial_interval, self.max_interval
+                ),
+            );
+        }
+        Ok(())
+    }
+
     /// The delay before the next poll: half the provider's ETA when it gives one, otherwise a
-    /// back-off that grows by half each poll; always within `[initial_interval, max_interval]`.
+    /// back-off that grows by half each poll; always within `[initial_interval, max_interval]`
+    /// (which [`WaitOptions::check`] has ordered).
     fn next_interval(&self, polls: u32, status: &TaskStatus) -> Duration {
-        let backoff = self
-            .initial_interval
-            .mul_f64(1.5f64.powi(polls.min(20) as i32))
+        let factor = 1.5f64.powi(polls.min(20) as i32);
+        let backoff = Duration::try_from_secs_f64(self.initial_interval.as_secs_f64() * factor)
+            .unwrap_or(self.max_interval)
             .min(self.max_interval);
         match status {
             // Halving the estimate converges on the finish without overshooting it by much.
@@ -60,7 +101,11 @@ pub enum TaskEvent {
 impl Client {
     /// Polls until the task ends or `options.timeout` passes, reporting each new status.
     ///
-    /// Dropping the stream stops polling (the task itself keeps running at the provider).
+    /// The timeout is a hard deadline: a poll still running when it passes (a stalled server,
+    /// retries and their back-off included) is abandoned with [`Error::Timeout`]. Options that
+    /// fail [`WaitOptions::check`] end the stream with [`Error::InvalidOptions`] before any
+    /// request. Dropping the stream stops polling (the task itself keeps running at the
+    /// provider).
     pub fn watch<'a>(
         &'a self,
         handle: &'a TaskHandle,
@@ -72,16 +117,37 @@ impl Client {
             deadline: tokio::time::Instant,
             last: Option<TaskStatus>,
             done: bool,
+            invalid: Option<Error>,
         }
+        let started = tokio::time::Instant::now();
+        let checked = options.check().and_then(|()| {
+            // `check` bounds the timeout, but the clock itself may be near its end.
+            started
+                .checked_add(options.timeout)
+                .ok_or(Error::InvalidOptions {
+                    option: "WaitOptions::timeout",
+                    message: "it reaches past the end of this clock; allowed: a shorter timeout"
+                        .into(),
+                })
+        });
+        let (deadline, invalid) = match checked {
+            Ok(deadline) => (deadline, None),
+            Err(err) => (started, Some(err)),
+        };
         let state = State {
             polls: 0,
-            started: tokio::time::Instant::now(),
-            deadline: tokio::time::Instant::now() + options.timeout,
+            started,
+            deadline,
             last: None,
             done: false,
+            invalid,
         };
         futures_util::stream::unfold(state, move |mut state| async move {
             loop {
+                if let Some(err) = state.invalid.take() {
+                    state.done = true;
+                    return Some((Err(err), state));
+                }
                 if state.done {
                     return None;
                 }
@@ -95,7 +161,10 @@ impl Client {
                     let hinted = with_estimate(last, handle, since_submit);
                     let delay = options.next_interval(state.polls - 1, &hinted);
                     let now = tokio::time::Instant::now();
-                    if now + delay > state.deadline {
+                    if now
+                        .checked_add(delay)
+                        .is_none_or(|next| next > state.deadline)
+                    {
                         state.done = true;
                         tokio::time::sleep_until(state.deadline).await;
                         return Some((Err(Error::Timeout(options.timeout)), state));
@@ -103,7 +172,8 @@ impl Client {
                     tokio::time::sleep(delay).await;
                 }
                 state.polls += 1;
-                match self.status(handle).await {
+                let poll = tokio::time::timeout_at(state.deadline, self.status(handle)).await;
+                match poll.unwrap_or(Err(Error::Timeout(options.timeout))) {
                     Err(err) => {
                         state.done = true;
                         return Some((Err(err), state));

@@ -37,22 +37,40 @@ impl RetryPolicy {
         }
     }
 
-    pub(crate) fn delay(&self, attempt: u32, hint: Option<Duration>) -> Duration {
+    /// The wait before retry number `attempt` (0-based), or `None` to give up: the attempts are
+    /// used up, or the provider asked for a longer wait (`hint`, from `Retry-After`) than
+    /// `max_backoff`, which the caller then reports instead of retrying early.
+    ///
+    /// Without a hint: exponential back-off with full jitter. With one: the hint plus up to 10 %
+    /// (at most 1 s), so that clients told the same time do not all return at once.
+    pub(crate) fn delay(&self, attempt: u32, hint: Option<Duration>) -> Option<Duration> {
+        if attempt >= self.max_retries {
+            return None;
+        }
         if let Some(hint) = hint {
-            return hint.min(self.max_backoff);
+            if hint > self.max_backoff {
+                return None;
+            }
+            let spread = (hint / 10).min(Duration::from_secs(1));
+            return Some(hint + spread.mul_f64(jitter(attempt)));
         }
         let ceiling = self
             .initial_backoff
             .saturating_mul(2u32.saturating_pow(attempt))
             .min(self.max_backoff);
-        // Full jitter, seeded by the std hasher's per-process random keys.
-        let mut hasher = RandomState::new().build_hasher();
-        hasher.write_u32(attempt);
-        let fraction = (hasher.finish() % 1000) as u32;
-        ceiling
-            .mul_f64(f64::from(fraction) / 1000.0)
-            .max(Duration::from_millis(1))
+        Some(
+            ceiling
+                .mul_f64(jitter(attempt))
+                .max(Duration::from_millis(1)),
+        )
     }
+}
+
+/// A fraction in `[0, 1)`, seeded by the std hasher's per-process random keys.
+fn jitter(attempt: u32) -> f64 {
+    let mut hasher = RandomState::new().build_hasher();
+    hasher.write_u32(attempt);
+    (hasher.finish() % 1000) as f64 / 1000.0
 }
 
 #[cfg(test)]
@@ -61,22 +79,45 @@ mod tests {
 
     #[test]
     fn retry_delay_is_jittered_bounded_and_honours_hints() {
-        let policy = RetryPolicy::default();
+        let policy = RetryPolicy {
+            max_retries: 10,
+            ..RetryPolicy::default()
+        };
         for attempt in 0..10 {
-            let delay = policy.delay(attempt, None);
+            let delay = policy.delay(attempt, None).expect("attempts left");
             let ceiling = policy.initial_backoff * 2u32.pow(attempt.min(6));
             assert!(
                 delay <= ceiling.min(policy.max_backoff),
                 "{attempt}: {delay:?}"
             );
         }
-        assert_eq!(
-            policy.delay(0, Some(Duration::from_secs(7))),
-            Duration::from_secs(7)
-        );
+        assert_eq!(policy.delay(10, None), None, "attempts used up");
+        assert_eq!(RetryPolicy::none().delay(0, None), None);
+    }
+
+    #[test]
+    fn hints_are_honoured_with_a_little_jitter_or_end_the_retries() {
+        let policy = RetryPolicy::default();
+        let seven = Duration::from_secs(7);
+        let delays: Vec<Duration> = (0..4)
+            .map(|a| policy.delay(a, Some(seven)).unwrap())
+            .collect();
+        for delay in &delays {
+            assert!(
+                (seven..seven + Duration::from_millis(700)).contains(delay),
+                "{delay:?}"
+            );
+        }
         assert_eq!(
             policy.delay(0, Some(Duration::from_secs(600))),
-            policy.max_backoff
+            None,
+            "a hint beyond max_backoff is not cut short: the caller reports it"
+        );
+        assert_eq!(
+            policy
+                .delay(0, Some(policy.max_backoff))
+                .map(|d| d >= policy.max_backoff),
+            Some(true)
         );
     }
 }
