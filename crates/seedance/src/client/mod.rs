@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use seedance_runtime::{ApiKey, ClientOptions};
 
+pub(crate) use self::retry::parse_retry_after;
 pub use self::{
     poll::{TaskEvent, WaitOptions},
     retry::RetryPolicy,

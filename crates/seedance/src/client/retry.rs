@@ -3,7 +3,7 @@
 use std::{
     collections::hash_map::RandomState,
     hash::{BuildHasher, Hasher},
-    time::Duration,
+    time::{Duration, SystemTime},
 };
 
 /// How transient failures of status and download requests are retried.
@@ -66,6 +66,17 @@ impl RetryPolicy {
     }
 }
 
+/// A `Retry-After` value: delay seconds, or an HTTP date (RFC 9110), as a wait from `now`. A date
+/// in the past is no wait; anything else unreadable is no hint.
+pub(crate) fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let at = httpdate::parse_http_date(value).ok()?;
+    Some(at.duration_since(now).unwrap_or(Duration::ZERO))
+}
+
 /// A fraction in `[0, 1)`, seeded by the std hasher's per-process random keys.
 fn jitter(attempt: u32) -> f64 {
     let mut hasher = RandomState::new().build_hasher();
@@ -93,6 +104,28 @@ mod tests {
         }
         assert_eq!(policy.delay(10, None), None, "attempts used up");
         assert_eq!(RetryPolicy::none().delay(0, None), None);
+    }
+
+    #[test]
+    fn retry_after_reads_seconds_and_http_dates() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_445_412_480);
+        assert_eq!(
+            parse_retry_after(" 120 ", now),
+            Some(Duration::from_secs(120))
+        );
+        // 1445412480 is Wed, 21 Oct 2015 07:28:00 GMT.
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:28:30 GMT", now),
+            Some(Duration::from_secs(30))
+        );
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:00:00 GMT", now),
+            Some(Duration::ZERO),
+            "a past date means now"
+        );
+        for junk in ["", "-5", "soon", "1e9", "Wed, 99 Oct 2015 07:28:30 GMT"] {
+            assert_eq!(parse_retry_after(junk, now), None, "{junk:?}");
+        }
     }
 
     #[test]

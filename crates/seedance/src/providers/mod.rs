@@ -154,7 +154,7 @@ fn with_request_id(err: Error, headers: &HeaderMap) -> Error {
     }
 }
 
-/// `Retry-After` in seconds, or Modellix's `X-RateLimit-Reset` (seconds to wait, or a unix time).
+/// `Retry-After` (seconds or an HTTP date), or Modellix's `X-RateLimit-Reset` (seconds to wait, or a unix time).
 pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     let number = |name: &str| {
         headers
@@ -162,8 +162,12 @@ pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<u64>().ok())
     };
-    if let Some(seconds) = number("retry-after") {
-        return Some(Duration::from_secs(seconds));
+    if let Some(wait) = headers
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| crate::client::parse_retry_after(v, std::time::SystemTime::now()))
+    {
+        return Some(wait);
     }
     let reset = number("x-ratelimit-reset")?;
     let now = crate::task::unix_now();
