@@ -188,3 +188,50 @@ async fn a_submit_redirected_to_another_origin_goes_nowhere_else() {
         elsewhere.verify().await;
     }
 }
+
+/// A server that sends the headers and 10 bytes of a status answer, then nothing.
+async fn stalling_server() -> std::net::SocketAddr {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut buffer = [0u8; 4096];
+                let _ = socket.read(&mut buffer).await;
+                let _ = socket
+                    .write_all(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 500\r\n\r\n{\"task\":{\"")
+                    .await;
+                tokio::time::sleep(Duration::from_secs(600)).await;
+            });
+        }
+    });
+    addr
+}
+
+#[tokio::test]
+async fn a_status_answer_that_stalls_fails_after_the_read_timeout() {
+    let addr = stalling_server().await;
+    let client = Client::builder(Provider::Jiekou)
+        .api_key(API_KEY)
+        .base_url(format!("http://{addr}"))
+        .read_timeout(Duration::from_millis(300))
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap();
+    let task = seedance::TaskHandle {
+        provider: Provider::Jiekou,
+        base_url: client.base_url().to_owned(),
+        task_id: "t".into(),
+        created_at: 0,
+        estimated_seconds: None,
+    };
+    let start = Instant::now();
+    let err = client.status(&task).await.expect_err("the body never ends");
+    assert!(matches!(err, Error::Network { .. }), "{err:?}");
+    assert!(
+        start.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        start.elapsed()
+    );
+}
