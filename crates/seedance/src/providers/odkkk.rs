@@ -2,7 +2,6 @@
 //! image URLs only, errors as `{error: {code, message, type, param, fallback_suggestion}}`.
 
 use seedance_odkkk::{Client, types};
-
 use serde_json::Value;
 
 use super::{
