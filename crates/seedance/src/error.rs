@@ -179,7 +179,11 @@ pub enum Error {
     },
     /// A submit may have reached the provider, so it was not retried (a task costs money).
     #[error(
-        "the submit to {provider} may have been accepted ({reason}); it was not retried: look for a task created at unix time {submitted_at} before submitting again"
+        "the submit to {provider} may have been accepted ({reason}); it was not retried: {}",
+        match task_id {
+            Some(task_id) => format!("task {task_id} may exist: check it with a handle for that task id before submitting again"),
+            None => format!("look for a task created at unix time {submitted_at} before submitting again"),
+        }
     )]
     OutcomeUnknown {
         /// The provider.
@@ -188,6 +192,11 @@ pub enum Error {
         reason: String,
         /// When the submit was sent, unix seconds.
         submitted_at: u64,
+        /// The task id found in an answer that could not be read otherwise: the task probably
+        /// exists, so check it before submitting again.
+        task_id: Option<String>,
+        /// The provider's answer, truncated to about 1 KiB, when there was one.
+        body: Option<String>,
     },
     /// The provider sent a response body larger than the client reads.
     #[error(

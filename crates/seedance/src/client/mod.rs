@@ -464,6 +464,8 @@ fn classify_submit_error(err: Error, submitted_at: u64) -> Error {
             provider,
             reason: format!("the connection failed after the request was sent: {source}"),
             submitted_at,
+            task_id: None,
+            body: None,
         },
         Error::Provider {
             provider,
@@ -474,13 +476,34 @@ fn classify_submit_error(err: Error, submitted_at: u64) -> Error {
             provider,
             reason: format!("HTTP {status}: {message}"),
             submitted_at,
+            task_id: None,
+            body: None,
         },
         Error::Decode {
-            provider, message, ..
+            provider,
+            message,
+            body,
         } => Error::OutcomeUnknown {
             provider,
             reason: format!("the answer could not be read: {message}"),
             submitted_at,
+            task_id: None,
+            body: Some(body).filter(|body| !body.is_empty()),
+        },
+        // The provider module read what it could of the answer (a task id, the body); only
+        // the client knows when the submit was sent.
+        Error::OutcomeUnknown {
+            provider,
+            reason,
+            task_id,
+            body,
+            ..
+        } => Error::OutcomeUnknown {
+            provider,
+            reason,
+            submitted_at,
+            task_id,
+            body,
         },
         other => other,
     }

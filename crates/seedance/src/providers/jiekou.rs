@@ -3,24 +3,29 @@
 
 use seedance_jiekou::{Client, types};
 
-use super::{Payload, Resolved, Submitted, convert, retry_after};
+use super::{
+    Payload, Resolved, Submitted, convert, estimate, expires_in, lenient_submit, plausible_task_id,
+    retry_after, submit_failure, unusable_submit,
+};
 use crate::{
     error::Error,
     provider::Provider,
     request::{Inputs, VideoRequest},
-    task::{RESULT_URL_LIFETIME, TaskStatus, Video, undocumented_status, unix_now},
+    task::{RESULT_URL_LIFETIME, TaskStatus, Video, undocumented_status},
+    text::bounded,
 };
 
 const PROVIDER: Provider = Provider::Jiekou;
 
-fn api_error(
+/// A documented error body.
+pub(crate) fn api_error(
     status: u16,
     headers: &reqwest::header::HeaderMap,
     body: types::ErrorResponse,
 ) -> Error {
-    let reason = body.reason.unwrap_or_default();
+    let reason = bounded(body.reason.as_deref().unwrap_or_default());
     let message = match body.message {
-        Some(message) if !message.is_empty() => format!("{reason}: {message}"),
+        Some(message) if !message.is_empty() => bounded(&format!("{reason}: {message}")),
         _ => reason.clone(),
     };
     // Jiekou answers 403 both for a bad key and for an empty balance; its reason tells them apart.
@@ -80,20 +85,57 @@ pub(crate) async fn submit(
         }
     };
     match result {
-        Ok(value) => Ok(Submitted {
-            task_id: value.into_inner().task_id,
-            estimated_seconds: None,
-        }),
-        Err(err) => Err(convert(PROVIDER, err, api_error).await),
+        Ok(value) => map_submit(value.into_inner()),
+        Err(err) => submit_failure(PROVIDER, err, api_error, map_submit_lenient).await,
     }
+}
+
+/// The submit answer, as the generated type read it.
+pub(crate) fn map_submit(answer: types::SubmitTaskResponse) -> Result<Submitted, Error> {
+    if !plausible_task_id(&answer.task_id) {
+        return Err(unusable_submit(
+            PROVIDER,
+            "the submit answer has no usable task_id",
+            &answer,
+        ));
+    }
+    Ok(Submitted {
+        task_id: answer.task_id,
+        estimated_seconds: None,
+    })
+}
+
+/// A submit answer the generated type refused (`reason` says why): only `task_id` is needed.
+pub(crate) fn map_submit_lenient(bytes: &[u8], reason: &str) -> Result<Submitted, Error> {
+    lenient_submit(PROVIDER, bytes, reason, |answer| {
+        // An error body (`reason` is Jiekou's error name) is never read as an accepted task,
+        // even when it carries an id.
+        if answer.get("reason").is_some_and(|r| !r.is_null()) {
+            return None;
+        }
+        let task_id = answer.get("task_id")?.as_str()?;
+        plausible_task_id(task_id).then(|| {
+            Ok(Submitted {
+                task_id: task_id.to_owned(),
+                estimated_seconds: None,
+            })
+        })
+    })
 }
 
 /// The task's status.
 pub(crate) async fn status(client: &Client, task_id: &str) -> Result<TaskStatus, Error> {
-    let result = match client.get_task_result().task_id(task_id).send().await {
-        Ok(value) => value.into_inner(),
-        Err(err) => return Err(convert(PROVIDER, err, api_error).await),
-    };
+    match client.get_task_result().task_id(task_id).send().await {
+        Ok(value) => map_status(task_id, value.into_inner()),
+        Err(err) => Err(convert(PROVIDER, err, api_error).await),
+    }
+}
+
+/// The task-result answer of `task_id`, as the generated type read it.
+pub(crate) fn map_status(
+    task_id: &str,
+    result: types::TaskResultResponse,
+) -> Result<TaskStatus, Error> {
     let Some(task) = result.task else {
         return Err(Error::Decode {
             provider: PROVIDER,
@@ -111,18 +153,19 @@ pub(crate) async fn status(client: &Client, task_id: &str) -> Result<TaskStatus,
     Ok(match status {
         types::TaskStatus::TaskStatusQueued => TaskStatus::Queued,
         types::TaskStatus::TaskStatusProcessing => TaskStatus::Running {
-            progress: task.progress_percent.map(|p| p.clamp(0.0, 100.0) as u8),
-            eta: task
-                .eta
-                .filter(|eta| *eta > 0.0)
-                .map(std::time::Duration::from_secs_f64),
+            // NaN and infinities are dropped; `as` saturates what is left into 0..=100.
+            progress: task
+                .progress_percent
+                .filter(|p| p.is_finite())
+                .map(|p| p.clamp(0.0, 100.0) as u8),
+            eta: task.eta.and_then(estimate),
         },
         types::TaskStatus::TaskStatusFailed => TaskStatus::Failed {
             code: None,
-            message: task
-                .reason
-                .filter(|r| !r.is_empty())
-                .unwrap_or_else(|| "the task failed (Jiekou gives no reason)".into()),
+            message: task.reason.filter(|r| !r.is_empty()).map_or_else(
+                || "the task failed (Jiekou gives no reason)".into(),
+                |r| bounded(&r),
+            ),
         },
         types::TaskStatus::TaskStatusSucceed => {
             let Some(video) = result.videos.into_iter().find(|v| {
@@ -142,9 +185,9 @@ pub(crate) async fn status(client: &Client, task_id: &str) -> Result<TaskStatus,
             TaskStatus::Succeeded(Video {
                 video_url: video.video_url.unwrap_or_default(),
                 last_frame_url: None,
-                expires_at: Some(unix_now() + ttl),
+                expires_at: Some(expires_in(ttl)),
             })
         }
-        types::TaskStatus::Unknown(raw) => undocumented_status(&raw),
+        types::TaskStatus::Unknown(raw) => undocumented_status(&bounded(&raw)),
     })
 }

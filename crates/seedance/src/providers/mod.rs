@@ -2,6 +2,8 @@
 //! status to [`TaskStatus`](crate::TaskStatus), its error shapes to [`Error`]. Provider quirks
 //! live here and nowhere else.
 
+#[cfg(test)]
+mod hostile;
 pub(crate) mod jiekou;
 pub(crate) mod modellix;
 pub(crate) mod odkkk;
@@ -12,7 +14,16 @@ use reqwest::header::HeaderMap;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::{error::Error, provider::Provider, text::bounded};
+use crate::{
+    error::Error,
+    provider::Provider,
+    task::unix_now,
+    text::{TEXT_LIMIT, bounded},
+};
+
+/// The longest run-time estimate believed; a task expires after at most 72 h anyway, so a
+/// longer one is a provider bug and would only stall polling.
+pub(crate) const MAX_ESTIMATE: Duration = Duration::from_secs(7 * 24 * 3600);
 
 /// A task the provider accepted.
 #[derive(Debug, Clone)]
@@ -104,11 +115,7 @@ pub(crate) async fn convert<E>(
             );
             with_request_id(err, &headers)
         }
-        P::InvalidResponsePayload(bytes, err) => Error::Decode {
-            provider,
-            message: err.to_string(),
-            body: bounded(&String::from_utf8_lossy(&bytes)),
-        },
+        P::InvalidResponsePayload(bytes, err) => decode_error(provider, &bytes, &err),
         P::InvalidRequest(message) | P::Custom(message) => Error::Provider {
             provider,
             status: None,
@@ -117,6 +124,157 @@ pub(crate) async fn convert<E>(
             request_id: None,
         },
     }
+}
+
+/// A body that does not fit the generated type. serde's message quotes the offending value,
+/// which the server chose, so it is bounded too.
+pub(crate) fn decode_error(provider: Provider, bytes: &[u8], err: &serde_json::Error) -> Error {
+    Error::Decode {
+        provider,
+        message: bounded(&err.to_string()),
+        body: bounded_bytes(bytes),
+    }
+}
+
+/// `bytes` as text, bounded like [`bounded`], without first copying a huge body whole.
+pub(crate) fn bounded_bytes(bytes: &[u8]) -> String {
+    // Invalid UTF-8 only grows under lossy decoding, so a longer body still comes out cut.
+    let end = bytes.len().min(TEXT_LIMIT + 4);
+    bounded(&String::from_utf8_lossy(&bytes[..end]))
+}
+
+/// A failed submit call. A 2xx answer that does not fit the generated type is read by
+/// `lenient` instead of being turned into an error, so an accepted (paid) task is not lost.
+pub(crate) async fn submit_failure<E>(
+    provider: Provider,
+    err: progenitor_client::Error<E>,
+    documented: impl FnOnce(u16, &HeaderMap, E) -> Error,
+    lenient: impl FnOnce(&[u8], &str) -> Result<Submitted, Error>,
+) -> Result<Submitted, Error> {
+    use progenitor_client::Error as P;
+    match err {
+        // Also raised for an error status whose body fits no documented shape; `lenient`
+        // tells those apart by content (an envelope code, an `error` member).
+        P::InvalidResponsePayload(bytes, err) => lenient(&bytes, &err.to_string()),
+        // A 2xx other than the documented 200 (201, 202) most likely means "accepted".
+        P::UnexpectedResponse(response) if response.status().is_success() => {
+            let status = response.status().as_u16();
+            match response.bytes().await {
+                Ok(bytes) => lenient(&bytes, &format!("HTTP {status} instead of 200")),
+                Err(source) => Err(Error::Network { provider, source }),
+            }
+        }
+        other => Err(convert(provider, other, documented).await),
+    }
+}
+
+/// Reads a submit answer that the generated type refused: `extract` takes what the facade uses
+/// from the JSON (`None` when it is not there); anything else becomes
+/// [`Error::OutcomeUnknown`] with whatever task id the answer contains.
+pub(crate) fn lenient_submit(
+    provider: Provider,
+    bytes: &[u8],
+    reason: &str,
+    extract: impl FnOnce(&Value) -> Option<Result<Submitted, Error>>,
+) -> Result<Submitted, Error> {
+    match serde_json::from_slice::<Value>(bytes) {
+        Ok(value) => match extract(&value) {
+            Some(result) => result,
+            None => Err(outcome_unknown(
+                provider,
+                &format!("it has no usable task id ({reason})"),
+                find_task_id(&value),
+                bytes,
+            )),
+        },
+        Err(_) => Err(outcome_unknown(
+            provider,
+            &format!("it is not JSON ({reason})"),
+            scan_task_id(&String::from_utf8_lossy(bytes)),
+            bytes,
+        )),
+    }
+}
+
+/// A submit answer that parsed but lacks a usable task id.
+pub(crate) fn unusable_submit(provider: Provider, reason: &str, answer: &impl Serialize) -> Error {
+    let value = serde_json::to_value(answer).unwrap_or_default();
+    let bytes = serde_json::to_vec(&value).unwrap_or_default();
+    outcome_unknown(provider, reason, find_task_id(&value), &bytes)
+}
+
+/// [`Error::OutcomeUnknown`] for an answer that could not be read. `submitted_at` is stamped
+/// by the client, which knows when the submit was sent.
+fn outcome_unknown(
+    provider: Provider,
+    reason: &str,
+    task_id: Option<String>,
+    body: &[u8],
+) -> Error {
+    Error::OutcomeUnknown {
+        provider,
+        reason: bounded(&format!("the answer could not be read: {reason}")),
+        submitted_at: 0,
+        task_id,
+        body: Some(bounded_bytes(body)),
+    }
+}
+
+/// Whether `id` can be used as a task id: something, short enough to be an id, and nothing a
+/// terminal or a URL path would misread.
+pub(crate) fn plausible_task_id(id: &str) -> bool {
+    !id.trim().is_empty() && id.len() <= TEXT_LIMIT && !id.chars().any(char::is_control)
+}
+
+/// The names under which providers return a task id, most specific first.
+const TASK_ID_KEYS: [&str; 3] = ["task_id", "taskId", "id"];
+
+/// A plausible task id anywhere in `value`: a string under `task_id` or `taskId` at any depth,
+/// else one under `id`.
+pub(crate) fn find_task_id(value: &Value) -> Option<String> {
+    fn find(value: &Value, keys: &[&str]) -> Option<String> {
+        match value {
+            Value::Object(map) => keys
+                .iter()
+                .find_map(|key| map.get(*key)?.as_str().filter(|id| plausible_task_id(id)))
+                .map(str::to_owned)
+                .or_else(|| map.values().find_map(|inner| find(inner, keys))),
+            Value::Array(items) => items.iter().find_map(|inner| find(inner, keys)),
+            _ => None,
+        }
+    }
+    find(value, &TASK_ID_KEYS[..2]).or_else(|| find(value, &TASK_ID_KEYS[2..]))
+}
+
+/// A plausible task id in text that is not JSON (typically a cut-off answer): the first
+/// complete `"task_id": "..."` (or `taskId`, then `id`) without escapes.
+pub(crate) fn scan_task_id(text: &str) -> Option<String> {
+    TASK_ID_KEYS.iter().find_map(|key| {
+        let needle = format!("\"{key}\"");
+        text.match_indices(&needle).find_map(|(at, _)| {
+            let rest = text[at + needle.len()..].trim_start();
+            let rest = rest.strip_prefix(':')?.trim_start();
+            let rest = rest.strip_prefix('"')?;
+            // An id cut off before its closing quote, or with an escape, is not trusted.
+            let end = rest.find(['"', '\\'])?;
+            let id = &rest[..end];
+            (rest[end..].starts_with('"') && plausible_task_id(id)).then(|| id.to_owned())
+        })
+    })
+}
+
+/// An estimate in seconds, when it is a number worth believing (finite, positive, at most
+/// [`MAX_ESTIMATE`]).
+pub(crate) fn estimate(seconds: f64) -> Option<Duration> {
+    (seconds > 0.0 && seconds <= MAX_ESTIMATE.as_secs_f64())
+        .then(|| Duration::try_from_secs_f64(seconds).ok())
+        .flatten()
+}
+
+/// When a URL valid for `seconds` from now expires, unix seconds (saturating: a hostile
+/// lifetime must not overflow).
+pub(crate) fn expires_in(seconds: u64) -> u64 {
+    unix_now().saturating_add(seconds)
 }
 
 /// "Succeeded" without a video URL is an error, never a success.
@@ -135,7 +293,7 @@ fn with_request_id(err: Error, headers: &HeaderMap) -> Error {
     let header = ["x-request-id", "request-id"]
         .into_iter()
         .find_map(|name| headers.get(name)?.to_str().ok())
-        .map(str::to_owned);
+        .map(bounded);
     match err {
         Error::Provider {
             provider,
@@ -170,7 +328,7 @@ pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
         return Some(wait);
     }
     let reset = number("x-ratelimit-reset")?;
-    let now = crate::task::unix_now();
+    let now = unix_now();
     // Values past 1e9 are unix timestamps; smaller ones are seconds to wait.
     Some(Duration::from_secs(if reset > 1_000_000_000 {
         reset.saturating_sub(now)

@@ -2,30 +2,41 @@
 //! error even under HTTP 200. The submit path differs per model and mode.
 
 use seedance_modellix::{Client, types};
+use serde_json::Value;
 
-use super::{Payload, Resolved, Submitted, convert, retry_after};
+use super::{
+    Payload, Resolved, Submitted, convert, expires_in, lenient_submit, plausible_task_id,
+    retry_after, submit_failure, unusable_submit,
+};
 use crate::{
     error::Error,
     provider::Provider,
     request::{Inputs, Model, VideoRequest},
-    task::{RESULT_URL_LIFETIME, TaskStatus, Video, undocumented_status, unix_now},
+    task::{RESULT_URL_LIFETIME, TaskStatus, Video, undocumented_status},
+    text::bounded,
 };
 
 const PROVIDER: Provider = Provider::Modellix;
 
-fn api_error(status: u16, headers: &reqwest::header::HeaderMap, body: types::ApiError) -> Error {
+/// A documented error body.
+pub(crate) fn api_error(
+    status: u16,
+    headers: &reqwest::header::HeaderMap,
+    body: types::ApiError,
+) -> Error {
     Error::from_status(
         PROVIDER,
         status,
         Some(body.code.to_string()),
-        body.message,
+        bounded(&body.message),
         None,
         retry_after(headers),
     )
 }
 
 /// A non-zero envelope code: the code mirrors the HTTP status it stands for.
-fn envelope_error(code: i64, message: String) -> Error {
+pub(crate) fn envelope_error(code: i64, message: &str) -> Error {
+    let message = bounded(message);
     match u16::try_from(code) {
         Ok(status @ 400..=599) => Error::from_status(
             PROVIDER,
@@ -85,32 +96,67 @@ pub(crate) async fn submit(
             client.seedance20_fast_i2v_async().body(body).send().await
         }
     };
-    let envelope = match result {
-        Ok(value) => value.into_inner(),
-        Err(err) => return Err(convert(PROVIDER, err, api_error).await),
-    };
-    if envelope.code != 0 {
-        return Err(envelope_error(envelope.code, envelope.message));
+    match result {
+        Ok(value) => map_submit(value.into_inner()),
+        Err(err) => submit_failure(PROVIDER, err, api_error, map_submit_lenient).await,
     }
-    let data = envelope.data.ok_or_else(|| Error::Decode {
-        provider: PROVIDER,
-        message: "a successful submit envelope has no data".into(),
-        body: String::new(),
-    })?;
-    Ok(Submitted {
-        task_id: data.task_id,
-        estimated_seconds: None,
+}
+
+/// The submit answer, as the generated type read it.
+pub(crate) fn map_submit(envelope: types::SubmitResponse) -> Result<Submitted, Error> {
+    if envelope.code != 0 {
+        return Err(envelope_error(envelope.code, &envelope.message));
+    }
+    match &envelope.data {
+        Some(data) if plausible_task_id(&data.task_id) => Ok(Submitted {
+            task_id: data.task_id.clone(),
+            estimated_seconds: None,
+        }),
+        _ => Err(unusable_submit(
+            PROVIDER,
+            "a successful submit envelope has no usable data.task_id",
+            &envelope,
+        )),
+    }
+}
+
+/// A submit answer the generated type refused (`reason` says why): only the envelope code and
+/// `data.task_id` are needed (a missing `model_id` must not lose a paid task).
+pub(crate) fn map_submit_lenient(bytes: &[u8], reason: &str) -> Result<Submitted, Error> {
+    lenient_submit(PROVIDER, bytes, reason, |answer| {
+        match answer.get("code")?.as_i64()? {
+            0 => {
+                let task_id = answer.pointer("/data/task_id")?.as_str()?;
+                plausible_task_id(task_id).then(|| {
+                    Ok(Submitted {
+                        task_id: task_id.to_owned(),
+                        estimated_seconds: None,
+                    })
+                })
+            }
+            code => {
+                let message = answer.get("message").and_then(Value::as_str);
+                Some(Err(envelope_error(code, message.unwrap_or_default())))
+            }
+        }
     })
 }
 
 /// The task's status.
 pub(crate) async fn status(client: &Client, task_id: &str) -> Result<TaskStatus, Error> {
-    let envelope = match client.get_task_result().task_id(task_id).send().await {
-        Ok(value) => value.into_inner(),
-        Err(err) => return Err(convert(PROVIDER, err, api_error).await),
-    };
+    match client.get_task_result().task_id(task_id).send().await {
+        Ok(value) => map_status(task_id, value.into_inner()),
+        Err(err) => Err(convert(PROVIDER, err, api_error).await),
+    }
+}
+
+/// The task-query answer of `task_id`, as the generated type read it.
+pub(crate) fn map_status(
+    task_id: &str,
+    envelope: types::TaskQueryResponse,
+) -> Result<TaskStatus, Error> {
     if envelope.code != 0 {
-        return Err(envelope_error(envelope.code, envelope.message));
+        return Err(envelope_error(envelope.code, &envelope.message));
     }
     let Some(data) = envelope.data else {
         return Err(Error::Decode {
@@ -130,7 +176,7 @@ pub(crate) async fn status(client: &Client, task_id: &str) -> Result<TaskStatus,
             message: if envelope.message.is_empty() || envelope.message == "success" {
                 "the task failed (Modellix gives no reason)".into()
             } else {
-                envelope.message
+                bounded(&envelope.message)
             },
         },
         types::TaskStatus::Success => {
@@ -155,9 +201,9 @@ pub(crate) async fn status(client: &Client, task_id: &str) -> Result<TaskStatus,
             TaskStatus::Succeeded(Video {
                 video_url: video.url.clone(),
                 last_frame_url,
-                expires_at: Some(unix_now() + RESULT_URL_LIFETIME.as_secs()),
+                expires_at: Some(expires_in(RESULT_URL_LIFETIME.as_secs())),
             })
         }
-        types::TaskStatus::Unknown(raw) => undocumented_status(&raw),
+        types::TaskStatus::Unknown(raw) => undocumented_status(&bounded(&raw)),
     })
 }

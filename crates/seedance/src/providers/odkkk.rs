@@ -2,13 +2,18 @@
 //! image URLs only, errors as `{error: {code, message, type, param, fallback_suggestion}}`.
 
 use seedance_odkkk::{Client, types};
+use serde_json::Value;
 
-use super::{Payload, Resolved, Submitted, convert, retry_after};
+use super::{
+    MAX_ESTIMATE, Payload, Resolved, Submitted, convert, expires_in, lenient_submit,
+    plausible_task_id, retry_after, submit_failure, unusable_submit,
+};
 use crate::{
     error::Error,
     provider::Provider,
     request::VideoRequest,
-    task::{RESULT_URL_LIFETIME, TaskStatus, Video, undocumented_status, unix_now},
+    task::{RESULT_URL_LIFETIME, TaskStatus, Video, undocumented_status},
+    text::bounded,
 };
 
 const PROVIDER: Provider = Provider::Odkkk;
@@ -16,17 +21,18 @@ const PROVIDER: Provider = Provider::Odkkk;
 /// The model id odkkk expects for Seedance 1.5 Pro.
 const MODEL_ID: &str = "seedance-1.5-pro";
 
-fn api_error(
+/// A documented error body.
+pub(crate) fn api_error(
     status: u16,
     headers: &reqwest::header::HeaderMap,
     body: types::ErrorResponse,
 ) -> Error {
     let error = body.error.unwrap_or_default();
-    let mut message = error.message.unwrap_or_default();
+    let mut message = bounded(error.message.as_deref().unwrap_or_default());
     if let Some(suggestion) = error.fallback_suggestion.filter(|s| !s.is_empty()) {
-        message = format!("{message} (suggestion: {suggestion})");
+        message = bounded(&format!("{message} (suggestion: {suggestion})"));
     }
-    let code = error.type_;
+    let code = error.type_.as_deref().map(bounded);
     match code.as_deref() {
         Some("insufficient_quota_error") => Error::InsufficientQuota {
             provider: PROVIDER,
@@ -41,7 +47,7 @@ fn api_error(
             status,
             code,
             message,
-            error.param,
+            error.param.as_deref().map(bounded),
             retry_after(headers),
         ),
     }
@@ -73,28 +79,69 @@ pub(crate) async fn submit(
     media: &Resolved,
 ) -> Result<Submitted, Error> {
     let body: types::VideoGenerationRequest = payload(request, media).into_body(PROVIDER)?;
-    let created = match client.create_video_generation().body(body).send().await {
-        Ok(value) => value.into_inner(),
-        Err(err) => return Err(convert(PROVIDER, err, api_error).await),
-    };
-    let task_id = created.id.ok_or_else(|| Error::Decode {
-        provider: PROVIDER,
-        message: "the create response has no task id".into(),
-        body: String::new(),
-    })?;
-    let estimated_seconds = created.task_info.and_then(|info| info.estimated_time);
-    Ok(Submitted {
-        task_id,
-        estimated_seconds,
+    match client.create_video_generation().body(body).send().await {
+        Ok(value) => map_submit(value.into_inner()),
+        Err(err) => submit_failure(PROVIDER, err, api_error, map_submit_lenient).await,
+    }
+}
+
+/// An estimate of the run time worth keeping in a handle.
+fn sane_estimate(seconds: u64) -> Option<u64> {
+    (seconds <= MAX_ESTIMATE.as_secs()).then_some(seconds)
+}
+
+/// The create answer, as the generated type read it.
+pub(crate) fn map_submit(created: types::VideoGenerationResponse) -> Result<Submitted, Error> {
+    match created.id.as_deref() {
+        Some(task_id) if plausible_task_id(task_id) => Ok(Submitted {
+            task_id: task_id.to_owned(),
+            estimated_seconds: created
+                .task_info
+                .and_then(|info| info.estimated_time)
+                .and_then(sane_estimate),
+        }),
+        _ => Err(unusable_submit(
+            PROVIDER,
+            "the create answer has no usable id",
+            &created,
+        )),
+    }
+}
+
+/// A create answer the generated type refused (`reason` says why): only `id` is needed, and
+/// `task_info.estimated_time` is kept when it is a sane number.
+pub(crate) fn map_submit_lenient(bytes: &[u8], reason: &str) -> Result<Submitted, Error> {
+    lenient_submit(PROVIDER, bytes, reason, |answer| {
+        // An error body is never read as an accepted task, even when it carries an id.
+        if answer.get("error").is_some_and(|e| !e.is_null()) {
+            return None;
+        }
+        let task_id = answer.get("id")?.as_str()?;
+        plausible_task_id(task_id).then(|| {
+            Ok(Submitted {
+                task_id: task_id.to_owned(),
+                estimated_seconds: answer
+                    .pointer("/task_info/estimated_time")
+                    .and_then(Value::as_u64)
+                    .and_then(sane_estimate),
+            })
+        })
     })
 }
 
 /// The task's status.
 pub(crate) async fn status(client: &Client, task_id: &str) -> Result<TaskStatus, Error> {
-    let task = match client.get_task_detail().task_id(task_id).send().await {
-        Ok(value) => value.into_inner(),
-        Err(err) => return Err(convert(PROVIDER, err, api_error).await),
-    };
+    match client.get_task_detail().task_id(task_id).send().await {
+        Ok(value) => map_status(task_id, value.into_inner()),
+        Err(err) => Err(convert(PROVIDER, err, api_error).await),
+    }
+}
+
+/// The task-detail answer of `task_id`, as the generated type read it.
+pub(crate) fn map_status(
+    task_id: &str,
+    task: types::TaskDetailResponse,
+) -> Result<TaskStatus, Error> {
     Ok(match task.status {
         types::TaskStatus::Pending => TaskStatus::Queued,
         types::TaskStatus::Processing => TaskStatus::Running {
@@ -104,10 +151,11 @@ pub(crate) async fn status(client: &Client, task_id: &str) -> Result<TaskStatus,
         types::TaskStatus::Failed => {
             let error = task.error.unwrap_or_default();
             TaskStatus::Failed {
-                code: error.code,
-                message: error
-                    .message
-                    .unwrap_or_else(|| "the task failed (odkkk gives no reason)".into()),
+                code: error.code.as_deref().map(bounded),
+                message: error.message.filter(|m| !m.is_empty()).map_or_else(
+                    || "the task failed (odkkk gives no reason)".into(),
+                    |m| bounded(&m),
+                ),
             }
         }
         types::TaskStatus::Completed => {
@@ -118,9 +166,9 @@ pub(crate) async fn status(client: &Client, task_id: &str) -> Result<TaskStatus,
             TaskStatus::Succeeded(Video {
                 video_url,
                 last_frame_url: None,
-                expires_at: Some(unix_now() + RESULT_URL_LIFETIME.as_secs()),
+                expires_at: Some(expires_in(RESULT_URL_LIFETIME.as_secs())),
             })
         }
-        types::TaskStatus::Unknown(raw) => undocumented_status(&raw),
+        types::TaskStatus::Unknown(raw) => undocumented_status(&bounded(&raw)),
     })
 }
