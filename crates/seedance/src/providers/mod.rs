@@ -94,13 +94,7 @@ pub(crate) async fn convert<E>(
         }
         P::CommunicationError(source)
         | P::ResponseBodyError(source)
-        | P::InvalidUpgrade(source) => match seedance_runtime::ResponseTooLarge::find(&source) {
-            Some(too_large) => Error::ResponseTooLarge {
-                provider,
-                limit: too_large.limit,
-            },
-            None => Error::Network { provider, source },
-        },
+        | P::InvalidUpgrade(source) => transport_error(provider, source),
         P::UnexpectedResponse(response) => {
             let status = response.status().as_u16();
             let headers = response.headers().clone();
@@ -123,6 +117,17 @@ pub(crate) async fn convert<E>(
             message: format!("the request could not be built: {message}"),
             request_id: None,
         },
+    }
+}
+
+/// A transport failure; a body over the cap is [`Error::ResponseTooLarge`], not a network error.
+fn transport_error(provider: Provider, source: reqwest::Error) -> Error {
+    match seedance_runtime::ResponseTooLarge::find(&source) {
+        Some(too_large) => Error::ResponseTooLarge {
+            provider,
+            limit: too_large.limit,
+        },
+        None => Error::Network { provider, source },
     }
 }
 
@@ -161,7 +166,7 @@ pub(crate) async fn submit_failure<E>(
             let status = response.status().as_u16();
             match response.bytes().await {
                 Ok(bytes) => lenient(&bytes, &format!("HTTP {status} instead of 200")),
-                Err(source) => Err(Error::Network { provider, source }),
+                Err(source) => Err(transport_error(provider, source)),
             }
         }
         other => Err(convert(provider, other, documented).await),
