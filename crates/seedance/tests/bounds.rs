@@ -160,6 +160,28 @@ async fn huge_status_bodies_are_refused_unread() {
 }
 
 #[tokio::test]
+async fn a_huge_submit_answer_may_hide_an_accepted_task() {
+    for provider in Provider::ALL {
+        let server = MockServer::start().await;
+        let huge = format!("{{\"pad\":\"{}\"}}", "x".repeat(6 * 1024 * 1024));
+        Mock::given(any())
+            .respond_with(ResponseTemplate::new(200).set_body_raw(huge, "application/json"))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let err = client(provider, &server)
+            .submit(&VideoRequest::new("A lighthouse in a storm"))
+            .await
+            .expect_err("6 MiB is over the cap");
+        assert!(
+            matches!(&err, Error::OutcomeUnknown { reason, .. } if reason.contains("larger than")),
+            "{provider}: {err:?}"
+        );
+        server.verify().await;
+    }
+}
+
+#[tokio::test]
 async fn a_submit_redirected_to_another_origin_goes_nowhere_else() {
     for provider in Provider::ALL {
         let elsewhere = MockServer::start().await;

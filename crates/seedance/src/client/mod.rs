@@ -490,6 +490,13 @@ fn classify_submit_error(err: Error, submitted_at: u64) -> Error {
             task_id: None,
             body: Some(body).filter(|body| !body.is_empty()),
         },
+        Error::ResponseTooLarge { provider, limit } => Error::OutcomeUnknown {
+            provider,
+            reason: format!("the answer was larger than {limit} bytes and was not read"),
+            submitted_at,
+            task_id: None,
+            body: None,
+        },
         // The provider module read what it could of the answer (a task id, the body); only
         // the client knows when the submit was sent.
         Error::OutcomeUnknown {
