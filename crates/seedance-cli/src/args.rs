@@ -95,19 +95,25 @@ pub(crate) struct GenerateArgs {
     /// Seconds after which the provider abandons the task.
     #[arg(long, value_name = "SECONDS")]
     pub(crate) expires_after: Option<u32>,
-    /// Replace the provider's server URL.
+    /// Replace the provider's server URL; the API key is sent there [default:
+    /// <PROVIDER>_BASE_URL, else the provider's documented server].
     #[arg(long, value_name = "URL", conflicts_with = "sim")]
     pub(crate) base_url: Option<String>,
+    /// Allow a plain http:// base URL on a host that is not loopback (the API key then crosses
+    /// the network unencrypted).
+    #[arg(long)]
+    pub(crate) allow_insecure_http: bool,
     /// Run against a simulator started in this process (no API key or network needed).
     #[arg(long)]
     pub(crate) sim: bool,
     /// Submit only and print the task handle.
     #[arg(long, conflicts_with_all = ["output", "timeout"])]
     pub(crate) no_wait: bool,
-    /// Where to write the video [default: <TASK_ID>.mp4].
-    #[arg(short, long, value_name = "FILE")]
+    /// Where to write the video: a file, or a directory to put <TASK_ID>.mp4 in [default:
+    /// <TASK_ID>.mp4].
+    #[arg(short, long, value_name = "PATH")]
     pub(crate) output: Option<PathBuf>,
-    /// Give up waiting after this long (90s, 10m, 1h) [default: 30m].
+    /// Give up waiting after this long (90s, 10m, 1h; at most 720h) [default: 30m].
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub(crate) timeout: Option<Duration>,
     /// Print one JSON object on stdout.
@@ -120,6 +126,9 @@ pub(crate) struct GenerateArgs {
 pub(crate) struct StatusArgs {
     /// The handle printed by `generate --no-wait`, or @FILE holding it.
     pub(crate) handle: String,
+    /// Where the task's server is.
+    #[command(flatten)]
+    pub(crate) server: ServerArgs,
     /// Print one JSON object on stdout.
     #[arg(long)]
     pub(crate) json: bool,
@@ -130,10 +139,14 @@ pub(crate) struct StatusArgs {
 pub(crate) struct WaitArgs {
     /// The handle printed by `generate --no-wait`, or @FILE holding it.
     pub(crate) handle: String,
-    /// Where to write the video [default: <TASK_ID>.mp4].
-    #[arg(short, long, value_name = "FILE")]
+    /// Where the task's server is.
+    #[command(flatten)]
+    pub(crate) server: ServerArgs,
+    /// Where to write the video: a file, or a directory to put <TASK_ID>.mp4 in [default:
+    /// <TASK_ID>.mp4].
+    #[arg(short, long, value_name = "PATH")]
     pub(crate) output: Option<PathBuf>,
-    /// Give up waiting after this long (90s, 10m, 1h) [default: 30m].
+    /// Give up waiting after this long (90s, 10m, 1h; at most 720h) [default: 30m].
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub(crate) timeout: Option<Duration>,
     /// Print one JSON object on stdout.
@@ -146,12 +159,29 @@ pub(crate) struct WaitArgs {
 pub(crate) struct DownloadArgs {
     /// The handle printed by `generate --no-wait`, or @FILE holding it.
     pub(crate) handle: String,
-    /// Where to write the video.
-    #[arg(short, long, value_name = "FILE")]
+    /// Where the task's server is.
+    #[command(flatten)]
+    pub(crate) server: ServerArgs,
+    /// Where to write the video: a file, or a directory to put <TASK_ID>.mp4 in.
+    #[arg(short, long, value_name = "PATH")]
     pub(crate) output: PathBuf,
     /// Print one JSON object on stdout.
     #[arg(long)]
     pub(crate) json: bool,
+}
+
+/// The server of a task resumed from its handle.
+#[derive(Debug, Args)]
+pub(crate) struct ServerArgs {
+    /// The provider's server URL [default: <PROVIDER>_BASE_URL, else the provider's documented
+    /// server]. The API key goes only there: a handle naming any other server is refused, so
+    /// pass the handle's URL here if you trust it.
+    #[arg(long, value_name = "URL")]
+    pub(crate) base_url: Option<String>,
+    /// Allow a plain http:// base URL on a host that is not loopback (the API key then crosses
+    /// the network unencrypted).
+    #[arg(long)]
+    pub(crate) allow_insecure_http: bool,
 }
 
 /// `seedance providers`.
@@ -295,7 +325,10 @@ impl From<ServiceTierArg> for ServiceTier {
     }
 }
 
-/// Parses `90s`, `10m`, `1h` or `250ms` (a bare number is seconds).
+/// The longest `--timeout`: 30 days, far beyond any task, and small enough to add to any clock.
+pub(crate) const MAX_TIMEOUT: Duration = Duration::from_secs(30 * 24 * 3600);
+
+/// Parses `90s`, `10m`, `1h` or `250ms` (a bare number is seconds), at most [`MAX_TIMEOUT`].
 pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
     let split = text
@@ -313,6 +346,12 @@ pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
         "h" => value * 3600.0,
         _ => return Err(invalid()),
     };
+    if seconds.is_nan() || seconds > MAX_TIMEOUT.as_secs_f64() {
+        return Err(format!(
+            "{text:?} is too long; allowed: from 0s up to {}h (30 days)",
+            MAX_TIMEOUT.as_secs() / 3600
+        ));
+    }
     Duration::try_from_secs_f64(seconds).map_err(|_| invalid())
 }
 
@@ -329,6 +368,19 @@ mod tests {
         assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
         assert!(parse_duration("soon").is_err());
         assert!(parse_duration("5d").is_err());
+        assert_eq!(parse_duration("720h"), Ok(MAX_TIMEOUT));
+        for too_long in ["721h", "999999999999h", "1e400", "9".repeat(400).as_str()] {
+            let err = parse_duration(too_long).unwrap_err();
+            assert!(
+                err.contains("720h") || err.contains("not a duration"),
+                "{err}"
+            );
+        }
+        assert!(
+            parse_duration("999999999999h")
+                .unwrap_err()
+                .contains("720h")
+        );
     }
 
     #[test]

@@ -2,12 +2,14 @@
 //! odkkk from the command line, resume tasks from their handles, and run the simulator.
 //!
 //! Exit codes: 0 on success; 2 when the input is refused before any request is sent (usage
-//! errors, invalid requests, invalid handles, a missing API key); 1 for any other failure.
+//! errors, invalid requests, invalid handles, an untrusted, insecure or invalid base URL, invalid
+//! options, an unusable `-o`, a missing API key); 1 for any other failure.
 
 mod args;
 mod commands;
 mod output;
 mod progress;
+mod text;
 
 use std::{io::IsTerminal, process::ExitCode};
 
@@ -47,7 +49,7 @@ async fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             let (code, message) = describe(&err);
-            eprintln!("error: {}", one_line(&message));
+            eprintln!("error: {}", one_line(&text::printable(&message)));
             ExitCode::from(code)
         }
     }
@@ -63,9 +65,15 @@ fn describe(err: &anyhow::Error) -> (u8, String) {
             2,
             format!("no API key for {provider}: set {env}, or try --sim to use the simulator"),
         ),
-        Some(seedance::Error::InvalidRequest(_) | seedance::Error::InvalidHandle(_)) => {
-            (2, format!("{err:#}"))
-        }
+        // Refused before any request: the input or the configuration must change.
+        Some(
+            seedance::Error::InvalidRequest(_)
+            | seedance::Error::InvalidHandle(_)
+            | seedance::Error::UntrustedBaseUrl { .. }
+            | seedance::Error::InsecureBaseUrl { .. }
+            | seedance::Error::InvalidBaseUrl { .. }
+            | seedance::Error::InvalidOptions { .. },
+        ) => (2, format!("{err:#}")),
         _ => (1, format!("{err:#}")),
     }
 }
@@ -90,7 +98,7 @@ fn usage_error(err: &clap::Error) -> ExitCode {
         .take_while(|line| !line.starts_with("Usage:") && !line.starts_with("For more information"))
         .filter(|line| !line.is_empty())
         .collect();
-    eprintln!("{}; see --help", message.join(" "));
+    eprintln!("{}; see --help", text::printable(&message.join(" ")));
     ExitCode::from(2)
 }
 

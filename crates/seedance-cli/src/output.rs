@@ -1,11 +1,17 @@
 //! What goes to stdout: the handle, the output path, or one JSON object with `--json`.
+//!
+//! Human output escapes provider-supplied text ([`printable`]); JSON output is escaped by
+//! serde_json plus [`json_safe`].
 
 use std::path::Path;
 
 use seedance::{TaskHandle, TaskStatus, Video};
 use serde_json::{Value, json};
 
-use crate::progress::describe;
+use crate::{
+    progress::describe,
+    text::{json_safe, printable},
+};
 
 /// Prints the handle of a submitted task.
 pub(crate) fn submitted(handle: &TaskHandle, json: bool) {
@@ -17,8 +23,22 @@ pub(crate) fn submitted(handle: &TaskHandle, json: bool) {
             "handle_text": handle.to_string(),
         }));
     } else {
-        println!("{handle}");
+        // The handle is JSON: escaping keeps it a valid handle for the same task.
+        println!("{}", json_safe(&handle.to_string()));
     }
+}
+
+/// Prints, with `--json`, the task a failed `generate` submitted, so that a script can resume it
+/// with the handle.
+pub(crate) fn failed_after_submit(handle: &TaskHandle, err: &anyhow::Error) {
+    print_json(&json!({
+        "status": "error",
+        "error": format!("{err:#}"),
+        "provider": handle.provider,
+        "task_id": handle.task_id,
+        "handle": handle,
+        "handle_text": handle.to_string(),
+    }));
 }
 
 /// Prints the result of a finished and downloaded task.
@@ -36,7 +56,7 @@ pub(crate) fn finished(handle: &TaskHandle, video: &Video, output: &Path, bytes:
             "handle": handle,
         }));
     } else {
-        println!("{}", output.display());
+        println!("{}", printable(&output.display().to_string()));
     }
 }
 
@@ -52,13 +72,15 @@ pub(crate) fn status(handle: &TaskHandle, status: &TaskStatus, json: bool) {
         print_json(&object);
     } else {
         match status {
-            TaskStatus::Succeeded(video) => println!("succeeded {}", video.video_url),
+            TaskStatus::Succeeded(video) => {
+                println!("succeeded {}", printable(&video.video_url));
+            }
             other => println!("{}", describe(other)),
         }
     }
 }
 
-/// Prints `value` as one line of JSON.
+/// Prints `value` as one line of JSON, with no raw control character.
 pub(crate) fn print_json(value: &Value) {
-    println!("{value}");
+    println!("{}", json_safe(&value.to_string()));
 }

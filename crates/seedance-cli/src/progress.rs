@@ -5,6 +5,8 @@ use std::{io::IsTerminal, path::Path, time::Duration};
 use indicatif::{ProgressBar, ProgressStyle};
 use seedance::TaskStatus;
 
+use crate::text::printable;
+
 /// Reports the task's status while waiting, then the download.
 pub(crate) struct Progress {
     /// The spinner or bar, on a terminal only.
@@ -31,8 +33,9 @@ impl Progress {
         }
     }
 
-    /// A line that stays (above the bar, on a terminal).
+    /// A line that stays (above the bar, on a terminal); control characters are escaped.
     pub(crate) fn note(&self, line: &str) {
+        let line = printable(line);
         match &self.bar {
             Some(bar) => bar.println(line),
             None => eprintln!("{line}"),
@@ -74,7 +77,10 @@ impl Progress {
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();
         }
-        eprintln!("downloaded {bytes} bytes to {}", path.display());
+        eprintln!(
+            "downloaded {bytes} bytes to {}",
+            printable(&path.display().to_string())
+        );
     }
 }
 
@@ -88,7 +94,8 @@ impl Drop for Progress {
     }
 }
 
-/// A short description of a status: `queued`, `running 40%`, `succeeded`, ...
+/// A short description of a status: `queued`, `running 40%`, `succeeded`, ..., with the
+/// provider's text escaped for a terminal.
 pub(crate) fn describe(status: &TaskStatus) -> String {
     match status {
         TaskStatus::Queued => "queued".into(),
@@ -104,11 +111,11 @@ pub(crate) fn describe(status: &TaskStatus) -> String {
         }
         TaskStatus::Succeeded(_) => "succeeded".into(),
         TaskStatus::Failed { code, message } => match code {
-            Some(code) => format!("failed [{code}]: {message}"),
-            None => format!("failed: {message}"),
+            Some(code) => format!("failed [{}]: {}", printable(code), printable(message)),
+            None => format!("failed: {}", printable(message)),
         },
         TaskStatus::Cancelled => "cancelled".into(),
         TaskStatus::Expired => "expired".into(),
-        TaskStatus::Unknown { raw } => format!("unknown status {raw:?}"),
+        TaskStatus::Unknown { raw } => format!("unknown status \"{}\"", printable(raw)),
     }
 }

@@ -3,13 +3,14 @@
 //! codes, and the API key never showing up in any output.
 
 use std::{
-    io::{BufRead, BufReader},
+    io::{BufRead, BufReader, Read, Write},
+    net::TcpListener,
     path::{Path, PathBuf},
     process::{Command, Output, Stdio},
     time::Duration,
 };
 
-use seedance_sim::{Sim, SimConfig};
+use seedance_sim::{Fault, FaultRule, Route, Sim, SimConfig};
 use serde_json::Value;
 
 const KEY_VARS: [&str; 3] = ["MODELLIX_API_KEY", "JIEKOU_API_KEY", "ODKKK_API_KEY"];
@@ -97,6 +98,68 @@ impl TestSim {
     fn api_requests(&self) -> u64 {
         self.sim.counters().api_requests()
     }
+
+    /// Submits a task for `provider` with `--no-wait` and returns its handle text.
+    fn submit(&self, provider: &str) -> String {
+        let submitted = run(&mut seedance(&[
+            "generate",
+            "A cat",
+            "--provider",
+            provider,
+            "--base-url",
+            &self.base_url(provider),
+            "--no-wait",
+        ]));
+        submitted.assert_success();
+        submitted.stdout.trim().to_owned()
+    }
+}
+
+/// A loopback port that records whether anything connected to it (nothing ever accepts).
+struct Trap(TcpListener);
+
+impl Trap {
+    fn new() -> Self {
+        Self(TcpListener::bind("127.0.0.1:0").expect("a loopback port"))
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.0.local_addr().unwrap())
+    }
+
+    /// Panics if a connection was made: the kernel queues it even though nothing accepts.
+    fn assert_untouched(&self) {
+        self.0.set_nonblocking(true).unwrap();
+        match self.0.accept() {
+            Err(err) if err.kind() == std::io::ErrorKind::WouldBlock => {}
+            other => panic!("something connected to the trap: {other:?}"),
+        }
+    }
+}
+
+/// A stand-in provider on loopback answering every request with `body` (JSON, 200).
+fn stand_in(body: String) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("a loopback port");
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut request = Vec::new();
+            let mut buf = [0; 4096];
+            while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                match stream.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => request.extend_from_slice(&buf[..n]),
+                }
+            }
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    url
 }
 
 /// A directory removed at the end of the test.
@@ -327,8 +390,9 @@ fn a_handle_resumes_with_status_wait_and_download() {
             json["handle"]
         );
 
-        // The key comes from the environment...
-        let status = run(seedance(&["status", handle, "--json"]).env(key, "sim"));
+        // The key comes from the environment, the trusted server from --base-url...
+        let status =
+            run(seedance(&["status", handle, "--base-url", &base_url, "--json"]).env(key, "sim"));
         status.assert_success();
         let status = status.json();
         assert_eq!(status["task_id"], task_id);
@@ -336,13 +400,16 @@ fn a_handle_resumes_with_status_wait_and_download() {
             ["queued", "running", "succeeded"].contains(&status["status"].as_str().unwrap()),
             "{status}"
         );
-        // ... or, for a simulator on loopback, may be left out.
-        run(&mut seedance(&["status", handle])).assert_success();
+        // ... or from <PROVIDER>_BASE_URL; for a simulator on loopback, the key may be left out.
+        let url_var = format!("{}_BASE_URL", provider.to_uppercase());
+        run(seedance(&["status", handle]).env(&url_var, &base_url)).assert_success();
 
         let waited = dir.path(&format!("{provider}-wait.mp4"));
         let result = run(seedance(&[
             "wait",
             handle,
+            "--base-url",
+            &base_url,
             "-o",
             waited.to_str().unwrap(),
             "--timeout",
@@ -359,6 +426,8 @@ fn a_handle_resumes_with_status_wait_and_download() {
         let result = run(seedance(&[
             "download",
             &format!("@{}", handle_file.display()),
+            "--base-url",
+            &base_url,
             "-o",
             downloaded.to_str().unwrap(),
             "--json",
@@ -371,7 +440,7 @@ fn a_handle_resumes_with_status_wait_and_download() {
             std::fs::read(&downloaded).unwrap()
         );
 
-        let status = run(seedance(&["status", handle]).env(key, "sim"));
+        let status = run(seedance(&["status", handle, "--base-url", &base_url]).env(key, "sim"));
         status.assert_success();
         assert!(
             status.stdout.starts_with("succeeded http"),
@@ -522,7 +591,14 @@ fn other_failures_exit_1_with_what_to_do_next() {
     submitted.assert_success();
     let handle = submitted.stdout.trim();
 
-    let result = run(&mut seedance(&["download", handle, "-o", "never.mp4"]));
+    let result = run(&mut seedance(&[
+        "download",
+        handle,
+        "--base-url",
+        &base_url,
+        "-o",
+        "never.mp4",
+    ]));
     assert_eq!(result.code, 1, "{}", result.describe());
     assert!(
         result.stderr.contains("seedance wait"),
@@ -530,7 +606,14 @@ fn other_failures_exit_1_with_what_to_do_next() {
         result.describe()
     );
 
-    let result = run(&mut seedance(&["wait", handle, "--timeout", "1s"]));
+    let result = run(&mut seedance(&[
+        "wait",
+        handle,
+        "--base-url",
+        &base_url,
+        "--timeout",
+        "1s",
+    ]));
     assert_eq!(result.code, 1, "{}", result.describe());
     let last = result.stderr.lines().last().unwrap();
     assert!(
@@ -542,7 +625,7 @@ fn other_failures_exit_1_with_what_to_do_next() {
 
     // Nothing listens there any more: a network error, not invalid input.
     drop(sim);
-    let result = run(&mut seedance(&["status", handle]));
+    let result = run(&mut seedance(&["status", handle, "--base-url", &base_url]));
     assert_eq!(result.code, 1, "{}", result.describe());
     assert_eq!(result.stderr.lines().count(), 1, "{}", result.describe());
 }
@@ -583,7 +666,13 @@ fn the_api_key_never_appears_in_any_output() {
         let generated = trace(&mut seedance(&args));
         generated.assert_success();
         let handle = generated.json()["handle"].to_string();
-        let status = trace(&mut seedance(&["status", &handle, "--json"]));
+        let status = trace(&mut seedance(&[
+            "status",
+            &handle,
+            "--base-url",
+            &base_url,
+            "--json",
+        ]));
         status.assert_success();
         // Input refused before sending, with logging on.
         let refused = trace(&mut seedance(&[
@@ -690,4 +779,352 @@ fn sim_command_serves_the_providers() {
     let _ = child.wait();
     result.assert_success();
     assert_finished(&result.json(), "odkkk", &output);
+}
+
+#[test]
+fn a_handle_never_chooses_where_the_key_goes() {
+    let trap = Trap::new();
+    let sim = TestSim::start(Duration::ZERO);
+    let dir = TempDir::new("trust");
+    let output = dir.str("out.mp4");
+    let handle = format!(
+        r#"{{"provider":"odkkk","base_url":"{}","task_id":"t-1","created_at":0}}"#,
+        trap.url("/apiv1")
+    );
+    let commands: [Vec<&str>; 3] = [
+        vec!["status", &handle],
+        vec!["wait", &handle, "-o", &output, "--timeout", "5s"],
+        vec!["download", &handle, "-o", &output],
+    ];
+    let sim_url = sim.base_url("odkkk");
+    // With the env key, without any key (the simulator's key must not apply to a loopback URL
+    // that comes only from a handle), and with another server configured.
+    let environments: [Vec<(&str, &str)>; 4] = [
+        vec![("ODKKK_API_KEY", "sk-test")],
+        vec![],
+        vec![("ODKKK_API_KEY", "sk-test"), ("ODKKK_BASE_URL", &sim_url)],
+        vec![("ODKKK_BASE_URL", &sim_url)],
+    ];
+    for args in &commands {
+        for env in &environments {
+            let result = run(seedance(args).envs(env.iter().copied()));
+            assert_eq!(result.code, 2, "{args:?} {env:?}: {}", result.describe());
+            assert!(
+                result
+                    .stderr
+                    .starts_with("error: refusing to send the odkkk API key to")
+                    && result.stderr.contains("--base-url"),
+                "{}",
+                result.describe()
+            );
+            assert_eq!(result.stderr.lines().count(), 1, "{}", result.describe());
+            assert!(!result.stderr.contains("sk-test"), "{}", result.describe());
+        }
+    }
+    trap.assert_untouched();
+    assert_eq!(sim.api_requests(), 0, "{:?}", sim.sim.counters());
+
+    // A handle naming the simulator is refused until its URL is passed with --base-url.
+    let handle = sim.submit("odkkk");
+    let sent = sim.api_requests();
+    let refused = run(seedance(&["status", &handle]).env("ODKKK_API_KEY", "sk-test"));
+    assert_eq!(refused.code, 2, "{}", refused.describe());
+    assert_eq!(sim.api_requests(), sent, "{:?}", sim.sim.counters());
+    let trusted =
+        run(seedance(&["status", &handle, "--base-url", &sim_url]).env("ODKKK_API_KEY", "sk-test"));
+    trusted.assert_success();
+    assert_eq!(sim.api_requests(), sent + 1, "{:?}", sim.sim.counters());
+}
+
+#[test]
+fn base_urls_are_checked_before_sending() {
+    let key = ("ODKKK_API_KEY", "sk-test");
+    let generate = |base_url: &str, extra: &[&str]| {
+        let mut args = vec![
+            "generate",
+            "A cat",
+            "--provider",
+            "odkkk",
+            "--base-url",
+            base_url,
+            "--no-wait",
+        ];
+        args.extend(extra);
+        run(seedance(&args).env(key.0, key.1))
+    };
+    // Plain http to a remote host: refused, with why and how to opt in.
+    let insecure = generate("http://example.com/apiv1", &[]);
+    assert_eq!(insecure.code, 2, "{}", insecure.describe());
+    assert!(
+        insecure.stderr.contains("plain http") && insecure.stderr.contains("--allow-insecure-http"),
+        "{}",
+        insecure.describe()
+    );
+    let handle = r#"{"provider":"odkkk","base_url":"http://example.com/apiv1","task_id":"t","created_at":0}"#;
+    for command in ["status", "wait", "download"] {
+        let mut args = vec![command, handle, "--base-url", "http://example.com/apiv1"];
+        if command == "download" {
+            args.extend(["-o", "never.mp4"]);
+        }
+        let result = run(seedance(&args).env(key.0, key.1));
+        assert_eq!(result.code, 2, "{}", result.describe());
+        assert!(
+            result.stderr.contains("plain http"),
+            "{}",
+            result.describe()
+        );
+    }
+    // Not a URL: refused at once, not reported as a possibly accepted submit.
+    let invalid = generate("ai.odkkk.com/apiv1", &[]);
+    assert_eq!(invalid.code, 2, "{}", invalid.describe());
+    assert!(
+        invalid.stderr.starts_with("error: invalid base URL"),
+        "{}",
+        invalid.describe()
+    );
+}
+
+#[test]
+fn huge_durations_are_refused_without_a_panic() {
+    let sim = TestSim::start(Duration::ZERO);
+    let handle = sim.submit("jiekou");
+    let base_url = sim.base_url("jiekou");
+    let too_long = "999999999999h";
+    for args in [
+        vec![
+            "wait",
+            &handle,
+            "--base-url",
+            &base_url,
+            "--timeout",
+            too_long,
+        ],
+        vec![
+            "generate",
+            "A cat",
+            "--provider",
+            "jiekou",
+            "--sim",
+            "--timeout",
+            too_long,
+        ],
+    ] {
+        let result = run(&mut seedance(&args));
+        assert_eq!(result.code, 2, "{args:?}: {}", result.describe());
+        assert!(result.stderr.contains("720h"), "{}", result.describe());
+    }
+    let result = run(
+        seedance(&["generate", "A cat", "--provider", "jiekou", "--sim"])
+            .env("SEEDANCE_SIM_TASK_SECONDS", "1e30"),
+    );
+    assert_eq!(result.code, 2, "{}", result.describe());
+    assert!(
+        result.stderr.contains("SEEDANCE_SIM_TASK_SECONDS") && result.stderr.contains("86400"),
+        "{}",
+        result.describe()
+    );
+    let result = run(&mut seedance(&["sim", "--task-seconds", "1e30"]));
+    assert_eq!(result.code, 2, "{}", result.describe());
+    assert!(result.stderr.contains("86400"), "{}", result.describe());
+}
+
+#[test]
+fn output_may_be_a_directory_and_is_checked_before_sending() {
+    let dir = TempDir::new("output");
+    let result = run(seedance(&[
+        "generate",
+        "A cat",
+        "--provider",
+        "jiekou",
+        "--sim",
+        "--json",
+        "-o",
+        &dir.str(""),
+    ])
+    .env("SEEDANCE_SIM_TASK_SECONDS", "0"));
+    result.assert_success();
+    let json = result.json();
+    let expected = dir.path(&format!("{}.mp4", json["task_id"].as_str().unwrap()));
+    assert_finished(&json, "jiekou", &expected);
+
+    let sim = TestSim::start(Duration::ZERO);
+    let base_url = sim.base_url("jiekou");
+    let handle = sim.submit("jiekou");
+    let sent = sim.api_requests();
+    std::fs::write(dir.path("file"), b"not a directory").unwrap();
+    for output in [dir.str("missing/out.mp4"), dir.str("file/out.mp4")] {
+        for args in [
+            vec![
+                "generate",
+                "A cat",
+                "--provider",
+                "jiekou",
+                "--base-url",
+                &base_url,
+                "-o",
+                &output,
+            ],
+            vec!["wait", &handle, "--base-url", &base_url, "-o", &output],
+            vec!["download", &handle, "--base-url", &base_url, "-o", &output],
+        ] {
+            let result = run(seedance(&args).env("JIEKOU_API_KEY", "sim"));
+            assert_eq!(result.code, 2, "{args:?}: {}", result.describe());
+            assert!(
+                result.stderr.starts_with("error: -o "),
+                "{}",
+                result.describe()
+            );
+            assert_eq!(result.stderr.lines().count(), 1, "{}", result.describe());
+        }
+    }
+    assert_eq!(sim.api_requests(), sent, "{:?}", sim.sim.counters());
+}
+
+#[test]
+fn generate_json_names_the_task_even_when_it_fails_after_the_submit() {
+    let sim = TestSim::start(Duration::ZERO);
+    sim.sim
+        .inject(FaultRule::new(Route::Submit, Fault::FailTask));
+    let dir = TempDir::new("json-failure");
+    let base_url = sim.base_url("odkkk");
+    let args = [
+        "generate",
+        "A cat",
+        "--provider",
+        "odkkk",
+        "--base-url",
+        &base_url,
+        "-o",
+        &dir.str("out.mp4"),
+    ];
+    let mut with_json = args.to_vec();
+    with_json.push("--json");
+    let result = run(&mut seedance(&with_json));
+    assert_eq!(result.code, 1, "{}", result.describe());
+    let json = result.json();
+    assert_eq!(json["status"], "error", "{json}");
+    assert_eq!(json["provider"], "odkkk", "{json}");
+    assert!(json["error"].as_str().unwrap().contains("failed"), "{json}");
+    let task_id = json["task_id"].as_str().expect("a task id");
+    assert_eq!(json["handle"]["task_id"], task_id, "{json}");
+    let text: Value = serde_json::from_str(json["handle_text"].as_str().unwrap()).unwrap();
+    assert_eq!(text, json["handle"], "{json}");
+    assert!(
+        result
+            .stderr
+            .lines()
+            .last()
+            .unwrap()
+            .starts_with("error: task"),
+        "{}",
+        result.describe()
+    );
+
+    // Without --json: stdout stays empty and stderr says how to resume.
+    let result = run(&mut seedance(&args));
+    assert_eq!(result.code, 1, "{}", result.describe());
+    assert!(result.stdout.is_empty(), "{}", result.describe());
+    assert!(
+        result.stderr.contains("resume with: seedance wait '{")
+            && result.stderr.contains(&format!("--base-url '{base_url}'")),
+        "{}",
+        result.describe()
+    );
+
+    // A submit whose outcome is unknown is reported on stdout too: it may be a paid task.
+    let sim = TestSim::start(Duration::ZERO);
+    sim.sim.inject(FaultRule::new(
+        Route::Submit,
+        Fault::Status {
+            code: 500,
+            retry_after: None,
+        },
+    ));
+    let mut args = with_json.clone();
+    let base_url = sim.base_url("odkkk");
+    args[5] = &base_url;
+    let result = run(&mut seedance(&args));
+    assert_eq!(result.code, 1, "{}", result.describe());
+    let json = result.json();
+    assert_eq!(json["status"], "outcome_unknown", "{json}");
+    assert_eq!(json["provider"], "odkkk", "{json}");
+    assert!(
+        json["submitted_at"].as_u64().is_some_and(|t| t > 0),
+        "{json}"
+    );
+    assert!(
+        json["error"]
+            .as_str()
+            .unwrap()
+            .contains("may have been accepted"),
+        "{json}"
+    );
+}
+
+#[test]
+fn provider_text_is_escaped_for_the_terminal() {
+    let hostile = "\u{1b}[2J\u{1b}]0;pwned\u{7}boom\nsecond line\u{9b}31m";
+    let body = serde_json::json!({
+        "task": {"task_id": "t-1", "status": "TASK_STATUS_FAILED", "reason": hostile},
+        "images": [],
+        "videos": [],
+        "audios": [],
+    })
+    .to_string();
+    let base_url = stand_in(body);
+    let handle = format!(
+        r#"{{"provider":"jiekou","base_url":"{base_url}","task_id":"t-1","created_at":0}}"#
+    );
+    let dir = TempDir::new("escape");
+    let out = dir.str("out.mp4");
+    let status =
+        run(seedance(&["status", &handle, "--base-url", &base_url])
+            .env("JIEKOU_API_KEY", "sk-test"));
+    status.assert_success();
+    let wait = run(
+        seedance(&["wait", &handle, "--base-url", &base_url, "-o", &out])
+            .env("JIEKOU_API_KEY", "sk-test"),
+    );
+    assert_eq!(wait.code, 1, "{}", wait.describe());
+    for result in [&status, &wait] {
+        let all = format!("{}{}", result.stdout, result.stderr);
+        assert!(
+            !all.chars().any(|c| c.is_control() && c != '\n'),
+            "raw control characters: {:?}",
+            all
+        );
+        assert!(all.contains(r"\u{1b}[2J"), "{}", result.describe());
+        assert!(all.contains(r"boom\nsecond line"), "{}", result.describe());
+    }
+    assert_eq!(status.stdout.lines().count(), 1, "{}", status.describe());
+    assert!(
+        status.stdout.starts_with("failed: "),
+        "{}",
+        status.describe()
+    );
+    assert!(
+        wait.stderr
+            .lines()
+            .last()
+            .unwrap()
+            .starts_with("error: task t-1 on jiekou failed"),
+        "{}",
+        wait.describe()
+    );
+
+    // A handle whose task id holds a control character is refused before anything is sent.
+    let trap = Trap::new();
+    let handle = format!(
+        r#"{{"provider":"jiekou","base_url":"{}","task_id":"t\u001b[31m","created_at":0}}"#,
+        trap.url("")
+    );
+    let result = run(seedance(&["status", &handle, "--base-url", &trap.url("")])
+        .env("JIEKOU_API_KEY", "sk-test"));
+    assert_eq!(result.code, 2, "{}", result.describe());
+    assert!(
+        result.stderr.contains("control characters") && !result.stderr.contains('\u{1b}'),
+        "{}",
+        result.describe()
+    );
+    trap.assert_untouched();
 }

@@ -3,11 +3,14 @@
 use std::time::Duration;
 
 use anyhow::{Context, Result};
-use seedance::{Client, Provider, VideoRequest};
+use seedance::{Client, Error, Provider, VideoRequest};
 use seedance_sim::{Sim, SimConfig};
+use serde_json::json;
 
-use super::{SIM_API_KEY, client, wait_and_download};
-use crate::{UsageError, args::GenerateArgs, output, progress::Progress};
+use super::{
+    SIM_API_KEY, Server, Target, client, resume_command, sim::task_duration, wait_and_download,
+};
+use crate::{args::GenerateArgs, output, progress::Progress, text::printable};
 
 /// How long a task takes in the in-process simulator, unless `SEEDANCE_SIM_TASK_SECONDS` says.
 const SIM_TASK_SECONDS: f64 = 3.0;
@@ -18,6 +21,11 @@ pub(crate) async fn run(args: GenerateArgs) -> Result<()> {
     let request = request(&args);
     // Refuse invalid input first: validation reads local files but needs no key and sends nothing.
     seedance::validate(provider, &request).await?;
+    let target = if args.no_wait {
+        None
+    } else {
+        Some(Target::check(args.output.as_deref())?)
+    };
 
     let sim = if args.sim {
         Some(start_sim().await?)
@@ -29,10 +37,33 @@ pub(crate) async fn run(args: GenerateArgs) -> Result<()> {
             .api_key(SIM_API_KEY)
             .base_url(sim.base_url(provider.as_str()))
             .build()?,
-        None => client(provider, args.base_url.as_deref())?,
+        None => client(
+            provider,
+            Server {
+                base_url: args.base_url.as_deref(),
+                allow_insecure_http: args.allow_insecure_http,
+            },
+            None,
+        )?,
     };
-    let handle = client.submit(&request).await?;
-    if args.no_wait {
+    let handle = match client.submit(&request).await {
+        Ok(handle) => handle,
+        Err(err) => {
+            if args.json
+                && let Error::OutcomeUnknown { submitted_at, .. } = &err
+            {
+                // A possibly paid task: a script must learn of it on stdout, not only in a log.
+                output::print_json(&json!({
+                    "status": "outcome_unknown",
+                    "error": format!("{err:#}"),
+                    "provider": provider,
+                    "submitted_at": submitted_at,
+                }));
+            }
+            return Err(err.into());
+        }
+    };
+    let Some(target) = target else {
         if sim.is_some() {
             eprintln!(
                 "note: the simulator stops with this command; to resume tasks later, run `seedance sim` and pass its URL with --base-url"
@@ -40,21 +71,23 @@ pub(crate) async fn run(args: GenerateArgs) -> Result<()> {
         }
         output::submitted(&handle, args.json);
         return Ok(());
-    }
+    };
     let progress = Progress::new();
     progress.note(&format!(
-        "submitted task {}; resume with: seedance wait '{handle}'",
-        handle.task_id
+        "submitted task {}; resume with: {}",
+        printable(&handle.task_id),
+        resume_command(&handle, args.allow_insecure_http)
     ));
-    wait_and_download(
-        &client,
-        &handle,
-        args.timeout,
-        args.output,
-        args.json,
-        progress,
-    )
-    .await
+    let result =
+        wait_and_download(&client, &handle, args.timeout, &target, args.json, progress).await;
+    if let Err(err) = &result
+        && args.json
+    {
+        // The task was submitted (and may be paid for): stdout still names it, so a script can
+        // resume it.
+        output::failed_after_submit(&handle, err);
+    }
+    result
 }
 
 /// The request the flags describe; a flag not given leaves its field unset.
@@ -89,21 +122,16 @@ fn request(args: &GenerateArgs) -> VideoRequest {
 
 /// Starts the simulator in this process; tasks take `SEEDANCE_SIM_TASK_SECONDS` (default 3 s).
 async fn start_sim() -> Result<Sim> {
-    let seconds = match std::env::var("SEEDANCE_SIM_TASK_SECONDS") {
-        Ok(text) => text
-            .trim()
-            .parse::<f64>()
-            .ok()
-            .filter(|s| s.is_finite() && *s >= 0.0)
-            .ok_or_else(|| {
-                UsageError(format!(
-                    "invalid SEEDANCE_SIM_TASK_SECONDS {text:?}; allowed: a number of seconds, 0 or more"
-                ))
-            })?,
-        Err(_) => SIM_TASK_SECONDS,
+    let task_duration = match std::env::var("SEEDANCE_SIM_TASK_SECONDS") {
+        Ok(text) => {
+            // Not a number is out of range too: one message for both.
+            let seconds = text.trim().parse::<f64>().unwrap_or(f64::NAN);
+            task_duration(seconds, &format!("SEEDANCE_SIM_TASK_SECONDS {text:?}"))?
+        }
+        Err(_) => Duration::from_secs_f64(SIM_TASK_SECONDS),
     };
     let config = SimConfig {
-        task_duration: Duration::from_secs_f64(seconds),
+        task_duration,
         ..SimConfig::default()
     };
     Sim::start(config)

@@ -14,9 +14,17 @@ use std::{
 
 use anyhow::Result;
 use futures_util::StreamExt;
-use seedance::{Client, Error, Provider, TaskEvent, TaskHandle, TaskStatus, Video, WaitOptions};
+use seedance::{
+    Client, ClientBuilder, Error, Provider, TaskEvent, TaskHandle, TaskStatus, Video, WaitOptions,
+};
 
-use crate::{args::Command, output, progress::Progress};
+use crate::{
+    UsageError,
+    args::{Command, ServerArgs},
+    output,
+    progress::Progress,
+    text::{json_safe, printable, shell_quote},
+};
 
 /// The API key used against the simulator (it accepts any non-empty key).
 pub(crate) const SIM_API_KEY: &str = "sim";
@@ -34,27 +42,74 @@ pub(crate) async fn run(command: Command) -> Result<()> {
     }
 }
 
-/// A client for `provider`: the key from its environment variable, the base URL from
-/// `base_url`, else from `<PROVIDER>_BASE_URL`. A loopback base URL (a simulator) without a key
-/// gets the key "sim".
-fn client(provider: Provider, base_url: Option<&str>) -> Result<Client, Error> {
-    let url = base_url.map(str::to_owned).or_else(|| {
-        std::env::var(provider.base_url_env())
-            .ok()
-            .filter(|url| !url.trim().is_empty())
-    });
-    let builder = match Client::builder_from_env(provider) {
-        Ok(builder) => builder,
-        Err(Error::MissingApiKey { .. }) if url.as_deref().is_some_and(is_loopback) => {
-            Client::builder(provider).api_key(SIM_API_KEY)
+/// Where the API key may go, as the command line configured it.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Server<'a> {
+    /// `--base-url`.
+    pub(crate) base_url: Option<&'a str>,
+    /// `--allow-insecure-http`.
+    pub(crate) allow_insecure_http: bool,
+}
+
+impl<'a> From<&'a ServerArgs> for Server<'a> {
+    fn from(args: &'a ServerArgs) -> Self {
+        Self {
+            base_url: args.base_url.as_deref(),
+            allow_insecure_http: args.allow_insecure_http,
         }
-        Err(err) => return Err(err),
-    };
-    match url {
-        Some(url) => builder.base_url(url.trim()),
-        None => builder,
     }
-    .build()
+}
+
+/// A client for `provider`, or for the task behind `handle`: the key from the provider's
+/// environment variable, the base URL from `--base-url`, else from `<PROVIDER>_BASE_URL`.
+fn client(
+    provider: Provider,
+    server: Server<'_>,
+    handle: Option<&TaskHandle>,
+) -> Result<Client, Error> {
+    client_builder(provider, server, handle, |name| std::env::var(name).ok())?.build()
+}
+
+/// [`client`] with the environment given as `env`.
+///
+/// A handle only selects among the servers this process trusts (see
+/// [`seedance::ClientBuilder::for_handle`]), and it is checked before the key is looked at, so
+/// that an untrusted handle is refused as such. A loopback server configured here without a key
+/// (a simulator) gets the key "sim"; a loopback URL that comes only from a handle never does.
+fn client_builder(
+    provider: Provider,
+    server: Server<'_>,
+    handle: Option<&TaskHandle>,
+    env: impl Fn(&str) -> Option<String>,
+) -> Result<ClientBuilder, Error> {
+    let configured = server
+        .base_url
+        .map(str::to_owned)
+        .or_else(|| env(provider.base_url_env()))
+        .map(|url| url.trim().to_owned())
+        .filter(|url| !url.is_empty());
+    let mut builder = Client::builder(provider).allow_insecure_http(server.allow_insecure_http);
+    if let Some(url) = &configured {
+        builder = builder.base_url(url);
+    }
+    if let Some(handle) = handle {
+        builder = builder.for_handle(handle)?;
+    }
+    let key = env(provider.api_key_env())
+        .map(|key| key.trim().to_owned())
+        .filter(|key| !key.is_empty());
+    // The handle, if any, passed `for_handle`: its URL is the configured one or a documented
+    // (https, never loopback) one, so both loopback checks together mean "the configured one".
+    let sim = configured.as_deref().is_some_and(is_loopback)
+        && handle.is_none_or(|handle| is_loopback(&handle.base_url));
+    match key {
+        Some(key) => Ok(builder.api_key(key)),
+        None if sim => Ok(builder.api_key(SIM_API_KEY)),
+        None => Err(Error::MissingApiKey {
+            provider,
+            env: provider.api_key_env(),
+        }),
+    }
 }
 
 /// Whether `url` is `http://` on a loopback host (`localhost`, `127.0.0.0/8`, `[::1]`).
@@ -91,7 +146,135 @@ fn read_handle(arg: &str) -> Result<TaskHandle, Error> {
             .map_err(|err| Error::InvalidHandle(format!("cannot read {path}: {err}")))?,
         None => arg.to_owned(),
     };
-    text.parse()
+    let handle: TaskHandle = text.parse()?;
+    // A control character in a task id is never legitimate, and would reach the terminal and the
+    // request path.
+    if handle.task_id.chars().any(char::is_control) {
+        return Err(Error::InvalidHandle(format!(
+            "the task id {} contains control characters; no provider issues such ids",
+            printable(&handle.task_id)
+        )));
+    }
+    Ok(handle)
+}
+
+/// The command that resumes `handle`, quoted for a POSIX shell, with the `--base-url` the handle
+/// needs when its server is not one the provider documents.
+pub(crate) fn resume_command(handle: &TaskHandle, allow_insecure_http: bool) -> String {
+    let mut command = format!(
+        "seedance wait {}",
+        shell_quote(&json_safe(&handle.to_string()))
+    );
+    let documented = handle
+        .provider
+        .documented_base_urls()
+        .iter()
+        .any(|url| url.trim_end_matches('/') == handle.base_url.trim_end_matches('/'));
+    if !documented {
+        command.push_str(" --base-url ");
+        command.push_str(&shell_quote(&json_safe(&handle.base_url)));
+        if allow_insecure_http {
+            command.push_str(" --allow-insecure-http");
+        }
+    }
+    command
+}
+
+/// Where the video goes, checked before anything is sent.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Target {
+    /// This file.
+    File(PathBuf),
+    /// `<TASK_ID>.mp4` in this directory.
+    Dir(PathBuf),
+    /// `<TASK_ID>.mp4` in the current directory.
+    CurrentDir,
+}
+
+impl Target {
+    /// Checks `-o` (or its absence) before the first request, so that a typo does not cost a
+    /// task: an existing directory takes `<TASK_ID>.mp4`; anything else must be a file (new or
+    /// regular) in an existing directory this process can write to.
+    pub(crate) fn check(output: Option<&Path>) -> Result<Self, UsageError> {
+        let Some(output) = output else {
+            check_writable(Path::new("."))?;
+            return Ok(Target::CurrentDir);
+        };
+        let shown = || printable(&output.display().to_string()).into_owned();
+        if output.is_dir() {
+            check_writable(output)?;
+            return Ok(Target::Dir(output.to_owned()));
+        }
+        let text = output.as_os_str().to_string_lossy();
+        if text.ends_with(std::path::MAIN_SEPARATOR) || text.ends_with('/') {
+            return Err(UsageError(format!(
+                "-o {}: no such directory; create it first, or name a file",
+                shown()
+            )));
+        }
+        let parent = match output.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent,
+            _ => Path::new("."),
+        };
+        match std::fs::metadata(parent) {
+            Ok(meta) if meta.is_dir() => {}
+            Ok(_) => {
+                return Err(UsageError(format!(
+                    "-o {}: {} is not a directory",
+                    shown(),
+                    printable(&parent.display().to_string())
+                )));
+            }
+            Err(err) => {
+                return Err(UsageError(format!(
+                    "-o {}: cannot use the directory {} ({err}); create it first",
+                    shown(),
+                    printable(&parent.display().to_string())
+                )));
+            }
+        }
+        if let Ok(meta) = std::fs::metadata(output)
+            && !meta.is_file()
+        {
+            return Err(UsageError(format!(
+                "-o {}: not a regular file; name a new file, an existing video or a directory",
+                shown()
+            )));
+        }
+        check_writable(parent)?;
+        Ok(Target::File(output.to_owned()))
+    }
+
+    /// The file for the task behind `handle`.
+    pub(crate) fn path(&self, handle: &TaskHandle) -> PathBuf {
+        match self {
+            Target::File(path) => path.clone(),
+            Target::Dir(dir) => dir.join(default_output(handle)),
+            Target::CurrentDir => default_output(handle),
+        }
+    }
+}
+
+/// Checks that a file can be created in `dir`, by creating (exclusively) and removing one.
+fn check_writable(dir: &Path) -> Result<(), UsageError> {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let probe = dir.join(format!(".seedance-{}-{nanos}.probe", std::process::id()));
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&probe)
+    {
+        Ok(_) => {
+            let _ = std::fs::remove_file(&probe);
+            Ok(())
+        }
+        Err(err) => Err(UsageError(format!(
+            "cannot write to the directory {} ({err}); pick another -o",
+            printable(&dir.display().to_string())
+        ))),
+    }
 }
 
 /// The video of a terminal status, `None` while the task is still going, or the error it ended
@@ -122,7 +305,7 @@ async fn wait_and_download(
     client: &Client,
     handle: &TaskHandle,
     timeout: Option<Duration>,
-    output: Option<PathBuf>,
+    target: &Target,
     json: bool,
     mut progress: Progress,
 ) -> Result<()> {
@@ -139,8 +322,7 @@ async fn wait_and_download(
         }
     }
     let video = video.ok_or(Error::Timeout(options.timeout))?;
-    let path = output.unwrap_or_else(|| default_output(handle));
-    download(client, handle, &video, &path, json, progress).await
+    download(client, handle, &video, &target.path(handle), json, progress).await
 }
 
 /// Downloads `video` to `path` with progress, then prints the result.
@@ -188,6 +370,193 @@ mod tests {
         assert!(!is_loopback("https://api.modellix.ai/api/v1"));
         assert!(!is_loopback("http://10.0.0.1:80"));
         assert!(!is_loopback("http://127.0.0.1.example.com/"));
+    }
+
+    fn handle(base_url: &str, task_id: &str) -> TaskHandle {
+        TaskHandle {
+            provider: Provider::Odkkk,
+            base_url: base_url.into(),
+            task_id: task_id.into(),
+            created_at: 0,
+            estimated_seconds: None,
+        }
+    }
+
+    /// The client `client_builder` makes with `vars` as the whole environment.
+    fn build(
+        server: Server<'_>,
+        handle: Option<&TaskHandle>,
+        vars: &[(&str, &str)],
+    ) -> Result<Client, Error> {
+        let env = |name: &str| {
+            vars.iter()
+                .find(|(var, _)| *var == name)
+                .map(|(_, value)| (*value).to_owned())
+        };
+        client_builder(Provider::Odkkk, server, handle, env)?.build()
+    }
+
+    #[test]
+    fn a_handle_only_selects_a_trusted_server() {
+        let key = [("ODKKK_API_KEY", "sk-test")];
+        let local = "http://127.0.0.1:9/apiv1";
+        let from_flag = Server {
+            base_url: Some(local),
+            ..Server::default()
+        };
+        // Trusted: the URL this process was configured with (flag or environment), or a
+        // documented one.
+        let client = build(from_flag, Some(&handle(local, "t")), &key).unwrap();
+        assert_eq!(client.base_url(), local);
+        let env = [("ODKKK_API_KEY", "sk-test"), ("ODKKK_BASE_URL", local)];
+        let client = build(Server::default(), Some(&handle(local, "t")), &env).unwrap();
+        assert_eq!(client.base_url(), local);
+        for documented in Provider::Odkkk.documented_base_urls() {
+            let client = build(Server::default(), Some(&handle(documented, "t")), &key).unwrap();
+            assert_eq!(client.base_url(), *documented);
+        }
+        // Anything else is refused, whether or not a key or another URL is configured.
+        for (server, vars) in [
+            (Server::default(), &key[..]),
+            (Server::default(), &[][..]),
+            (
+                Server {
+                    base_url: Some("http://127.0.0.1:10/apiv1"),
+                    ..Server::default()
+                },
+                &key[..],
+            ),
+        ] {
+            let err = build(server, Some(&handle(local, "t")), vars).unwrap_err();
+            assert!(matches!(err, Error::UntrustedBaseUrl { .. }), "{err}");
+            assert!(err.to_string().contains("--base-url"), "{err}");
+        }
+    }
+
+    #[test]
+    fn the_sim_key_is_only_for_a_configured_loopback_server() {
+        let local = "http://127.0.0.1:9/apiv1";
+        let from_flag = Server {
+            base_url: Some(local),
+            ..Server::default()
+        };
+        assert!(build(from_flag, None, &[]).is_ok());
+        assert!(build(from_flag, Some(&handle(local, "t")), &[]).is_ok());
+        // A documented server named by a handle never gets the simulator's key.
+        let documented = Provider::Odkkk.default_base_url();
+        let err = build(from_flag, Some(&handle(documented, "t")), &[]).unwrap_err();
+        assert!(matches!(err, Error::MissingApiKey { .. }), "{err}");
+        let remote = Server {
+            base_url: Some("https://example.com/apiv1"),
+            ..Server::default()
+        };
+        let err = build(remote, None, &[]).unwrap_err();
+        assert!(matches!(err, Error::MissingApiKey { .. }), "{err}");
+    }
+
+    #[test]
+    fn plain_http_to_a_remote_host_needs_the_opt_in() {
+        let key = [("ODKKK_API_KEY", "sk-test")];
+        let url = "http://example.com/apiv1";
+        let refused = Server {
+            base_url: Some(url),
+            allow_insecure_http: false,
+        };
+        let err = build(refused, None, &key).unwrap_err();
+        assert!(matches!(err, Error::InsecureBaseUrl { .. }), "{err}");
+        let allowed = Server {
+            base_url: Some(url),
+            allow_insecure_http: true,
+        };
+        assert_eq!(build(allowed, None, &key).unwrap().base_url(), url);
+        let handle = handle(url, "t");
+        assert_eq!(build(allowed, Some(&handle), &key).unwrap().base_url(), url);
+    }
+
+    #[test]
+    fn the_resume_command_is_one_shell_word_per_argument() {
+        let dir = std::env::temp_dir().join(format!("seedance-resume-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for (base_url, task_id) in [
+            ("https://ai.odkkk.com/apiv1", "task-1"),
+            ("http://127.0.0.1:9/apiv1", "x'; touch PWNED; echo '"),
+            ("http://127.0.0.1:9/a'b", "$(touch PWNED)`touch PWNED`\"'"),
+            ("https://api.evolink.ai", "a\u{9b}b\u{202e}c"),
+        ] {
+            let handle = handle(base_url, task_id);
+            let command = resume_command(&handle, true);
+            let args = command
+                .strip_prefix("seedance ")
+                .expect("the command runs seedance");
+            // Each argument on its own NUL-terminated record, as the shell split them.
+            let output = std::process::Command::new("sh")
+                .arg("-c")
+                .arg(format!("printf '%s\\0' {args}"))
+                .current_dir(&dir)
+                .output()
+                .unwrap();
+            assert!(output.status.success(), "{command}");
+            assert!(!dir.join("PWNED").exists(), "{command} ran a command");
+            let stdout = String::from_utf8(output.stdout).unwrap();
+            let words: Vec<&str> = stdout.trim_end_matches('\0').split('\0').collect();
+            assert_eq!(words[0], "wait", "{command}");
+            let resumed: TaskHandle = words[1].parse().unwrap();
+            assert_eq!(resumed, handle, "{command}");
+            if Provider::Odkkk.documented_base_urls().contains(&base_url) {
+                assert_eq!(words.len(), 2, "{command}");
+            } else {
+                assert_eq!(
+                    words[2..],
+                    ["--base-url", base_url, "--allow-insecure-http"],
+                    "{command}"
+                );
+            }
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn handles_with_control_characters_are_refused() {
+        let text = |task_id: &str| handle("https://ai.odkkk.com/apiv1", task_id).to_string();
+        assert!(read_handle(&text("task-1")).is_ok());
+        for task_id in ["a\u{1b}[31m", "a\nb", "a\u{9b}b", "a\u{7f}"] {
+            let err = read_handle(&text(task_id)).unwrap_err();
+            assert!(matches!(err, Error::InvalidHandle(_)), "{err}");
+            assert!(err.to_string().contains("control characters"), "{err}");
+            assert!(!err.to_string().chars().any(char::is_control), "{err}");
+        }
+    }
+
+    #[test]
+    fn output_targets_are_checked_before_sending() {
+        let dir = std::env::temp_dir().join(format!("seedance-target-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("file"), b"x").unwrap();
+        let id_handle = handle("https://ai.odkkk.com/apiv1", "a/b");
+        assert_eq!(
+            Target::check(Some(&dir)).unwrap().path(&id_handle),
+            dir.join("a_b.mp4")
+        );
+        assert_eq!(
+            Target::check(None).unwrap().path(&id_handle),
+            PathBuf::from("a_b.mp4")
+        );
+        for file in [dir.join("new.mp4"), dir.join("file")] {
+            assert_eq!(Target::check(Some(&file)).unwrap(), Target::File(file));
+        }
+        for (bad, expected) in [
+            (dir.join("missing/out.mp4"), "create it first"),
+            (dir.join("file/out.mp4"), "not a directory"),
+            (dir.join("missing/"), "no such directory"),
+        ] {
+            let err = Target::check(Some(&bad)).unwrap_err();
+            assert!(err.0.contains(expected), "{}: {err}", bad.display());
+        }
+        assert!(
+            std::fs::read_dir(&dir).unwrap().count() == 1,
+            "the write check leaves nothing behind"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
