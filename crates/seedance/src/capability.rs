@@ -1,11 +1,16 @@
 //! What each provider accepts for each model, and validation of a request against it before any
 //! request is sent.
 
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
 use serde::Serialize;
 
 use crate::{
     error::InvalidRequest,
-    media::{ImageRules, SEEDANCE_IMAGE_RULES},
+    media::{
+        ImageRules, Media, SEEDANCE_IMAGE_RULES, UNDOCUMENTED_IMAGE_RULES, is_data_url,
+        parse_http_url,
+    },
     provider::Provider,
     request::{Inputs, Model, Ratio, Resolution, VideoRequest},
 };
@@ -111,8 +116,9 @@ pub struct Capabilities {
     pub execution_expires_after: Option<(u32, u32)>,
     /// Whether first (and last) frames are accepted.
     pub frames: bool,
-    /// How images are taken: `None` means URLs only, otherwise inline data is accepted and the
-    /// documented checks (if any) apply.
+    /// How images are taken: `None` means URLs only, otherwise inline data (bytes, files, data
+    /// URLs) is accepted under these rules; with no documented rules, a 30 MB cap and the
+    /// upstream Seedance formats still apply.
     pub inline_images: Option<Option<ImageRules>>,
     /// The optional fields this provider and model accept.
     pub fields: &'static [Field],
@@ -157,7 +163,8 @@ pub fn capabilities(provider: Provider, model: Model) -> Option<Capabilities> {
             max_reference_audio: 0,
             execution_expires_after: Some((3600, 259_200)),
             frames: true,
-            inline_images: Some(None),
+            // Modellix documents no image rules; the upstream 30 MB limit still bounds a file.
+            inline_images: Some(Some(UNDOCUMENTED_IMAGE_RULES)),
             fields: &[
                 F::Duration,
                 F::Resolution,
@@ -183,7 +190,8 @@ pub fn capabilities(provider: Provider, model: Model) -> Option<Capabilities> {
             max_reference_audio: 3,
             execution_expires_after: Some((3600, 259_200)),
             frames: true,
-            inline_images: Some(None),
+            // Modellix documents no image rules; the upstream 30 MB limit still bounds a file.
+            inline_images: Some(Some(UNDOCUMENTED_IMAGE_RULES)),
             fields: &[
                 F::Duration,
                 F::Resolution,
@@ -392,18 +400,12 @@ impl Capabilities {
             ));
         }
         if let Some(url) = &request.callback_url {
-            if !url.to_ascii_lowercase().starts_with("https://") {
-                return Err(self.invalid(
+            check_callback_url(url).map_err(|why| {
+                self.invalid(
                     Field::CallbackUrl,
-                    format!("{url:?} is not allowed; allowed: an https:// URL"),
-                ));
-            }
-            if url.len() > 2048 {
-                return Err(self.invalid(
-                    Field::CallbackUrl,
-                    format!("{} characters is too long; allowed: up to 2048", url.len()),
-                ));
-            }
+                    format!("the URL {why}; allowed: {CALLBACK_URLS}"),
+                )
+            })?;
         }
         Ok(())
     }
@@ -414,7 +416,11 @@ impl Capabilities {
             Inputs::FirstFrame { .. } | Inputs::FirstLastFrames { .. } if !self.frames => {
                 Err(self.invalid(Field::FirstFrame, "frames are not supported".into()))
             }
-            Inputs::FirstFrame { .. } | Inputs::FirstLastFrames { .. } => Ok(()),
+            Inputs::FirstFrame { first } => self.validate_url(Field::FirstFrame, first),
+            Inputs::FirstLastFrames { first, last } => {
+                self.validate_url(Field::FirstFrame, first)?;
+                self.validate_url(Field::LastFrame, last)
+            }
             Inputs::References { images, audio } => {
                 if self.max_reference_images == 0 && self.max_reference_audio == 0 {
                     let field = if images.is_empty() {
@@ -468,18 +474,129 @@ impl Capabilities {
                         ),
                     ));
                 }
-                for url in audio {
-                    let lower = url.to_ascii_lowercase();
-                    if !(lower.starts_with("http://") || lower.starts_with("https://")) {
-                        return Err(self.invalid(
+                for image in images {
+                    self.validate_url(Field::ReferenceImages, image)?;
+                }
+                for (audio_idx, url) in audio.iter().enumerate() {
+                    parse_http_url(url).map_err(|why| {
+                        self.invalid(
                             Field::ReferenceAudio,
-                            format!("{url:?} is not allowed; allowed: http(s) URLs"),
-                        ));
-                    }
+                            format!(
+                                "audio URL {} {why}; allowed: http(s) URLs with a host",
+                                audio_idx + 1
+                            ),
+                        )
+                    })?;
                 }
                 Ok(())
             }
         }
+    }
+
+    /// An image given by a non-`data:` URL must be `http(s)` with a host; data URLs, bytes and
+    /// files are checked when they are read.
+    fn validate_url(&self, field: Field, media: &Media) -> Result<(), InvalidRequest> {
+        match media {
+            Media::Url(url) if !is_data_url(url) => {
+                parse_http_url(url).map(|_| ()).map_err(|why| {
+                    self.invalid(
+                        field,
+                        format!(
+                            "the URL {why}; allowed: an http(s) URL with a host, or inline data where the provider accepts it"
+                        ),
+                    )
+                })
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+/// What a callback URL may be, for messages.
+const CALLBACK_URLS: &str = "an https:// URL with a public host (not localhost, nor a loopback, private, link-local, CGNAT or unspecified IP address), up to 2048 characters";
+
+/// The longest callback URL odkkk documents.
+const CALLBACK_URL_MAX_LEN: usize = 2048;
+
+/// Checks that the provider would call a public https endpoint: a callback to an internal address
+/// would let a request make the provider probe the network it runs in (odkkk forbids them).
+fn check_callback_url(url: &str) -> Result<(), String> {
+    if url.len() > CALLBACK_URL_MAX_LEN {
+        return Err(format!("is {} characters long", url.len()));
+    }
+    let parsed = parse_http_url(url)?;
+    if parsed.scheme() != "https" {
+        return Err("is not https".into());
+    }
+    // `host_str` is normalized by the parser: IPv4 in any notation (`0x7f.1`, `2130706433`)
+    // comes out dotted-decimal, IPv6 in brackets, names lowercase.
+    let host = parsed.host_str().unwrap_or_default();
+    let literal = host.trim_start_matches('[').trim_end_matches(']');
+    if let Ok(ip) = literal.parse::<IpAddr>() {
+        if let Some(kind) = internal_ip(ip) {
+            return Err(format!("names the {kind} address {host}"));
+        }
+        return Ok(());
+    }
+    let name = host.trim_end_matches('.');
+    if name == "localhost" || name.ends_with(".localhost") {
+        return Err(format!("names the local host {host}"));
+    }
+    Ok(())
+}
+
+/// The kind of a non-public address, or `None` for a public one.
+fn internal_ip(ip: IpAddr) -> Option<&'static str> {
+    match ip {
+        IpAddr::V4(v4) => internal_ipv4(v4),
+        IpAddr::V6(v6) => internal_ipv6(v6),
+    }
+}
+
+fn internal_ipv4(ip: Ipv4Addr) -> Option<&'static str> {
+    let [a, b, ..] = ip.octets();
+    if ip.is_loopback() {
+        Some("loopback")
+    } else if ip.is_private() {
+        Some("private")
+    } else if ip.is_link_local() {
+        Some("link-local")
+    } else if a == 100 && (b & 0xc0) == 64 {
+        Some("CGNAT")
+    } else if a == 0 {
+        Some("unspecified")
+    } else if ip.is_broadcast() || ip.is_multicast() || a >= 240 {
+        Some("non-unicast")
+    } else {
+        None
+    }
+}
+
+fn internal_ipv6(ip: Ipv6Addr) -> Option<&'static str> {
+    let segments = ip.segments();
+    if ip.is_loopback() {
+        return Some("loopback");
+    }
+    if ip.is_unspecified() {
+        return Some("unspecified");
+    }
+    // An IPv4 address written as IPv6 (mapped `::ffff:a.b.c.d`, compatible `::a.b.c.d`, or the
+    // NAT64 prefix `64:ff9b::/96`) reaches the IPv4 host.
+    let embedded = segments[..6] == [0; 6]
+        || segments[..6] == [0, 0, 0, 0, 0, 0xffff]
+        || segments[..6] == [0x64, 0xff9b, 0, 0, 0, 0];
+    if embedded {
+        let [.., high, low] = segments;
+        let v4 = Ipv4Addr::from((u32::from(high) << 16) | u32::from(low));
+        return internal_ipv4(v4);
+    }
+    match segments[0] {
+        s if s & 0xfe00 == 0xfc00 => Some("private"),
+        s if s & 0xffc0 == 0xfe80 => Some("link-local"),
+        // Site-local, deprecated but still routed internally where used.
+        s if s & 0xffc0 == 0xfec0 => Some("private"),
+        s if s & 0xff00 == 0xff00 => Some("non-unicast"),
+        _ => None,
     }
 }
 

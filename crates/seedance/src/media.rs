@@ -1,21 +1,51 @@
 //! Media inputs: a URL, bytes with a MIME type, or a local file, and the checks providers
 //! document for inline images.
+//!
+//! Everything here treats its input as hostile: a local file is read only after its metadata says
+//! it is a regular file under the size limit, and never more than one byte past that limit; a
+//! data URL is decoded and checked like a file; a URL is parsed, not prefix-matched; and a local
+//! path is never read from JSON.
 
 use std::path::{Path, PathBuf};
 
 use base64::Engine;
 use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
+use serde::{
+    Deserialize, Deserializer, Serialize,
+    de::{self, EnumAccess, VariantAccess, Visitor},
+};
+use tokio::io::AsyncReadExt;
+
+use crate::text::bounded;
 
 /// An image given to the model: by URL, as bytes, or as a local file.
 ///
 /// Bytes and files are sent inline as a `data:image/<format>;base64,` URL, and only to providers
 /// that accept inline images; a provider that takes URLs only gets a clear error, never a silent
 /// upload somewhere.
-#[derive(Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+///
+/// # JSON
+///
+/// `{"url": "..."}` and `{"bytes": {"mime_type": "image/png", "data": "<base64>"}}` deserialize.
+/// `{"path": "..."}` never does: deserializing it fails with an error saying that local paths
+/// are not accepted in JSON, because a request read from JSON (an agent's, a web form's) could
+/// otherwise make this program read any local file and upload it to the provider. A local file
+/// is given in code ([`Media::Path`], `From<PathBuf>`, `From<&str>` for a string that is not a
+/// URL, the builder) or with the CLI's flags. [`VideoRequest::json_schema`] describes what
+/// deserializes, so it has no `path`.
+///
+/// A `Media::Path` still serializes, as `{"path": "..."}`, so a request can be logged or written
+/// to a file; reading such a file back needs the caller to trust it explicitly.
+///
+/// [`VideoRequest::json_schema`]: crate::VideoRequest::json_schema
+#[derive(Clone, PartialEq, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
+#[schemars(
+    description = "An image given to the model: an http(s) URL the provider fetches, a `data:image/<format>;base64,` URL, or bytes with their MIME type. Local file paths are not accepted in JSON."
+)]
 pub enum Media {
-    /// An `http(s)` URL the provider can fetch (or a `data:` URL).
+    /// An `http(s)` URL the provider can fetch, or a `data:image/<format>;base64,` URL (decoded
+    /// and checked like bytes).
     Url(String),
     /// Image bytes and their MIME type (`image/png`, ...).
     Bytes {
@@ -26,14 +56,88 @@ pub enum Media {
         #[schemars(with = "String")]
         data: Vec<u8>,
     },
-    /// A local image file, read when the request is submitted.
+    /// A local image file, read when the request is submitted. Never deserialized from JSON.
+    #[schemars(skip)]
     Path(PathBuf),
+}
+
+/// Why `{"path": ...}` is refused in JSON, for the serde error.
+const PATH_IN_JSON: &str = "local file paths are not accepted in JSON (a request read from JSON could otherwise make this program read and upload any file); give the image as {\"url\": ...} or {\"bytes\": ...}, or pass the file with a CLI flag or Media::Path in code";
+
+/// The variants a JSON `Media` may name.
+const JSON_VARIANTS: &[&str] = &["url", "bytes"];
+
+impl<'de> Deserialize<'de> for Media {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_enum("Media", JSON_VARIANTS, MediaVisitor)
+    }
+}
+
+/// The variant named in JSON; `path` is recognized only to refuse it with a clear message.
+enum Tag {
+    Url,
+    Bytes,
+    Path,
+}
+
+impl<'de> Deserialize<'de> for Tag {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct TagVisitor;
+        impl Visitor<'_> for TagVisitor {
+            type Value = Tag;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("`url` or `bytes`")
+            }
+            fn visit_str<E: de::Error>(self, value: &str) -> Result<Tag, E> {
+                match value {
+                    "url" => Ok(Tag::Url),
+                    "bytes" => Ok(Tag::Bytes),
+                    "path" => Ok(Tag::Path),
+                    other => Err(E::unknown_variant(other, JSON_VARIANTS)),
+                }
+            }
+        }
+        deserializer.deserialize_identifier(TagVisitor)
+    }
+}
+
+/// The fields of `{"bytes": {...}}`.
+#[derive(Deserialize)]
+struct BytesJson {
+    mime_type: String,
+    #[serde(with = "base64_bytes")]
+    data: Vec<u8>,
+}
+
+struct MediaVisitor;
+
+impl<'de> Visitor<'de> for MediaVisitor {
+    type Value = Media;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "an image as {\"url\": ...} or {\"bytes\": {\"mime_type\": ..., \"data\": ...}}",
+        )
+    }
+
+    fn visit_enum<A: EnumAccess<'de>>(self, data: A) -> Result<Media, A::Error> {
+        let (tag, variant) = data.variant::<Tag>()?;
+        match tag {
+            Tag::Url => variant.newtype_variant().map(Media::Url),
+            Tag::Bytes => {
+                let BytesJson { mime_type, data } = variant.newtype_variant()?;
+                Ok(Media::Bytes { mime_type, data })
+            }
+            // Refused whatever the value is, before looking at it.
+            Tag::Path => Err(de::Error::custom(PATH_IN_JSON)),
+        }
+    }
 }
 
 impl std::fmt::Debug for Media {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Media::Url(url) if url.starts_with("data:") => {
+            Media::Url(url) if is_data_url(url) => {
                 write!(f, "Url(data URL, {} bytes)", url.len())
             }
             Media::Url(url) => f.debug_tuple("Url").field(url).finish(),
@@ -75,29 +179,74 @@ impl From<&Path> for Media {
 }
 
 fn is_url(value: &str) -> bool {
-    let lower = value.to_ascii_lowercase();
-    lower.starts_with("http://") || lower.starts_with("https://") || lower.starts_with("data:")
+    let lower = value.get(..8).unwrap_or(value).to_ascii_lowercase();
+    lower.starts_with("http://") || lower.starts_with("https://") || is_data_url(value)
 }
 
-/// What a provider documents about inline images.
+/// Whether `value` starts with the `data:` scheme, in any case.
+pub(crate) fn is_data_url(value: &str) -> bool {
+    value
+        .get(..5)
+        .is_some_and(|scheme| scheme.eq_ignore_ascii_case("data:"))
+}
+
+/// Parses `url` and checks that it is `http(s)` with a host.
+///
+/// The error says what is wrong without repeating the URL, whose query may be signed.
+pub(crate) fn parse_http_url(url: &str) -> Result<reqwest::Url, String> {
+    // The URL parser drops whitespace and reads a backslash as `/`, where other parsers differ: the
+    // provider could see another host than the one checked.
+    if url
+        .chars()
+        .any(|c| c.is_whitespace() || c.is_control() || c == '\\')
+    {
+        return Err("contains whitespace, control characters or backslashes".into());
+    }
+    let parsed = reqwest::Url::parse(url).map_err(|err| format!("cannot be parsed ({err})"))?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(format!(
+            "has the scheme {:?}, not http(s)",
+            bounded(parsed.scheme())
+        ));
+    }
+    if parsed.host_str().is_none_or(str::is_empty) {
+        return Err("has no host".into());
+    }
+    Ok(parsed)
+}
+
+/// What a provider documents about inline images (and the size cap that applies when it
+/// documents none).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct ImageRules {
     /// Accepted formats (lowercase, as in `image/<format>`).
     pub formats: &'static [&'static str],
-    /// Largest accepted size, exclusive.
+    /// Largest accepted size in bytes, exclusive. A local file is never read past it.
     pub max_bytes: u64,
-    /// Shortest and longest accepted side, in pixels.
-    pub side_px: (u32, u32),
-    /// Accepted width / height range.
-    pub aspect: (f64, f64),
+    /// Shortest and longest accepted side, in pixels, when documented.
+    pub side_px: Option<(u32, u32)>,
+    /// Accepted width / height range, when documented.
+    pub aspect: Option<(f64, f64)>,
 }
+
+/// The size limit of the upstream Seedance API, also the cap for a provider that documents none.
+const MAX_IMAGE_BYTES: u64 = 30 * 1024 * 1024;
 
 /// Jiekou's documented rules (the same as the upstream Seedance API's).
 pub(crate) const SEEDANCE_IMAGE_RULES: ImageRules = ImageRules {
     formats: &["jpeg", "png", "webp", "bmp", "tiff", "gif"],
-    max_bytes: 30 * 1024 * 1024,
-    side_px: (300, 6000),
-    aspect: (0.4, 2.5),
+    max_bytes: MAX_IMAGE_BYTES,
+    side_px: Some((300, 6000)),
+    aspect: Some((0.4, 2.5)),
+};
+
+/// For a provider that documents no rules (Modellix says only "URL or Base64"): the formats the
+/// upstream Seedance API takes and its 30 MB limit, so an inline image is always bounded.
+pub(crate) const UNDOCUMENTED_IMAGE_RULES: ImageRules = ImageRules {
+    formats: SEEDANCE_IMAGE_RULES.formats,
+    max_bytes: MAX_IMAGE_BYTES,
+    side_px: None,
+    aspect: None,
 };
 
 /// Why a media input was refused; the caller adds the field, provider and model.
@@ -113,55 +262,191 @@ pub(crate) enum MediaProblem {
 pub(crate) enum Inline {
     /// URLs only.
     Refused,
-    /// Inline data URLs, with documented checks if any.
+    /// Inline data URLs, with documented checks if any ([`UNDOCUMENTED_IMAGE_RULES`] otherwise).
     Accepted(Option<ImageRules>),
 }
 
+/// The form a data URL must have, for messages.
+const DATA_URL_FORM: &str = "allowed: data:image/<format>;base64,<data>";
+
 impl Media {
-    /// The string to send: the URL, or a data URL built from bytes or a file after the checks.
+    /// The string to send: the URL, or a data URL built from bytes, a file or a data URL after
+    /// the checks.
     pub(crate) async fn resolve(&self, inline: Inline) -> Result<String, MediaProblem> {
-        let (mime_type, data) = match self {
-            Media::Url(url) if !url.to_ascii_lowercase().starts_with("data:") => {
-                if !is_url(url) {
-                    return Err(MediaProblem::Rejected(format!(
-                        "{url:?} is not an http(s) URL"
-                    )));
-                }
-                return Ok(url.clone());
-            }
-            Media::Url(data_url) => {
-                return match inline {
-                    Inline::Refused => Err(MediaProblem::UrlOnly),
-                    Inline::Accepted(_) => Ok(data_url.clone()),
-                };
-            }
-            Media::Bytes { mime_type, data } => (Some(mime_type.clone()), data.clone()),
-            Media::Path(path) => {
-                if matches!(inline, Inline::Refused) {
-                    return Err(MediaProblem::UrlOnly);
-                }
-                let data = tokio::fs::read(path).await.map_err(|err| {
-                    MediaProblem::Unreadable(format!("cannot read {}: {err}", path.display()))
-                })?;
-                (None, data)
-            }
-        };
+        if let Media::Url(url) = self
+            && !is_data_url(url)
+        {
+            parse_http_url(url).map_err(|why| {
+                MediaProblem::Rejected(format!(
+                    "the URL {why}; allowed: an http(s) URL with a host, or inline data where the provider accepts it"
+                ))
+            })?;
+            return Ok(url.clone());
+        }
         let Inline::Accepted(rules) = inline else {
             return Err(MediaProblem::UrlOnly);
         };
-        let format = check_image(&data, mime_type.as_deref(), rules)?;
+        let rules = rules.unwrap_or(UNDOCUMENTED_IMAGE_RULES);
+        let (declared, data) = match self {
+            Media::Url(data_url) => {
+                let (mime_type, data) = decode_data_url(data_url, rules.max_bytes)?;
+                (Some(mime_type), data)
+            }
+            Media::Bytes { mime_type, data } => (Some(mime_type.clone()), data.clone()),
+            Media::Path(path) => (None, read_image_file(path, rules.max_bytes).await?),
+        };
+        let format = check_image(&data, declared.as_deref(), rules)?;
+        // Re-encoded canonically, so what is sent is exactly what was checked.
         let encoded = base64::engine::general_purpose::STANDARD.encode(&data);
         Ok(format!("data:image/{format};base64,{encoded}"))
     }
+}
+
+/// Splits a `data:image/<format>;base64,` URL into its MIME type and decoded bytes.
+fn decode_data_url(url: &str, max_bytes: u64) -> Result<(String, Vec<u8>), MediaProblem> {
+    let rest = &url["data:".len()..];
+    let Some((header, payload)) = rest.split_once(',') else {
+        return Err(MediaProblem::Rejected(format!(
+            "the data URL has no data; {DATA_URL_FORM}"
+        )));
+    };
+    let header = header.to_ascii_lowercase();
+    let Some(mime_type) = header.strip_suffix(";base64") else {
+        return Err(MediaProblem::Rejected(format!(
+            "the data URL is not base64 ({:?}); {DATA_URL_FORM}",
+            bounded(&header)
+        )));
+    };
+    let is_image = mime_type.strip_prefix("image/").is_some_and(|format| {
+        !format.is_empty()
+            && format
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+    });
+    if !is_image {
+        return Err(MediaProblem::Rejected(format!(
+            "the data URL's media type {:?} is not accepted; {DATA_URL_FORM}",
+            bounded(mime_type)
+        )));
+    }
+    // Four characters carry three bytes: refuse an oversized payload before decoding it.
+    let at_least = (payload.len() as u64 / 4) * 3;
+    if at_least > max_bytes {
+        return Err(too_large(
+            format!("the data URL holds about {at_least} bytes"),
+            max_bytes,
+        ));
+    }
+    let engine = base64::engine::GeneralPurpose::new(
+        &base64::alphabet::STANDARD,
+        base64::engine::GeneralPurposeConfig::new()
+            .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent),
+    );
+    let data = engine.decode(payload).map_err(|err| {
+        MediaProblem::Rejected(format!(
+            "the data URL's data is not valid base64 ({err}); {DATA_URL_FORM}"
+        ))
+    })?;
+    Ok((mime_type.to_owned(), data))
+}
+
+fn too_large(what: String, max_bytes: u64) -> MediaProblem {
+    MediaProblem::Rejected(format!(
+        "{what}, too large; allowed: under {} MB ({max_bytes} bytes)",
+        max_bytes / (1024 * 1024)
+    ))
+}
+
+/// Reads a local image: its metadata first, then never more than `max_bytes` bytes, so a
+/// device, a FIFO or a file that grows cannot exhaust memory or block.
+async fn read_image_file(path: &Path, max_bytes: u64) -> Result<Vec<u8>, MediaProblem> {
+    let unreadable = |err: std::io::Error| {
+        MediaProblem::Unreadable(format!("cannot read {}: {err}", path.display()))
+    };
+    // By path first: opening a FIFO would block until a writer comes.
+    let metadata = tokio::fs::metadata(path).await.map_err(unreadable)?;
+    check_file(path, &metadata, max_bytes)?;
+    let file = tokio::fs::File::open(path).await.map_err(unreadable)?;
+    // Then on the open file, in case the path was replaced in between.
+    let metadata = file.metadata().await.map_err(unreadable)?;
+    check_file(path, &metadata, max_bytes)?;
+    let data = read_at_most(file, max_bytes, metadata.len())
+        .await
+        .map_err(unreadable)?;
+    if data.len() as u64 >= max_bytes {
+        return Err(too_large(
+            format!("{} holds at least {max_bytes} bytes", path.display()),
+            max_bytes,
+        ));
+    }
+    Ok(data)
+}
+
+/// Reads at most `max_bytes` bytes: one byte past the largest accepted size is enough to know
+/// the input is too large, even if a file grew after its size was checked.
+async fn read_at_most(
+    reader: impl tokio::io::AsyncRead + Unpin,
+    max_bytes: u64,
+    expected_len: u64,
+) -> std::io::Result<Vec<u8>> {
+    let capacity = usize::try_from(expected_len.min(max_bytes)).unwrap_or(0);
+    let mut data = Vec::with_capacity(capacity);
+    reader.take(max_bytes).read_to_end(&mut data).await?;
+    Ok(data)
+}
+
+/// Refuses anything but a regular file under `max_bytes`.
+fn check_file(
+    path: &Path,
+    metadata: &std::fs::Metadata,
+    max_bytes: u64,
+) -> Result<(), MediaProblem> {
+    if !metadata.is_file() {
+        return Err(MediaProblem::Rejected(format!(
+            "{} is {}, not a regular file; allowed: a regular image file",
+            path.display(),
+            file_kind(metadata.file_type())
+        )));
+    }
+    if metadata.len() >= max_bytes {
+        return Err(too_large(
+            format!("{} is {} bytes", path.display(), metadata.len()),
+            max_bytes,
+        ));
+    }
+    Ok(())
+}
+
+fn file_kind(file_type: std::fs::FileType) -> &'static str {
+    if file_type.is_dir() {
+        return "a directory";
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if file_type.is_fifo() {
+            return "a FIFO";
+        }
+        if file_type.is_char_device() || file_type.is_block_device() {
+            return "a device";
+        }
+        if file_type.is_socket() {
+            return "a socket";
+        }
+    }
+    "a special file"
 }
 
 /// Sniffs the image format and checks it against `rules`; returns the format name.
 fn check_image(
     data: &[u8],
     declared: Option<&str>,
-    rules: Option<ImageRules>,
+    rules: ImageRules,
 ) -> Result<&'static str, MediaProblem> {
     use imagesize::ImageType;
+    if data.len() as u64 >= rules.max_bytes {
+        return Err(too_large(format!("{} bytes", data.len()), rules.max_bytes));
+    }
     let format = match imagesize::image_type(data) {
         Ok(ImageType::Jpeg) => "jpeg",
         Ok(ImageType::Png) => "png",
@@ -186,41 +471,38 @@ fn check_image(
             declared == format!("image/{format}") || (format == "jpeg" && declared == "image/jpg");
         if !matches {
             return Err(MediaProblem::Rejected(format!(
-                "the MIME type {declared:?} does not match the {format} data"
+                "the MIME type {:?} does not match the {format} data",
+                bounded(&declared)
             )));
         }
     }
-    let Some(rules) = rules else {
-        return Ok(format);
-    };
     if !rules.formats.contains(&format) {
         return Err(MediaProblem::Rejected(format!(
             "{format} is not accepted; allowed: {}",
             rules.formats.join(", ")
         )));
     }
-    if data.len() as u64 >= rules.max_bytes {
-        return Err(MediaProblem::Rejected(format!(
-            "{} bytes is too large; allowed: under {} MB",
-            data.len(),
-            rules.max_bytes / (1024 * 1024)
-        )));
+    if rules.side_px.is_none() && rules.aspect.is_none() {
+        return Ok(format);
     }
     let size = imagesize::blob_size(data)
         .map_err(|_| MediaProblem::Rejected("the image size cannot be read".into()))?;
-    let (width, height) = (size.width as u32, size.height as u32);
-    let (min, max) = rules.side_px;
-    if width < min || height < min || width > max || height > max {
+    let width = u32::try_from(size.width).unwrap_or(u32::MAX);
+    let height = u32::try_from(size.height).unwrap_or(u32::MAX);
+    if let Some((min, max)) = rules.side_px
+        && (width < min || height < min || width > max || height > max)
+    {
         return Err(MediaProblem::Rejected(format!(
             "{width}x{height} px is out of range; allowed: each side {min}-{max} px"
         )));
     }
-    let aspect = f64::from(width) / f64::from(height);
-    if aspect < rules.aspect.0 || aspect > rules.aspect.1 {
-        return Err(MediaProblem::Rejected(format!(
-            "aspect ratio {aspect:.2} ({width}x{height}) is out of range; allowed: {}-{}",
-            rules.aspect.0, rules.aspect.1
-        )));
+    if let Some((low, high)) = rules.aspect {
+        let aspect = f64::from(width) / f64::from(height);
+        if !(low..=high).contains(&aspect) {
+            return Err(MediaProblem::Rejected(format!(
+                "aspect ratio {aspect:.2} ({width}x{height}) is out of range; allowed: {low}-{high}"
+            )));
+        }
     }
     Ok(format)
 }
@@ -257,7 +539,7 @@ mod tests {
     }
 
     fn check(data: &[u8]) -> Result<&'static str, MediaProblem> {
-        check_image(data, Some("image/png"), Some(SEEDANCE_IMAGE_RULES))
+        check_image(data, Some("image/png"), SEEDANCE_IMAGE_RULES)
     }
 
     #[test]
@@ -284,7 +566,11 @@ mod tests {
             assert_eq!(check(&data), Err(MediaProblem::Rejected(expected.into())));
         }
         assert_eq!(
-            check_image(&png(1280, 720), Some("image/jpeg"), None),
+            check_image(
+                &png(1280, 720),
+                Some("image/jpeg"),
+                UNDOCUMENTED_IMAGE_RULES
+            ),
             Err(MediaProblem::Rejected(
                 "the MIME type \"image/jpeg\" does not match the png data".into()
             ))
@@ -331,5 +617,67 @@ mod tests {
             format!("{bytes:?}").contains("bytes"),
             "Debug never dumps the data"
         );
+    }
+
+    /// The cap holds whatever the reader yields: `/dev/zero` never ends, and only
+    /// `max_bytes` bytes are read from it.
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn reads_stop_one_byte_past_the_largest_accepted_size() {
+        let zero = tokio::fs::File::open("/dev/zero").await.unwrap();
+        let data = read_at_most(zero, 4096, 0).await.unwrap();
+        assert_eq!(data.len(), 4096);
+    }
+
+    #[tokio::test]
+    async fn undocumented_rules_still_cap_the_size() {
+        let mut data = png(800, 600);
+        data.resize(MAX_IMAGE_BYTES as usize, 0);
+        let bytes = Media::Bytes {
+            mime_type: "image/png".into(),
+            data,
+        };
+        assert_eq!(
+            bytes.resolve(Inline::Accepted(None)).await,
+            Err(MediaProblem::Rejected(
+                "31457280 bytes, too large; allowed: under 30 MB (31457280 bytes)".into()
+            ))
+        );
+    }
+
+    #[test]
+    fn urls_are_parsed_not_prefix_matched() {
+        for (url, expected) in [
+            ("https://example.com/a.png", Ok(())),
+            ("HTTP://EXAMPLE.COM/a.png", Ok(())),
+            ("https://", Err("cannot be parsed (empty host)")),
+            ("http:///", Err("cannot be parsed (empty host)")),
+            (
+                "file:///etc/passwd",
+                Err("has the scheme \"file\", not http(s)"),
+            ),
+            (
+                "ftp://example.com/a.png",
+                Err("has the scheme \"ftp\", not http(s)"),
+            ),
+            (
+                "example.com/a.png",
+                Err("cannot be parsed (relative URL without a base)"),
+            ),
+            (
+                "https://example.com/a.png\n",
+                Err("contains whitespace, control characters or backslashes"),
+            ),
+            (
+                "https://exa mple.com/",
+                Err("contains whitespace, control characters or backslashes"),
+            ),
+        ] {
+            assert_eq!(
+                parse_http_url(url).map(|_| ()),
+                expected.map_err(str::to_owned),
+                "{url}"
+            );
+        }
     }
 }

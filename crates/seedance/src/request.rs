@@ -149,7 +149,7 @@ pub enum Inputs {
         #[serde(default)]
         #[schemars(length(max = 9))]
         images: Vec<Media>,
-        /// Reference audio URLs.
+        /// Reference audio URLs, http(s) with a host.
         #[serde(default)]
         #[schemars(length(max = 3))]
         audio: Vec<String>,
@@ -217,7 +217,8 @@ pub struct VideoRequest {
     /// Also return the last frame of the video.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub return_last_frame: Option<bool>,
-    /// HTTPS URL the provider calls when the task ends.
+    /// HTTPS URL the provider calls when the task ends: a public host, not `localhost` nor a
+    /// loopback, private, link-local or CGNAT address; up to 2048 characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub callback_url: Option<String>,
 }
@@ -344,7 +345,7 @@ impl VideoRequestArgs {
         return_last_frame: bool,
     }
 
-    /// HTTPS URL called when the task ends.
+    /// HTTPS URL with a public host, called when the task ends.
     pub fn callback_url(mut self, url: impl Into<String>) -> Self {
         self.0.callback_url = Some(url.into());
         self

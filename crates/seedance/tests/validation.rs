@@ -127,6 +127,38 @@ fn cases() -> Vec<Case> {
             },
         },
         Case {
+            name: "callback_url on a private address",
+            providers: ODKKK,
+            field: Field::CallbackUrl,
+            request: || prompt().callback_url("https://10.0.0.8/hooks").build(),
+        },
+        Case {
+            name: "callback_url on localhost",
+            providers: ODKKK,
+            field: Field::CallbackUrl,
+            request: || {
+                prompt()
+                    .callback_url("https://localhost:8443/hooks")
+                    .build()
+            },
+        },
+        Case {
+            name: "first frame URL without a host",
+            providers: ALL,
+            field: Field::FirstFrame,
+            request: || prompt().first_frame(Media::Url("https://".into())).build(),
+        },
+        Case {
+            name: "reference audio file URL",
+            providers: MODELLIX,
+            field: Field::ReferenceAudio,
+            request: || {
+                fast()
+                    .references(Vec::<String>::new(), ["file:///etc/passwd"])
+                    .build()
+            },
+        },
+        Case {
             name: "references on 1.5 Pro",
             providers: ALL,
             field: Field::ReferenceImages,
@@ -245,6 +277,22 @@ fn cases() -> Vec<Case> {
             },
         },
         Case {
+            name: "directory as first frame",
+            providers: MODELLIX,
+            field: Field::FirstFrame,
+            request: || prompt().first_frame(std::path::Path::new("/")).build(),
+        },
+        Case {
+            name: "text/html data URL",
+            providers: JIEKOU,
+            field: Field::FirstFrame,
+            request: || {
+                prompt()
+                    .first_frame("data:text/html;base64,PHNjcmlwdD4=")
+                    .build()
+            },
+        },
+        Case {
             name: "missing file path",
             providers: MODELLIX,
             field: Field::FirstFrame,
@@ -300,7 +348,7 @@ async fn invalid_requests_are_refused_before_sending() {
             count += 1;
         }
     }
-    assert_eq!(count, 48, "every case ran against every listed provider");
+    assert_eq!(count, 56, "every case ran against every listed provider");
 
     for (provider, server) in &servers {
         let received = server.received_requests().await.expect("recording is on");
