@@ -289,6 +289,21 @@ async fn counters_and_task_faults() {
     assert_eq!(counters.route("modellix status"), 1);
     assert_eq!(counters.submits_per_prompt["a fox"], 2);
     assert_eq!(counters.api_requests(), 4);
+    assert_eq!(counters.faults["jiekou submit: FailTask"], 1);
+    assert_eq!(counters.faults["modellix status: truncate body"], 1);
+    assert_eq!(counters.faults_ending_with(": truncate body"), 1);
+    let created: Vec<(String, String)> = sim
+        .created_tasks()
+        .into_iter()
+        .map(|task| (task.provider, task.prompt))
+        .collect();
+    assert_eq!(
+        created,
+        [
+            ("jiekou".to_owned(), "a fox".to_owned()),
+            ("modellix".to_owned(), "a fox".to_owned())
+        ]
+    );
 }
 
 /// Inline images make large submit bodies: the real providers take a 30 MB image in a JSON body,
@@ -306,10 +321,9 @@ async fn request_bodies_up_to_64_mib_are_accepted_and_larger_ones_refused_with_4
     let spec_submit = "/bytedance/seedance-1.5-pro-i2v/async";
     // Written by hand: serializing 65 MiB through serde_json is slow in a debug build.
     let body_with_image = |image_bytes: usize, prompt: &str| {
-        let mut body = format!(
-            r#"{{"prompt":"{prompt}","first_frame_image":"data:image/png;base64,"#
-        )
-        .into_bytes();
+        let mut body =
+            format!(r#"{{"prompt":"{prompt}","first_frame_image":"data:image/png;base64,"#)
+                .into_bytes();
         body.resize(body.len() + image_bytes, b'A');
         body.extend_from_slice(br#""}"#);
         body

@@ -211,6 +211,7 @@ pub(crate) async fn submit(
     let id = state.create(
         provider.name,
         &accepted.model,
+        &accepted.prompt,
         outcome,
         accepted.return_last_frame,
     );
