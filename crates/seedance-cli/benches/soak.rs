@@ -38,7 +38,11 @@ fn main() {
                 report.provider, report.duplicates
             ));
         }
-        for error in report.failed_after_submit.iter().chain(&report.submit_failed) {
+        for error in report
+            .failed_after_submit
+            .iter()
+            .chain(&report.submit_failed)
+        {
             println!("note: {}: {error}", report.provider);
         }
     }

@@ -4,6 +4,7 @@
 //! Jiekou under `/v3/async`, odkkk under `/apiv1/v1`), validates request bodies against each
 //! provider's own spec and answers with that provider's error bodies and status codes. Tasks go
 //! queued → running (with progress) → succeeded over a configurable duration (zero included).
+//! Request bodies up to 64 MiB are accepted, so inline images are as large as the providers take.
 //! Result videos are real MP4 files served from a **second origin** (another port), and expire.
 //!
 //! Faults can be injected per route ([`FaultRule`]) and every request is counted
