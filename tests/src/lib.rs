@@ -1,5 +1,8 @@
 //! Shared helpers for the workspace-level tests in `tests/`: reading the assembled specs,
-//! validating JSON against a schema inside them, and capturing what a client sent.
+//! validating JSON against a schema inside them, capturing what a client sent, and the
+//! fault-injection [`soak`] (also run by `cargo bench -p seedance-cli --bench soak`).
+
+pub mod soak;
 
 use std::path::PathBuf;
 

@@ -1,7 +1,7 @@
 //! Fault injection: which requests get an error status, a delay, a dropped connection or a
 //! truncated body, and which tasks fail or expire.
 
-use std::{sync::Mutex, time::Duration};
+use std::{collections::BTreeMap, ops::Range, sync::Mutex, time::Duration};
 
 /// The routes a fault can target.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -54,6 +54,38 @@ pub struct FaultRule {
     pub times: Option<u64>,
     /// Apply to every `every`-th matching request only (1 = each).
     pub every: u64,
+    /// Apply to a pseudo-random share of the matching requests only (`None`: all of them).
+    pub sample: Option<Sample>,
+}
+
+/// A reproducible pseudo-random share of the requests a [`FaultRule`] matches.
+///
+/// Each matching request draws a number in `0..100` from `seed` and its position among the
+/// requests the rule matched so far; the rule applies when the draw falls in `percent`. Rules
+/// added together with the same route, provider and seed see the same positions, so they draw
+/// the same number for a request: disjoint ranges split the requests between their faults and
+/// never give one request two of them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Sample {
+    /// Seeds the draws; the same seed gives the same sequence.
+    pub seed: u64,
+    /// The draws the rule applies to: `10..20` is 10 % of the requests.
+    pub percent: Range<u8>,
+}
+
+impl Sample {
+    /// Whether the `position`-th matching request (from 1) falls in the share.
+    fn includes(&self, position: u64) -> bool {
+        // splitmix64: a well-mixed draw from a counter, with no state and no dependency.
+        let mut z = self
+            .seed
+            .wrapping_add(position.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^= z >> 31;
+        let draw = (z % 100) as u8;
+        self.percent.contains(&draw)
+    }
 }
 
 impl FaultRule {
@@ -65,6 +97,7 @@ impl FaultRule {
             fault,
             times: None,
             every: 1,
+            sample: None,
         }
     }
 
@@ -88,18 +121,35 @@ impl FaultRule {
         self.every = n.max(1);
         self
     }
+
+    /// Only the requests whose draw from `seed` falls in `percent` (see [`Sample`]), e.g.
+    /// `sampled(7, 0..10)` and `sampled(7, 10..20)` on two rules: 10 % of requests each, never
+    /// the same request.
+    #[must_use]
+    pub fn sampled(mut self, seed: u64, percent: Range<u8>) -> Self {
+        self.sample = Some(Sample { seed, percent });
+        self
+    }
 }
 
 #[derive(Debug, Default)]
 pub(crate) struct Faults {
     rules: Mutex<Vec<(FaultRule, u64, u64)>>,
+    /// Faults picked so far, keyed like [`crate::Counters::faults`].
+    picked: Mutex<BTreeMap<String, u64>>,
 }
 
 impl Faults {
     pub(crate) fn new(rules: Vec<FaultRule>) -> Self {
         Self {
             rules: Mutex::new(rules.into_iter().map(|r| (r, 0, 0)).collect()),
+            picked: Mutex::default(),
         }
+    }
+
+    /// How many times each fault was picked, per route.
+    pub(crate) fn picked(&self) -> BTreeMap<String, u64> {
+        self.picked.lock().expect("fault lock").clone()
     }
 
     pub(crate) fn add(&self, rule: FaultRule) {
@@ -122,13 +172,51 @@ impl Faults {
             if *matched % rule.every != 0 {
                 continue;
             }
+            if rule
+                .sample
+                .as_ref()
+                .is_some_and(|sample| !sample.includes(*matched))
+            {
+                continue;
+            }
             if rule.times.is_some_and(|times| *applied >= times) {
                 continue;
             }
             *applied += 1;
             picked.push(rule.fault.clone());
         }
+        if !picked.is_empty() {
+            let route_key = match (provider, route) {
+                (None, _) => "media video".to_owned(),
+                (Some(provider), route) => format!("{provider} {}", route_name(route)),
+            };
+            let mut counts = self.picked.lock().expect("fault lock");
+            for fault in &picked {
+                *counts
+                    .entry(format!("{route_key}: {}", label(fault)))
+                    .or_default() += 1;
+            }
+        }
         picked
+    }
+}
+
+fn route_name(route: Route) -> &'static str {
+    match route {
+        Route::Submit => "submit",
+        Route::Status => "status",
+        Route::Video => "video",
+        Route::Any => "any",
+    }
+}
+
+/// A short name for counting.
+fn label(fault: &Fault) -> String {
+    match fault {
+        Fault::Status { code, .. } => format!("status {code}"),
+        Fault::DropConnection => "drop connection".to_owned(),
+        Fault::TruncateBody => "truncate body".to_owned(),
+        other => format!("{other:?}"),
     }
 }
 
@@ -153,5 +241,48 @@ mod tests {
             .collect();
         assert_eq!(statuses, [0, 0, 1, 0, 0, 1]);
         assert!(faults.pick(Some("modellix"), Route::Status).is_empty());
+        let picked = faults.picked();
+        assert_eq!(picked["odkkk submit: drop connection"], 2);
+        assert_eq!(picked["jiekou status: truncate body"], 2);
+        assert_eq!(picked.len(), 2);
+    }
+
+    #[test]
+    fn sampled_rules_with_one_seed_split_requests_without_overlap() {
+        let shares = [0..10, 10..20, 20..30, 30..40];
+        let rules = |seed| {
+            shares
+                .iter()
+                .zip([503, 500, 502, 429])
+                .map(|(share, code)| {
+                    let fault = Fault::Status {
+                        code,
+                        retry_after: None,
+                    };
+                    FaultRule::new(Route::Any, fault).sampled(seed, share.clone())
+                })
+                .collect::<Vec<_>>()
+        };
+        let n_requests = 10_000;
+        let draws = |seed| {
+            let faults = Faults::new(rules(seed));
+            (0..n_requests)
+                .map(|_| faults.pick(Some("odkkk"), Route::Status))
+                .collect::<Vec<_>>()
+        };
+        let first = draws(42);
+        assert_eq!(first, draws(42), "the same seed gives the same faults");
+        assert_ne!(first, draws(43), "another seed gives others");
+        assert!(first.iter().all(|picked| picked.len() <= 1), "no overlap");
+        for code in [503, 500, 502, 429] {
+            let hits = first
+                .iter()
+                .filter(|picked| matches!(picked.first(), Some(Fault::Status { code: c, .. }) if *c == code))
+                .count();
+            assert!(
+                (800..1200).contains(&hits),
+                "{code}: {hits} of {n_requests}"
+            );
+        }
     }
 }

@@ -4,6 +4,7 @@
 //! Jiekou under `/v3/async`, odkkk under `/apiv1/v1`), validates request bodies against each
 //! provider's own spec and answers with that provider's error bodies and status codes. Tasks go
 //! queued → running (with progress) → succeeded over a configurable duration (zero included).
+//! Request bodies up to 64 MiB are accepted, so inline images are as large as the providers take.
 //! Result videos are real MP4 files served from a **second origin** (another port), and expire.
 //!
 //! Faults can be injected per route ([`FaultRule`]) and every request is counted
@@ -29,7 +30,7 @@ mod validate;
 
 use std::{collections::BTreeMap, net::SocketAddr, sync::Arc, time::Duration};
 
-pub use faults::{Fault, FaultRule, Route};
+pub use faults::{Fault, FaultRule, Route, Sample};
 use serde::Serialize;
 use tokio::net::TcpListener;
 pub use validate::openapi_schema_errors;
@@ -69,14 +70,29 @@ pub struct Counters {
     /// Requests per route, keyed `"<provider> <route>"` (e.g. `"jiekou submit"`,
     /// `"odkkk status"`) or `"media video"`.
     pub per_route: BTreeMap<String, u64>,
-    /// Submits per prompt, over every provider.
+    /// Submits per prompt, over every provider: the submits that created a task (a submit
+    /// refused by an injected status or by validation is not counted).
     pub submits_per_prompt: BTreeMap<String, u64>,
+    /// Injected faults per route and fault, keyed `"<route key>: <fault>"` (e.g.
+    /// `"jiekou submit: status 429"`, `"media video: truncate body"`; see
+    /// [`Counters::per_route`]).
+    pub faults: BTreeMap<String, u64>,
 }
 
 impl Counters {
     /// Requests counted for `key` (see [`Counters::per_route`]).
     pub fn route(&self, key: &str) -> u64 {
         self.per_route.get(key).copied().unwrap_or(0)
+    }
+
+    /// How many times faults whose key ends with `suffix` were injected (e.g. `": status 429"`
+    /// for every 429, `"jiekou submit: truncate body"` for one route and fault).
+    pub fn faults_ending_with(&self, suffix: &str) -> u64 {
+        self.faults
+            .iter()
+            .filter(|(key, _)| key.ends_with(suffix))
+            .map(|(_, n)| n)
+            .sum()
     }
 
     /// Every request to the API origin (all providers, all routes).
@@ -87,6 +103,17 @@ impl Counters {
             .map(|(_, n)| n)
             .sum()
     }
+}
+
+/// A task the simulator created (a submit it accepted).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct CreatedTask {
+    /// The task id it answered with.
+    pub id: String,
+    /// The provider it was submitted to.
+    pub provider: String,
+    /// The prompt of the submit.
+    pub prompt: String,
 }
 
 /// A running simulator. Dropping it stops both origins.
@@ -170,6 +197,12 @@ impl Sim {
     /// What was received so far.
     pub fn counters(&self) -> Counters {
         self.state.counters()
+    }
+
+    /// Every task created so far, in creation order: what a caller may be billed for, whether or
+    /// not it learned of the task.
+    pub fn created_tasks(&self) -> Vec<CreatedTask> {
+        self.state.created_tasks()
     }
 
     /// Adds a fault rule while running.

@@ -12,7 +12,7 @@ use std::{
 
 use tokio::time::Instant;
 
-use crate::{Counters, SimConfig, faults::Faults};
+use crate::{Counters, CreatedTask, SimConfig, faults::Faults};
 
 /// How a task ends.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -26,6 +26,9 @@ pub(crate) enum Outcome {
 pub(crate) struct Task {
     pub(crate) provider: &'static str,
     pub(crate) model: String,
+    /// Creation order, for [`State::created_tasks`].
+    pub(crate) number: u64,
+    pub(crate) prompt: String,
     pub(crate) created: Instant,
     pub(crate) created_unix: u64,
     pub(crate) duration: Duration,
@@ -93,7 +96,9 @@ impl State {
     }
 
     pub(crate) fn counters(&self) -> Counters {
-        self.counters.lock().expect("counter lock").clone()
+        let mut counters = self.counters.lock().expect("counter lock").clone();
+        counters.faults = self.faults.picked();
+        counters
     }
 
     /// Creates a task and returns its id.
@@ -101,6 +106,7 @@ impl State {
         &self,
         provider: &'static str,
         model: &str,
+        prompt: &str,
         outcome: Outcome,
         return_last_frame: bool,
     ) -> String {
@@ -114,6 +120,8 @@ impl State {
             Task {
                 provider,
                 model: model.to_owned(),
+                number: n,
+                prompt: prompt.to_owned(),
                 created: Instant::now(),
                 created_unix,
                 duration: self.config.task_duration,
@@ -122,6 +130,23 @@ impl State {
             },
         );
         id
+    }
+
+    pub(crate) fn created_tasks(&self) -> Vec<CreatedTask> {
+        let tasks = self.tasks.lock().expect("task lock");
+        let mut created: Vec<(u64, CreatedTask)> = tasks
+            .iter()
+            .map(|(id, task)| {
+                let created = CreatedTask {
+                    id: id.clone(),
+                    provider: task.provider.to_owned(),
+                    prompt: task.prompt.clone(),
+                };
+                (task.number, created)
+            })
+            .collect();
+        created.sort_by_key(|(number, _)| *number);
+        created.into_iter().map(|(_, task)| task).collect()
     }
 
     pub(crate) fn task(&self, id: &str) -> Option<Task> {

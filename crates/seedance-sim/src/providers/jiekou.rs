@@ -6,7 +6,7 @@ use std::{collections::HashMap, sync::Arc};
 use axum::{
     Router,
     body::Bytes,
-    extract::{Query, State as Extract},
+    extract::{Query, State as Extract, rejection::BytesRejection},
     http::HeaderMap,
     response::Response,
     routing::{get, post},
@@ -59,7 +59,7 @@ pub(super) fn routes() -> Router<Arc<State>> {
 async fn submit(
     Extract(state): Extract<Arc<State>>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
     spec_path: &'static str,
 ) -> Response {
     super::submit(
@@ -67,7 +67,7 @@ async fn submit(
         &PROVIDER,
         spec_path,
         &headers,
-        &body,
+        body,
         |json| {
             Ok(Accepted {
                 model: spec_path.trim_start_matches("/v3/async/").to_owned(),

@@ -10,6 +10,7 @@ use std::{convert::Infallible, sync::Arc};
 use axum::{
     Router,
     body::Body,
+    extract::{DefaultBodyLimit, rejection::BytesRejection},
     http::{HeaderMap, StatusCode, header},
     response::{IntoResponse, Response},
 };
@@ -22,11 +23,16 @@ use crate::{
     validate::{self, Invalid},
 };
 
+/// The largest request body accepted. The providers take images inline as data URLs (Modellix
+/// documents 30 MB per image), far beyond axum's default limit of 2 MB.
+pub(crate) const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
+
 pub(crate) fn router(state: Arc<State>) -> Router {
     Router::new()
         .merge(modellix::routes())
         .merge(jiekou::routes())
         .merge(odkkk::routes())
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
 }
 
@@ -161,7 +167,7 @@ pub(crate) async fn submit(
     provider: &Provider,
     spec_path: &str,
     headers: &HeaderMap,
-    body: &Bytes,
+    body: Result<Bytes, BytesRejection>,
     check: impl FnOnce(&Value) -> Result<Accepted, Invalid>,
     answer: impl FnOnce(&State, &str, &Task) -> Value,
 ) -> Response {
@@ -169,7 +175,21 @@ pub(crate) async fn submit(
         Ok(faults) => faults,
         Err(refused) => return refused,
     };
-    let json: Value = match serde_json::from_slice(body) {
+    let body = match body {
+        Ok(body) => body,
+        // Refused in the provider's own error shape, not axum's plain text.
+        Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            let message = format!(
+                "Request body too large: the limit is {} MiB",
+                MAX_BODY_BYTES / (1024 * 1024)
+            );
+            return provider.error(413, &message, None);
+        }
+        Err(rejection) => {
+            return provider.error(rejection.status().as_u16(), &rejection.body_text(), None);
+        }
+    };
+    let json: Value = match serde_json::from_slice(&body) {
         Ok(json) => json,
         Err(err) => return provider.error(400, &format!("Invalid format: {err}"), None),
     };
@@ -191,6 +211,7 @@ pub(crate) async fn submit(
     let id = state.create(
         provider.name,
         &accepted.model,
+        &accepted.prompt,
         outcome,
         accepted.return_last_frame,
     );

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use axum::{
     Router,
     body::Bytes,
-    extract::{Path, State as Extract},
+    extract::{Path, State as Extract, rejection::BytesRejection},
     http::HeaderMap,
     response::Response,
     routing::{get, post},
@@ -76,7 +76,9 @@ pub(super) fn routes() -> Router<Arc<State>> {
         router = router.route(
             route,
             post(
-                move |state: Extract<Arc<State>>, headers: HeaderMap, body: Bytes| {
+                move |state: Extract<Arc<State>>,
+                      headers: HeaderMap,
+                      body: Result<Bytes, BytesRejection>| {
                     submit(state, headers, body, spec_path, model)
                 },
             ),
@@ -111,7 +113,7 @@ fn check(body: &Value, model: &str) -> Result<Accepted, Invalid> {
 async fn submit(
     Extract(state): Extract<Arc<State>>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
     spec_path: &'static str,
     model: &'static str,
 ) -> Response {
@@ -120,7 +122,7 @@ async fn submit(
         &PROVIDER,
         spec_path,
         &headers,
-        &body,
+        body,
         |json| check(json, model),
         |_, id, task| {
             json!({

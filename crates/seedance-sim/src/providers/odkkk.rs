@@ -6,7 +6,7 @@ use std::sync::Arc;
 use axum::{
     Router,
     body::Bytes,
-    extract::{Path, State as Extract},
+    extract::{Path, State as Extract, rejection::BytesRejection},
     http::HeaderMap,
     response::Response,
     routing::{get, post},
@@ -76,13 +76,17 @@ fn check(body: &Value) -> Result<Accepted, Invalid> {
     })
 }
 
-async fn create(Extract(state): Extract<Arc<State>>, headers: HeaderMap, body: Bytes) -> Response {
+async fn create(
+    Extract(state): Extract<Arc<State>>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
     super::submit(
         &state,
         &PROVIDER,
         "/v1/videos/generations",
         &headers,
-        &body,
+        body,
         check,
         |state, id, task| {
             json!({
