@@ -61,8 +61,9 @@ pub const ROUTES: [&str; 3] = ["submit", "status", "video"];
 enum Ending {
     /// Submitted, finished and downloaded.
     Completed { task_id: String },
-    /// The submit failed with [`Error::OutcomeUnknown`]: the caller knows a task may exist.
-    OutcomeUnknown,
+    /// The submit failed with [`Error::OutcomeUnknown`]: the caller knows a task may exist,
+    /// and which one when the answer carried its id.
+    OutcomeUnknown { task_id: Option<String> },
     /// Submitted (the caller holds a handle), but waiting or downloading failed.
     FailedAfterSubmit { task_id: String, error: String },
     /// The submit failed with another error: the caller believes no task exists.
@@ -89,6 +90,8 @@ pub struct SoakReport {
     pub outcome_unknown: usize,
     /// Of those, the submits for which the simulator did create a task.
     pub outcome_unknown_created: usize,
+    /// Of those, the ones whose error named the created task's id (read from a cut answer).
+    pub outcome_unknown_named: usize,
     /// Tasks with a handle whose wait or download failed, with the error.
     pub failed_after_submit: Vec<String>,
     /// Submits that failed with another error (the caller believes no task exists).
@@ -200,7 +203,7 @@ pub async fn run(provider: Provider, options: SoakOptions) -> SoakReport {
 async fn one_task(client: &Client, prompt: String, out: PathBuf, wait: WaitOptions) -> TaskRecord {
     let started = Instant::now();
     let ending = match client.submit(&VideoRequest::new(prompt.clone())).await {
-        Err(Error::OutcomeUnknown { .. }) => Ending::OutcomeUnknown,
+        Err(Error::OutcomeUnknown { task_id, .. }) => Ending::OutcomeUnknown { task_id },
         Err(err) => Ending::SubmitFailed {
             error: err.to_string(),
         },
@@ -238,11 +241,14 @@ fn report(provider: Provider, sim: &Sim, records: Vec<TaskRecord>, wall: Duratio
     let by_prompt: BTreeMap<&str, &TaskRecord> =
         records.iter().map(|r| (r.prompt.as_str(), r)).collect();
     let mut lost = Vec::new();
-    let mut outcome_unknown_created = 0;
+    let (mut outcome_unknown_created, mut outcome_unknown_named) = (0, 0);
     for task in sim.created_tasks() {
         let informed = match by_prompt.get(task.prompt.as_str()).map(|r| &r.ending) {
-            Some(Ending::OutcomeUnknown) => {
+            Some(Ending::OutcomeUnknown { task_id }) => {
                 outcome_unknown_created += 1;
+                if task_id.as_deref() == Some(task.id.as_str()) {
+                    outcome_unknown_named += 1;
+                }
                 true
             }
             Some(Ending::Completed { task_id } | Ending::FailedAfterSubmit { task_id, .. }) => {
@@ -266,7 +272,7 @@ fn report(provider: Provider, sim: &Sim, records: Vec<TaskRecord>, wall: Duratio
     for record in &records {
         match &record.ending {
             Ending::Completed { .. } => completed += 1,
-            Ending::OutcomeUnknown => outcome_unknown += 1,
+            Ending::OutcomeUnknown { .. } => outcome_unknown += 1,
             Ending::FailedAfterSubmit { task_id, error } => {
                 failed_after_submit.push(format!("{task_id}: {error}"));
             }
@@ -288,6 +294,7 @@ fn report(provider: Provider, sim: &Sim, records: Vec<TaskRecord>, wall: Duratio
         completed,
         outcome_unknown,
         outcome_unknown_created,
+        outcome_unknown_named,
         failed_after_submit,
         submit_failed,
         lost,
@@ -313,7 +320,7 @@ pub fn markdown(reports: &[SoakReport]) -> String {
     let mut out = String::new();
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     out.push_str(
-        "| provider | tasks | completed | submits `OutcomeUnknown` (task created) | \
+        "| provider | tasks | completed | submits `OutcomeUnknown` (task created / its id given) | \
          failed after submit | other submit errors | lost | duplicate submits | \
          HTTP requests | p50 / completed task | p99 / completed task | wall time |\n",
     );
@@ -321,12 +328,13 @@ pub fn markdown(reports: &[SoakReport]) -> String {
     for r in reports {
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {} ({}) | {} | {} | {} | {} | {} | {:.0} ms | {:.0} ms | {:.2} s |",
+            "| {} | {} | {} | {} ({} / {}) | {} | {} | {} | {} | {} | {:.0} ms | {:.0} ms | {:.2} s |",
             r.provider,
             r.n_tasks,
             r.completed,
             r.outcome_unknown,
             r.outcome_unknown_created,
+            r.outcome_unknown_named,
             r.failed_after_submit.len(),
             r.submit_failed.len(),
             r.lost.len(),
