@@ -25,6 +25,9 @@ use crate::{
 /// Bytes gathered before one write: large writes keep the disk path cheap, and two batches (one
 /// filling, one being written) bound the memory whatever the file size.
 const BATCH_BYTES: usize = 4 * 1024 * 1024;
+/// Bytes written between two starts of early writeback: the final `sync_all` then waits only
+/// for the tail instead of the whole file (see [`PartFile`]).
+const SYNC_EVERY: u64 = 32 * 1024 * 1024;
 /// Redirect hops followed at most, as browsers and reqwest's default do.
 const MAX_REDIRECTS: usize = 10;
 
@@ -167,6 +170,9 @@ async fn check_target(path: &Path) -> Result<PathBuf> {
 ///
 /// Bytes are gathered into batches of [`BATCH_BYTES`] and written by a blocking task while the
 /// next batch arrives; the batch's chunks are written with one vectored write, without copying.
+/// Every [`SYNC_EVERY`] bytes, a second blocking task flushes what was written so far
+/// (`sync_data` on a clone of the handle) while the download goes on, so the disk works during
+/// the transfer rather than after it.
 struct PartFile {
     path: PathBuf,
     /// The file, while no write is in flight.
@@ -176,7 +182,41 @@ struct PartFile {
     batch: Vec<Bytes>,
     batch_len: usize,
     spare: Vec<Bytes>,
+    /// Bytes handed to the writer since the last early writeback.
+    unsynced: u64,
+    syncer: Option<Syncer>,
     kept: bool,
+}
+
+/// The early-writeback task: each message asks for one `sync_data`.
+struct Syncer {
+    nudge: std::sync::mpsc::SyncSender<()>,
+    task: JoinHandle<std::io::Result<()>>,
+}
+
+impl Syncer {
+    fn start(file: &std::fs::File) -> std::io::Result<Syncer> {
+        let file = file.try_clone()?;
+        // One waiting request is enough: a sync covers everything written before it starts.
+        let (nudge, requests) = std::sync::mpsc::sync_channel::<()>(1);
+        let task = tokio::task::spawn_blocking(move || {
+            for () in requests {
+                // An error must fail the download: Linux reports a writeback error once per
+                // open file description, and the final `sync_all` shares this one.
+                file.sync_data()?;
+            }
+            Ok(())
+        });
+        Ok(Syncer { nudge, task })
+    }
+
+    /// Stops the task; returns the first error of its syncs.
+    async fn stop(self) -> std::io::Result<()> {
+        drop(self.nudge);
+        self.task
+            .await
+            .map_err(|join| std::io::Error::other(join.to_string()))?
+    }
 }
 
 impl PartFile {
@@ -199,6 +239,8 @@ impl PartFile {
                         batch: Vec::new(),
                         batch_len: 0,
                         spare: Vec::new(),
+                        unsynced: 0,
+                        syncer: None,
                         kept: false,
                     });
                 }
@@ -249,10 +291,23 @@ impl PartFile {
             return Ok(());
         }
         let batch = std::mem::replace(&mut self.batch, std::mem::take(&mut self.spare));
+        self.unsynced += self.batch_len as u64;
         self.batch_len = 0;
         let mut file = self.file.take().expect("settled");
+        let mut nudge = None;
+        if self.unsynced >= SYNC_EVERY {
+            self.unsynced = 0;
+            if self.syncer.is_none() {
+                self.syncer = Some(Syncer::start(&file).map_err(|source| self.io_error(source))?);
+            }
+            nudge = self.syncer.as_ref().map(|s| s.nudge.clone());
+        }
         self.pending = Some(tokio::task::spawn_blocking(move || {
             let outcome = write_all_vectored(&mut file, &batch);
+            if let Some(nudge) = nudge {
+                // Full means a sync is already queued, and it will cover these bytes.
+                let _ = nudge.try_send(());
+            }
             (file, batch, outcome)
         }));
         Ok(())
@@ -283,6 +338,9 @@ impl PartFile {
     /// Writes the rest, waits until the bytes are on disk, and renames the file to `target`.
     async fn keep(mut self, target: &Path) -> Result<()> {
         self.flush().await?;
+        if let Some(syncer) = self.syncer.take() {
+            syncer.stop().await.map_err(|source| self.io_error(source))?;
+        }
         let file = self.file.take().expect("settled");
         let from = self.path.clone();
         let to = target.to_owned();
@@ -315,6 +373,9 @@ impl PartFile {
     /// Waits for the write in flight, then removes the file.
     async fn discard(mut self) {
         let _ = self.settle().await;
+        if let Some(syncer) = self.syncer.take() {
+            let _ = syncer.stop().await;
+        }
         self.file = None;
         let _ = tokio::fs::remove_file(&self.path).await;
         self.kept = true;
