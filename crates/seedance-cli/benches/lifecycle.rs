@@ -163,56 +163,78 @@ fn download(dir: &Path) {
         }
     });
     let url = video.video_url.clone();
-    println!("| tool | wall time | throughput | vs curl | peak RSS |");
-    println!("|---|---:|---:|---:|---:|");
-    let cli_out = dir.join("cli.mp4");
-    let mut cli = Command::new("/usr/bin/time");
-    cli.arg("-v")
-        .arg(env!("CARGO_BIN_EXE_seedance"))
-        .args(["download", &handle.to_string(), "-o"])
-        .arg(&cli_out)
-        .env("ODKKK_API_KEY", "sim");
     // The reference copy: every other file is compared with it.
-    let curl_out = dir.join("curl.mp4");
-    let mut curl = Command::new("/usr/bin/time");
-    curl.args(["-v", "curl", "-sS", "-o"])
-        .arg(&curl_out)
-        .arg(&url);
-    // curl with the durability `seedance download` guarantees: its file fsynced before exit.
-    let synced_out = dir.join("curl-synced.mp4");
-    let mut synced = Command::new("/usr/bin/time");
-    synced
-        .args(["-v", "sh", "-c", r#"curl -sS -o "$1" "$2" && sync "$1""#, "sh"])
-        .arg(&synced_out)
-        .arg(&url);
-    let mut curl_wall = None;
-    for (name, command, out) in [
-        ("curl", curl, &curl_out),
-        ("curl, then fsync of its file", synced, &synced_out),
-        ("seedance download (fsync before rename)", cli, &cli_out),
-    ] {
-        let (wall, rss) = timed(command);
-        assert_eq!(
-            std::fs::metadata(out).unwrap().len(),
-            GIB,
-            "{name} wrote the whole video"
-        );
-        let reference = *curl_wall.get_or_insert(wall);
-        println!(
-            "| {name} | {wall:.2} s | {:.0} MiB/s | {:.2}x | {:.1} MiB |",
-            1024.0 / wall,
-            reference / wall,
-            rss as f64 / 1024.0
-        );
-        if out != &curl_out {
-            assert_same_file(out, &curl_out);
-            std::fs::remove_file(out).unwrap();
+    let reference = dir.join("reference.mp4");
+    let fetched = Command::new("curl")
+        .args(["-sS", "-o"])
+        .arg(&reference)
+        .arg(&url)
+        .status()
+        .expect("curl runs");
+    assert!(fetched.success());
+    let out = dir.join("out.mp4");
+    let handle = handle.to_string();
+    let command = |tool: &str| {
+        let mut command = Command::new("/usr/bin/time");
+        command.arg("-v");
+        match tool {
+            "curl" => command.args(["curl", "-sS", "-o"]).arg(&out).arg(&url),
+            // curl with the durability `seedance download` guarantees: its file on disk at exit.
+            "curl + fsync" => command
+                .args(["sh", "-c", r#"curl -sS -o "$1" "$2" && sync "$1""#, "sh"])
+                .arg(&out)
+                .arg(&url),
+            _ => command
+                .arg(env!("CARGO_BIN_EXE_seedance"))
+                .args(["download", &handle, "-o"])
+                .arg(&out)
+                .env("ODKKK_API_KEY", "sim"),
+        };
+        command
+    };
+    let tools = ["curl", "curl + fsync", "seedance download"];
+    let mut results: Vec<(Vec<f64>, u64)> = vec![(Vec::new(), 0); tools.len()];
+    for round in 0..ROUNDS {
+        // Interleaved, each round in another order, so a slow moment of a shared machine does
+        // not fall on one tool only.
+        for offset in 0..tools.len() {
+            let tool_idx = (offset + round) % tools.len();
+            let (wall, rss) = timed(command(tools[tool_idx]));
+            assert_same_file(&out, &reference);
+            results[tool_idx].0.push(wall);
+            results[tool_idx].1 = results[tool_idx].1.max(rss);
+            // Each run starts without the previous one's file or dirty pages.
+            std::fs::remove_file(&out).unwrap();
+            let _ = Command::new("sync").status();
+            std::thread::sleep(Duration::from_millis(300));
         }
     }
+    println!("Median of {ROUNDS} interleaved runs per tool; peak RSS is the largest of them.\n");
+    println!("| tool | wall time | throughput | vs curl | vs curl + fsync | peak RSS |");
+    println!("|---|---:|---:|---:|---:|---:|");
+    let medians: Vec<f64> = results.iter().map(|(walls, _)| median(walls)).collect();
+    for (name, (wall, (_, rss))) in tools.iter().zip(medians.iter().zip(&results)) {
+        println!(
+            "| {name} | {wall:.2} s | {:.0} MiB/s | {:.2}x | {:.2}x | {:.1} MiB |",
+            1024.0 / wall,
+            medians[0] / wall,
+            medians[1] / wall,
+            *rss as f64 / 1024.0
+        );
+    }
     println!();
-    resume(&runtime, &sim, &client, &video, dir, &curl_out);
-    std::fs::remove_file(&curl_out).unwrap();
+    resume(&runtime, &sim, &client, &video, dir, &reference);
+    std::fs::remove_file(&reference).unwrap();
     drop(sim);
+}
+
+/// Runs of each tool in the download scenario.
+const ROUNDS: usize = 5;
+
+fn median(values: &[f64]) -> f64 {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    sorted[sorted.len() / 2]
 }
 
 /// Asserts that two files hold the same bytes (`cmp`).

@@ -84,9 +84,10 @@ async fn video(
     let (builder, start, end) = match requested_range(&headers, &etag, size) {
         Requested::Whole => (builder, 0, size),
         Requested::Part { start, end } => (
-            builder
-                .status(StatusCode::PARTIAL_CONTENT)
-                .header(header::CONTENT_RANGE, format!("bytes {start}-{}/{size}", end - 1)),
+            builder.status(StatusCode::PARTIAL_CONTENT).header(
+                header::CONTENT_RANGE,
+                format!("bytes {start}-{}/{size}", end - 1),
+            ),
             start,
             end,
         ),

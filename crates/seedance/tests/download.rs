@@ -182,7 +182,10 @@ async fn missing_video_names_its_host_unless_past_its_lifetime() {
             matches!(err, Error::Download { status: Some(c), retryable: false, .. } if c == code),
             "{code}: {err:?}"
         );
-        assert!(err.to_string().contains(&videos.uri()), "names the host: {err}");
+        assert!(
+            err.to_string().contains(&videos.uri()),
+            "names the host: {err}"
+        );
 
         let past = video_at(&videos, Some(common::unix_now() - 60));
         assert!(past.is_expired());
@@ -284,7 +287,13 @@ fn truncating_server(announced: usize, sent: usize) -> (String, Arc<Mutex<Vec<St
                 "HTTP/1.1 200 OK\r\ncontent-type: video/mp4\r\ncontent-length: {announced}\r\nconnection: close\r\n\r\n"
             )
             .into_bytes();
-            answer.extend(MP4_HEAD.iter().copied().chain(std::iter::repeat(7u8)).take(sent));
+            answer.extend(
+                MP4_HEAD
+                    .iter()
+                    .copied()
+                    .chain(std::iter::repeat(7u8))
+                    .take(sent),
+            );
             let _ = stream.write_all(&answer);
             let _ = stream.flush();
             let _ = stream.shutdown(Shutdown::Both);
@@ -310,7 +319,13 @@ async fn body_shorter_than_its_content_length_is_an_error_and_leaves_no_file() {
         .await
         .expect_err("a body shorter than its Content-Length");
     assert!(
-        matches!(err, Error::Download { retryable: true, .. }),
+        matches!(
+            err,
+            Error::Download {
+                retryable: true,
+                ..
+            }
+        ),
         "{err:?}"
     );
     assert!(
@@ -400,7 +415,10 @@ async fn planted_part_symlink_is_never_followed() {
     // The temporary file sat next to the target, under a random name.
     temp_names.dedup();
     assert_eq!(temp_names.len(), 1, "{temp_names:?}");
-    assert!(temp_names[0].len() > ".out.mp4..part".len() + 8, "{temp_names:?}");
+    assert!(
+        temp_names[0].len() > ".out.mp4..part".len() + 8,
+        "{temp_names:?}"
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -420,7 +438,10 @@ async fn failed_rename_leaves_no_temporary_file() {
         })
         .await
         .expect_err("a directory is in the way");
-    assert!(matches!(&err, Error::Io { path, .. } if path == &file), "{err:?}");
+    assert!(
+        matches!(&err, Error::Io { path, .. } if path == &file),
+        "{err:?}"
+    );
     assert_eq!(dir_entries(&dir), ["out.mp4"], "no temporary file left");
     assert_eq!(dir_entries(&file), ["keep"]);
     std::fs::remove_dir_all(&dir).unwrap();
@@ -457,7 +478,10 @@ async fn error_page_or_empty_body_is_refused_and_keeps_the_existing_file() {
     for (name, template) in [
         ("html", html),
         ("empty", ResponseTemplate::new(200)),
-        ("tiny", ResponseTemplate::new(200).set_body_bytes(&MP4_HEAD[..6])),
+        (
+            "tiny",
+            ResponseTemplate::new(200).set_body_bytes(&MP4_HEAD[..6]),
+        ),
     ] {
         let videos = video_server(template).await;
         let (_provider, client) = download_client().await;
@@ -469,7 +493,14 @@ async fn error_page_or_empty_body_is_refused_and_keeps_the_existing_file() {
             .await
             .expect_err(name);
         assert!(
-            matches!(err, Error::Download { status: Some(200), retryable: false, .. }),
+            matches!(
+                err,
+                Error::Download {
+                    status: Some(200),
+                    retryable: false,
+                    ..
+                }
+            ),
             "{name}: {err:?}"
         );
         assert_names_host_only(&err, &videos.uri());
@@ -527,14 +558,27 @@ async fn video_url_is_checked_before_any_request() {
         .download(&signed_video(&videos), &file)
         .await
         .expect_err("plain http");
-    assert!(matches!(err, Error::Download { status: None, retryable: false, .. }), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            Error::Download {
+                status: None,
+                retryable: false,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
     assert_names_host_only(&err, &videos.uri());
     assert!(err.to_string().contains("https"), "{err}");
 
     let (_provider, local) = download_client().await;
     for (url, host) in [
         ("file:///etc/passwd", "file://"),
-        ("ftp://files.example/v.mp4?X-Amz-Signature=topsecret", "ftp://files.example"),
+        (
+            "ftp://files.example/v.mp4?X-Amz-Signature=topsecret",
+            "ftp://files.example",
+        ),
         ("data:video/mp4;base64,AAAA", "data://"),
         ("not a url", "an unreadable URL"),
     ] {
@@ -590,7 +634,16 @@ async fn redirects_are_followed_up_to_ten_hops() {
         .download(&video_from(0), &file)
         .await
         .expect_err("11 hops");
-    assert!(matches!(err, Error::Download { retryable: false, .. }), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            Error::Download {
+                retryable: false,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
     assert!(!anyhow_like(&err).contains("topsecret"), "{err}");
     assert_eq!(std::fs::read(&file).unwrap(), bytes, "the file is kept");
     assert_eq!(dir_entries(&dir), ["out.mp4"]);
