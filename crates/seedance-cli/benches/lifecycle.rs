@@ -279,7 +279,7 @@ fn resume(
     println!("| download | requests | bytes sent by the origin | wall time | result |");
     println!("|---|---:|---:|---:|---|");
     println!(
-        "| `Client::download`, default `RetryPolicy` | {requests} | {served_gib:.3} GiB | {:.2} s | byte-identical (`cmp`) |",
+        "| `Client::download`, default `RetryPolicy` | {requests} | {served_gib:.3} GiB ({served} bytes) | {:.2} s | byte-identical (`cmp`) |",
         wall.as_secs_f64()
     );
     println!();

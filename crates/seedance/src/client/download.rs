@@ -269,11 +269,15 @@ impl PartFile {
 
     async fn push(&mut self, mut chunk: &[u8]) -> Result<()> {
         while !chunk.is_empty() {
-            if self.batch.capacity() < BATCH_BYTES {
-                self.batch.reserve_exact(BATCH_BYTES - self.batch.len());
-            }
             let room = BATCH_BYTES - self.batch.len();
             let (now, later) = chunk.split_at(room.min(chunk.len()));
+            let wanted = self.batch.len() + now.len();
+            if wanted > self.batch.capacity() {
+                // Doubling up to the batch size, never past it: a small video keeps a small
+                // buffer, and many downloads at once stay cheap.
+                let capacity = (self.batch.capacity() * 2).clamp(wanted, BATCH_BYTES);
+                self.batch.reserve_exact(capacity - self.batch.len());
+            }
             self.batch.extend_from_slice(now);
             chunk = later;
             if self.batch.len() >= BATCH_BYTES {
