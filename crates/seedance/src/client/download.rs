@@ -371,10 +371,14 @@ impl PartFile {
             // The rename is durable once the directory is: without this, a crash could leave
             // the old file (or none) in place of the complete one.
             #[cfg(unix)]
-            if let Some(dir) = to.parent().filter(|d| !d.as_os_str().is_empty())
-                && let Ok(dir) = std::fs::File::open(dir)
             {
-                let _ = dir.sync_all();
+                let dir = match to.parent() {
+                    Some(parent) if !parent.as_os_str().is_empty() => parent,
+                    _ => Path::new("."),
+                };
+                if let Ok(dir) = std::fs::File::open(dir) {
+                    let _ = dir.sync_all();
+                }
             }
             Ok::<_, (PathBuf, std::io::Error)>(())
         })
@@ -474,13 +478,13 @@ impl Source {
 
     fn transport(&self, source: reqwest::Error) -> Error {
         let message = if source.is_timeout() {
-            "the transfer stalled (no data within the read timeout); it resumes on retry"
+            "the transfer stalled: no data within the read timeout"
         } else if source.is_connect() {
             "could not connect"
         } else if source.is_redirect() {
             "a redirect was refused"
         } else {
-            "the connection broke; it resumes on retry"
+            "the connection broke before the video was complete"
         };
         Error::Download {
             host: self.origin.clone(),
@@ -578,8 +582,8 @@ impl Client {
         }
     }
 
-    /// The video URL, checked before any request (point: a provider, or whoever answers in its
-    /// place, chooses this URL).
+    /// The video URL, checked before any request: the provider's answer chooses it, so it is
+    /// not trusted.
     fn video_source(&self, video: &Video) -> Result<Source> {
         let url = Url::parse(&video.video_url).map_err(|_| Error::Download {
             host: "an unreadable URL".into(),
@@ -704,7 +708,7 @@ impl Client {
                 return Err(source.error_with(
                     None,
                     format!(
-                        "the video ended after {} of {total} bytes; it resumes on retry",
+                        "the video ended after {} of {total} bytes",
                         transfer.received
                     ),
                     true,
