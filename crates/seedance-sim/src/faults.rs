@@ -34,6 +34,9 @@ pub enum Fault {
     DropConnection,
     /// Accept the request, then send half of the body and close the connection.
     TruncateBody,
+    /// (Video) Send this many bytes of the body, then break the connection: a transfer broken
+    /// midway, which a client resumes with `Range`.
+    BreakAfter(u64),
     /// (Submit) The task is created and later fails.
     FailTask,
     /// (Submit) The task is created and later expires.

@@ -231,6 +231,24 @@ pub enum Error {
     /// A task handle could not be read.
     #[error("invalid task handle: {0}")]
     InvalidHandle(String),
+    /// Downloading the result video failed: the video host (not the provider) failed, or sent
+    /// something that is not the video. Names the host only, never the URL's signed query.
+    #[error("video download from {host} failed: {message}")]
+    Download {
+        /// `scheme://host[:port]` of the video URL.
+        host: String,
+        /// The HTTP status the host answered with, when that is what failed.
+        status: Option<u16>,
+        /// What went wrong and what to do next.
+        message: String,
+        /// Whether trying again may succeed (a retry resumes where the transfer stopped).
+        retryable: bool,
+        /// How long the host asked to wait (`Retry-After`).
+        retry_after: Option<Duration>,
+        /// The transport error, without its URL.
+        #[source]
+        source: Option<reqwest::Error>,
+    },
 }
 
 impl Error {
@@ -239,6 +257,7 @@ impl Error {
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::RateLimited { .. } | Error::Network { .. } => true,
+            Error::Download { retryable, .. } => *retryable,
             Error::Provider { status, .. } => {
                 matches!(status, Some(408) | Some(500..=599))
             }
@@ -249,7 +268,9 @@ impl Error {
     /// The delay the provider asked for, if any.
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
-            Error::RateLimited { retry_after, .. } => *retry_after,
+            Error::RateLimited { retry_after, .. } | Error::Download { retry_after, .. } => {
+                *retry_after
+            }
             _ => None,
         }
     }
