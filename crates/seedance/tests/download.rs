@@ -371,9 +371,13 @@ async fn unusable_target_is_an_io_error_before_any_request() {
             panic!("{target:?}: {err:?}");
         };
         assert_eq!(path, &target);
-        let message = err.to_string();
+        // The message names the path; its source says what is wrong with it.
+        let cause = std::error::Error::source(&err)
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        let message = format!("{err}: {cause}");
         assert!(message.contains(&*target.to_string_lossy()), "{message}");
-        assert!(message.contains(says), "{message}");
+        assert!(cause.contains(says), "{message}");
     }
     assert_eq!(
         videos.received_requests().await.unwrap().len(),
