@@ -5,7 +5,7 @@
 //! 10 % of all requests, on every route, with each of: 429, a 5xx, a connection reset after
 //! the headers, and a body cut in half. Then what the caller learned is checked against what the
 //! simulator recorded: every task it created must be known to the caller (a handle naming it,
-//! or [`seedance::Error::OutcomeUnknown`] for its submit), and no prompt may be accepted twice.
+//! or [`seedance_sdk::Error::OutcomeUnknown`] for its submit), and no prompt may be accepted twice.
 
 use std::{
     collections::BTreeMap,
@@ -15,7 +15,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use seedance::{Client, Error, Provider, RetryPolicy, VideoRequest, WaitOptions};
+use seedance_sdk::{Client, Error, Provider, RetryPolicy, VideoRequest, WaitOptions};
 use seedance_sim::{Counters, Fault, FaultRule, Route, Sim, SimConfig};
 
 /// How big a soak to run.

@@ -2,7 +2,7 @@
 //! resolution, ratio, seed range and frame rate it allows is what the provider's request schema
 //! documents, and every field it lets through exists in that schema.
 
-use seedance::{Field, Model, Provider};
+use seedance_sdk::{Field, Model, Provider};
 use seedance_workspace_tests::{escape, spec};
 use serde_json::Value;
 
@@ -78,7 +78,7 @@ fn strings(values: &Value) -> Vec<String> {
 #[test]
 fn capability_matrix_matches_the_specs() {
     let mut checked = 0;
-    for caps in seedance::all_capabilities() {
+    for caps in seedance_sdk::all_capabilities() {
         let doc = spec(caps.provider.as_str());
         let (pointers, wire) = schemas(caps.provider, caps.model);
         for pointer in pointers {
@@ -161,5 +161,5 @@ fn capability_matrix_matches_the_specs() {
 /// The JSON Schema of the unified request, exported for tools and agents.
 #[test]
 fn unified_request_json_schema() {
-    insta::assert_json_snapshot!(seedance::VideoRequest::json_schema());
+    insta::assert_json_snapshot!(seedance_sdk::VideoRequest::json_schema());
 }

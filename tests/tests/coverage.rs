@@ -1,7 +1,7 @@
 //! Spec coverage, measured: what the facade actually sends, compared with
 //! `specs/<provider>/coverage.json` and the provider's `openapi.json`.
 //!
-//! For each provider, `seedance::Client` submits a request for every mode the provider supports
+//! For each provider, `seedance_sdk::Client` submits a request for every mode the provider supports
 //! (text to video, first frame, first and last frames, and references with images and audio
 //! where supported) with every optional field the provider accepts set, then asks for a status,
 //! to a loopback mock answering each operation's documented 200 example. Per operationId the
@@ -17,7 +17,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use seedance::{
+use seedance_sdk::{
     Client, Field, Inputs, Media, Model, Provider, Ratio, Resolution, RetryPolicy, ServiceTier,
     VideoRequest, capabilities,
 };

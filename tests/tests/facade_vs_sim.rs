@@ -3,7 +3,7 @@
 
 use std::{collections::BTreeMap, time::Duration};
 
-use seedance::{Client, Error, Provider, RetryPolicy, VideoRequest, WaitOptions};
+use seedance_sdk::{Client, Error, Provider, RetryPolicy, VideoRequest, WaitOptions};
 use seedance_sim::{Fault, FaultRule, Route, Sim, SimConfig};
 
 const TASKS_PER_PROVIDER: usize = 12;

@@ -3,7 +3,7 @@
 //! bodies on every route, no task the simulator created is unknown to its caller, no prompt is
 //! submitted twice, and every task either completes or surfaces as `OutcomeUnknown`.
 
-use seedance::Provider;
+use seedance_sdk::Provider;
 use seedance_workspace_tests::soak::{self, FAULT_KINDS, ROUTES, SoakOptions};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

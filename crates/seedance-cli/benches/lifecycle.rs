@@ -21,7 +21,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use seedance::{Client, Provider, TaskStatus, VideoRequest, WaitOptions};
+use seedance_sdk::{Client, Provider, TaskStatus, VideoRequest, WaitOptions};
 use seedance_sim::{Fault, FaultRule, Route, Sim, SimConfig};
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
@@ -46,7 +46,7 @@ fn client(sim: &Sim, provider: Provider, timeouts: bool) -> Client {
 }
 
 /// Polls every 5 s until the task ends; returns the number of status requests.
-async fn fixed_poll(client: &Client, handle: &seedance::TaskHandle) -> u64 {
+async fn fixed_poll(client: &Client, handle: &seedance_sdk::TaskHandle) -> u64 {
     let mut polls = 0;
     loop {
         tokio::time::sleep(Duration::from_secs(5)).await;
@@ -256,7 +256,7 @@ fn resume(
     runtime: &tokio::runtime::Runtime,
     sim: &Sim,
     client: &Client,
-    video: &seedance::Video,
+    video: &seedance_sdk::Video,
     dir: &Path,
     reference: &Path,
 ) {

@@ -7,7 +7,7 @@
 //! surfaced as `OutcomeUnknown`, wall time per task, and the faults injected. The logic is
 //! `seedance_workspace_tests::soak`, shared with the smaller run in `cargo test`.
 
-use seedance::Provider;
+use seedance_sdk::Provider;
 use seedance_workspace_tests::soak::{self, SoakOptions};
 
 const OPTIONS: SoakOptions = SoakOptions {

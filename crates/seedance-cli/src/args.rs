@@ -3,7 +3,7 @@
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use seedance::{Model, Provider, Ratio, Resolution, ServiceTier};
+use seedance_sdk::{Model, Provider, Ratio, Resolution, ServiceTier};
 
 /// Generate videos with ByteDance Seedance models through Modellix, Jiekou.AI or odkkk.
 ///

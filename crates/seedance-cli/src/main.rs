@@ -60,19 +60,19 @@ fn describe(err: &anyhow::Error) -> (u8, String) {
     if err.is::<UsageError>() {
         return (2, format!("{err:#}"));
     }
-    match err.downcast_ref::<seedance::Error>() {
-        Some(seedance::Error::MissingApiKey { provider, env }) => (
+    match err.downcast_ref::<seedance_sdk::Error>() {
+        Some(seedance_sdk::Error::MissingApiKey { provider, env }) => (
             2,
             format!("no API key for {provider}: set {env}, or try --sim to use the simulator"),
         ),
         // Refused before any request: the input or the configuration must change.
         Some(
-            seedance::Error::InvalidRequest(_)
-            | seedance::Error::InvalidHandle(_)
-            | seedance::Error::UntrustedBaseUrl { .. }
-            | seedance::Error::InsecureBaseUrl { .. }
-            | seedance::Error::InvalidBaseUrl { .. }
-            | seedance::Error::InvalidOptions { .. },
+            seedance_sdk::Error::InvalidRequest(_)
+            | seedance_sdk::Error::InvalidHandle(_)
+            | seedance_sdk::Error::UntrustedBaseUrl { .. }
+            | seedance_sdk::Error::InsecureBaseUrl { .. }
+            | seedance_sdk::Error::InvalidBaseUrl { .. }
+            | seedance_sdk::Error::InvalidOptions { .. },
         ) => (2, format!("{err:#}")),
         _ => (1, format!("{err:#}")),
     }

@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use seedance::{TaskHandle, TaskStatus, Video};
+use seedance_sdk::{TaskHandle, TaskStatus, Video};
 use serde_json::{Value, json};
 
 use crate::{

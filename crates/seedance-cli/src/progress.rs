@@ -3,7 +3,7 @@
 use std::{io::IsTerminal, path::Path, time::Duration};
 
 use indicatif::{ProgressBar, ProgressStyle};
-use seedance::TaskStatus;
+use seedance_sdk::TaskStatus;
 
 use crate::text::printable;
 

@@ -10,7 +10,7 @@ use std::{
     sync::{Arc, Mutex},
 };
 
-use seedance::{Client, Provider, RetryPolicy, TaskHandle};
+use seedance_sdk::{Client, Provider, RetryPolicy, TaskHandle};
 use tracing_subscriber::fmt::MakeWriter;
 
 const SECRET: &str = "sk-h2-test-2b7e151628aed2a6";

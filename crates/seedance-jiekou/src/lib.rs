@@ -1,7 +1,7 @@
 //! Generated client for the Seedance API of Jiekou.AI, compiled at build time from
 //! `specs/jiekou/openapi.json` by `seedance-codegen`.
 //!
-//! Most programs should use the `seedance` facade instead. The formatted source of this client
+//! Most programs should use the `seedance-sdk` facade instead. The formatted source of this client
 //! is committed for review as `crates/seedance-jiekou/generated.rs`.
 //!
 //! ```no_run

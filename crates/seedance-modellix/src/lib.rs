@@ -1,7 +1,7 @@
 //! Generated client for the Seedance API of Modellix, compiled at build time from
 //! `specs/modellix/openapi.json` by `seedance-codegen`.
 //!
-//! Most programs should use the `seedance` facade instead. The formatted source of this client
+//! Most programs should use the `seedance-sdk` facade instead. The formatted source of this client
 //! is committed for review as `crates/seedance-modellix/generated.rs`.
 //!
 //! ```no_run

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use anyhow::{Context, Result};
-use seedance::{Client, Error, Provider, VideoRequest};
+use seedance_sdk::{Client, Error, Provider, VideoRequest};
 use seedance_sim::{Sim, SimConfig};
 use serde_json::json;
 
@@ -20,7 +20,7 @@ pub(crate) async fn run(args: GenerateArgs) -> Result<()> {
     let provider = Provider::from(args.provider);
     let request = request(&args);
     // Refuse invalid input first: validation reads local files but needs no key and sends nothing.
-    seedance::validate(provider, &request).await?;
+    seedance_sdk::validate(provider, &request).await?;
     let target = if args.no_wait {
         None
     } else {
@@ -142,7 +142,7 @@ async fn start_sim() -> Result<Sim> {
 #[cfg(test)]
 mod tests {
     use clap::Parser;
-    use seedance::{Inputs, Media, Model, Resolution};
+    use seedance_sdk::{Inputs, Media, Model, Resolution};
 
     use super::*;
     use crate::args::{Cli, Command};
@@ -211,13 +211,13 @@ mod tests {
         );
         assert_eq!(request.duration, Some(5));
         assert_eq!(request.resolution, Some(Resolution::P720));
-        assert_eq!(request.ratio, Some(seedance::Ratio::R9x16));
+        assert_eq!(request.ratio, Some(seedance_sdk::Ratio::R9x16));
         assert_eq!(request.seed, Some(-1));
         assert_eq!(request.camera_fixed, Some(true));
         assert_eq!(request.generate_audio, Some(false));
         assert_eq!(request.watermark, Some(true));
         assert_eq!(request.fps, Some(24));
-        assert_eq!(request.service_tier, Some(seedance::ServiceTier::Flex));
+        assert_eq!(request.service_tier, Some(seedance_sdk::ServiceTier::Flex));
         assert_eq!(request.return_last_frame, Some(true));
         assert_eq!(
             request.callback_url.as_deref(),

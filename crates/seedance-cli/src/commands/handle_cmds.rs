@@ -2,7 +2,7 @@
 //! printed.
 
 use anyhow::{Result, bail};
-use seedance::{Client, TaskHandle};
+use seedance_sdk::{Client, TaskHandle};
 
 use super::{
     Server, Target, client, download as download_video, read_handle, video_of, wait_and_download,

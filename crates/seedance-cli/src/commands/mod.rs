@@ -14,7 +14,7 @@ use std::{
 
 use anyhow::Result;
 use futures_util::StreamExt;
-use seedance::{
+use seedance_sdk::{
     Client, ClientBuilder, Error, Provider, TaskEvent, TaskHandle, TaskStatus, Video, WaitOptions,
 };
 
@@ -73,7 +73,7 @@ fn client(
 /// [`client`] with the environment given as `env`.
 ///
 /// A handle only selects among the servers this process trusts (see
-/// [`seedance::ClientBuilder::for_handle`]), and it is checked before the key is looked at, so
+/// [`seedance_sdk::ClientBuilder::for_handle`]), and it is checked before the key is looked at, so
 /// that an untrusted handle is refused as such. A loopback server configured here without a key
 /// (a simulator) gets the key "sim"; a loopback URL that comes only from a handle never does.
 fn client_builder(

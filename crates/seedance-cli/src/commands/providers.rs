@@ -1,7 +1,7 @@
 //! `seedance providers`: the capability matrix, as a table or JSON.
 
 use anyhow::Result;
-use seedance::{Capabilities, all_capabilities};
+use seedance_sdk::{Capabilities, all_capabilities};
 
 use crate::args::ProvidersArgs;
 

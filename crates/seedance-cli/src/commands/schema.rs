@@ -1,7 +1,7 @@
 //! `seedance schema`: the JSON Schema of the unified request.
 
 use anyhow::Result;
-use seedance::VideoRequest;
+use seedance_sdk::VideoRequest;
 
 /// Prints the schema, pretty.
 pub(crate) fn run() -> Result<()> {

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use anyhow::{Context, Result};
-use seedance::Provider;
+use seedance_sdk::Provider;
 use seedance_sim::{Sim, SimConfig};
 
 use crate::{UsageError, args::SimArgs};

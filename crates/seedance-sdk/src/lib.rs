@@ -1,0 +1,68 @@
+//! Generate videos with ByteDance's Seedance models through the providers that sell them
+//! (Modellix, Jiekou.AI, odkkk), with one typed API.
+//!
+//! - **One request model** ([`VideoRequest`]) for text-to-video, first frame, first and last
+//!   frames, and reference images and audio; frames and references cannot be mixed.
+//! - **Validation before sending**: each provider's capabilities per model ([`capabilities`]);
+//!   an unsupported or out-of-range field is an [`Error::InvalidRequest`] naming the field, the
+//!   provider, the model and the allowed values, and nothing is sent.
+//! - **One task lifecycle**: [`Client::submit`] returns a serializable [`TaskHandle`];
+//!   [`Client::status`] gives one normalized [`TaskStatus`]; [`Client::wait`] and
+//!   [`Client::watch`] poll with back-off and a deadline; [`Client::download`] streams to a
+//!   file atomically and never sends the API key to the video's host.
+//! - **Safe retries**: status and download requests retry transient failures; a submit is
+//!   never retried once it may have reached the provider ([`Error::OutcomeUnknown`]).
+//!
+//! ```no_run
+//! use seedance_sdk::{Client, Provider, Ratio, VideoRequest, WaitOptions};
+//!
+//! # async fn run() -> seedance_sdk::Result<()> {
+//! let client = Client::from_env(Provider::Modellix)?; // MODELLIX_API_KEY
+//! let request = VideoRequest::builder("A cat playing piano, cinematic lighting")
+//!     .duration(5)
+//!     .ratio(Ratio::R16x9)
+//!     .build();
+//! let handle = client.submit(&request).await?;
+//! let video = client.wait(&handle, WaitOptions::default()).await?;
+//! client.download(&video, "cat.mp4".as_ref()).await?;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Validation needs no network:
+//!
+//! ```
+//! use seedance_sdk::{Model, Provider, Resolution, VideoRequest, capabilities};
+//!
+//! let request = VideoRequest::builder("A skyline at dusk")
+//!     .model(Model::Seedance20Fast)
+//!     .resolution(Resolution::P1080)
+//!     .build();
+//! let caps = capabilities(Provider::Modellix, Model::Seedance20Fast).unwrap();
+//! let err = caps.validate(&request).unwrap_err();
+//! assert_eq!(
+//!     err.to_string(),
+//!     "invalid resolution for modellix seedance-2.0-fast: 1080p is not supported; allowed: 480p, 720p"
+//! );
+//! ```
+
+#![deny(missing_docs)]
+
+mod base_url;
+mod capability;
+mod client;
+mod error;
+mod media;
+mod provider;
+mod providers;
+mod request;
+mod task;
+mod text;
+
+pub use capability::{Capabilities, Field, all_capabilities, capabilities};
+pub use client::{Client, ClientBuilder, RetryPolicy, TaskEvent, WaitOptions, validate};
+pub use error::{Error, InvalidRequest, Result};
+pub use media::{ImageRules, Media};
+pub use provider::Provider;
+pub use request::{Inputs, Model, Ratio, Resolution, ServiceTier, VideoRequest, VideoRequestArgs};
+pub use task::{TaskHandle, TaskStatus, Video};
