@@ -1,15 +1,11 @@
-//! Compiles `specs/<provider>/openapi.json` into `$OUT_DIR/generated.rs` with the shared
-//! generation routine, so the build and `cargo xtask codegen` produce byte-identical code.
+//! Compiles this package's `openapi.json` (the copy of `specs/<provider>/openapi.json` that
+//! `cargo xtask codegen` writes) into `$OUT_DIR/generated.rs` with the shared generation
+//! routine, so the build and `cargo xtask codegen` produce byte-identical code.
 
 use std::{env, fs, path::PathBuf, process::ExitCode};
 
 fn main() -> ExitCode {
-    let provider = env!("CARGO_PKG_NAME").trim_start_matches("seedance-");
-    let manifest_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let spec = manifest_dir
-        .join("../../specs")
-        .join(provider)
-        .join("openapi.json");
+    let spec = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("openapi.json");
     println!("cargo:rerun-if-changed={}", spec.display());
     match seedance_codegen::render_file(&spec) {
         Ok(code) => {

@@ -44,15 +44,25 @@ pub(crate) fn outputs(root: &Path) -> Result<Vec<Output>> {
         let spec_path = spec_dir.join("openapi.json");
         let spec = assemble::assemble(&spec_dir)?;
         let rust = seedance_codegen::render(&spec_path, &spec)?;
+        let crate_dir = root.join("crates").join(format!("seedance-{provider}"));
+        // Copies inside the packages that compile the spec, so each builds from its own
+        // packaged files; `specs/` stays the one place a spec is edited.
+        outputs.push(Output {
+            path: crate_dir.join("openapi.json"),
+            contents: spec.clone(),
+        });
+        outputs.push(Output {
+            path: root
+                .join("crates/seedance-sim/specs")
+                .join(format!("{provider}.json")),
+            contents: spec.clone(),
+        });
         outputs.push(Output {
             path: spec_path,
             contents: spec,
         });
         outputs.push(Output {
-            path: root
-                .join("crates")
-                .join(format!("seedance-{provider}"))
-                .join("generated.rs"),
+            path: crate_dir.join("generated.rs"),
             contents: rust,
         });
     }
@@ -116,6 +126,9 @@ fn ensure_file_contents(output: &Output, mode: Mode, verbose: bool) -> Result<bo
         );
     }
     if mode == Mode::Write {
+        if let Some(dir) = output.path.parent() {
+            fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        }
         fs::write(&output.path, &output.contents)
             .with_context(|| format!("cannot write {}", output.path.display()))?;
     }
@@ -129,7 +142,7 @@ mod tests {
     /// Stale generated files fail `cargo test`, not only CI's `--check` (rust-analyzer style).
     #[test]
     fn generated_files_are_fresh() {
-        let root = crate::project_root();
+        let root = crate::project_root().expect("tests run inside the workspace");
         let stale: Vec<_> = outputs(&root)
             .unwrap()
             .into_iter()

@@ -446,7 +446,7 @@ mod tests {
     /// nothing else.
     #[test]
     fn committed_coverage_has_no_problems() {
-        let root = crate::project_root();
+        let root = crate::project_root().expect("tests run inside the workspace");
         let problems = check(&root).unwrap();
         assert!(
             problems.is_empty(),
@@ -570,7 +570,7 @@ mod tests {
     /// operation of a copy of a committed spec are reported by name.
     #[test]
     fn a_new_property_in_a_committed_spec_is_reported() {
-        let root = crate::project_root();
+        let root = crate::project_root().expect("tests run inside the workspace");
         for provider in codegen::providers(&root).unwrap() {
             let dir = root.join("specs").join(&provider);
             let spec = assemble::read_json(&dir.join("openapi.json")).unwrap();

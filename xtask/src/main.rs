@@ -20,7 +20,7 @@ use std::{
     process::ExitCode,
 };
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 
 const HELP: &str = "\
 cargo xtask <task>
@@ -66,10 +66,10 @@ fn run(args: Vec<String>) -> Result<ExitCode> {
                     other => bail!("unknown flag {other:?} for codegen\n\n{HELP}"),
                 }
             }
-            codegen::run(&project_root(), mode, verbose)
+            codegen::run(&project_root()?, mode, verbose)
         }
-        "drift" => drift::run(&project_root(), flags),
-        "coverage" => coverage::run(&project_root()),
+        "drift" => drift::run(&project_root()?, flags),
+        "coverage" => coverage::run(&project_root()?),
         "help" | "--help" | "-h" => {
             print!("{HELP}");
             Ok(ExitCode::SUCCESS)
@@ -78,16 +78,62 @@ fn run(args: Vec<String>) -> Result<ExitCode> {
     }
 }
 
-/// The workspace root, checked by a marker file so a moved xtask fails loudly.
-pub(crate) fn project_root() -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("xtask lives in the workspace root")
-        .to_owned();
-    assert!(
-        root.join("specs/README.md").exists(),
-        "{} is not the seedance-rs root (no specs/README.md)",
-        root.display()
-    );
-    root
+/// The workspace root of the checkout this command runs in, found at run time (a path baked in
+/// at build time would point at whichever checkout built the binary): the parent of the
+/// `CARGO_MANIFEST_DIR` that `cargo run` sets, else the nearest directory above the current one
+/// holding the marker `specs/README.md`.
+pub(crate) fn project_root() -> Result<PathBuf> {
+    let here = env::current_dir().context("cannot read the current directory")?;
+    find_root(env::var_os("CARGO_MANIFEST_DIR").as_deref(), &here)
+}
+
+fn find_root(manifest_dir: Option<&std::ffi::OsStr>, here: &Path) -> Result<PathBuf> {
+    let is_root =
+        |dir: &Path| dir.join("specs/README.md").is_file() && dir.join("Cargo.toml").is_file();
+    if let Some(manifest_dir) = manifest_dir
+        && let Some(root) = Path::new(manifest_dir).parent().filter(|dir| is_root(dir))
+    {
+        return Ok(root.to_owned());
+    }
+    here.ancestors()
+        .find(|dir| is_root(dir))
+        .map(Path::to_owned)
+        .ok_or_else(|| {
+            anyhow::format_err!(
+                "{} is not inside the seedance-rs workspace (no specs/README.md above it); \
+                 run cargo xtask from the workspace",
+                here.display()
+            )
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::fs;
+
+    use super::*;
+
+    /// The root is the checkout the command runs in, whichever checkout built the binary.
+    #[test]
+    fn the_root_is_found_at_run_time() {
+        let other = env::temp_dir().join(format!("seedance-xtask-root-{}", std::process::id()));
+        let deep = other.join("crates/seedance-sdk/src");
+        fs::create_dir_all(&deep).unwrap();
+        fs::create_dir_all(other.join("specs")).unwrap();
+        fs::write(other.join("specs/README.md"), "").unwrap();
+        fs::write(other.join("Cargo.toml"), "").unwrap();
+        assert_eq!(find_root(None, &deep).unwrap(), other);
+        let manifest = other.join("xtask");
+        assert_eq!(
+            find_root(Some(manifest.as_os_str()), Path::new("/")).unwrap(),
+            other
+        );
+        let err = find_root(None, &env::temp_dir()).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("not inside the seedance-rs workspace"),
+            "{err}"
+        );
+        fs::remove_dir_all(&other).unwrap();
+    }
 }

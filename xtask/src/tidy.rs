@@ -26,7 +26,7 @@ mod tests {
     /// test is skipped or inverted with `#[ignore]` or `#[should_panic]`.
     #[test]
     fn hand_written_files_are_documented_and_tests_are_plain() {
-        let root = crate::project_root();
+        let root = crate::project_root().expect("tests run inside the workspace");
         let mut files = Vec::new();
         for dir in ["crates", "xtask", "tests"] {
             rust_files(&root.join(dir), &mut files);

@@ -9,12 +9,9 @@ use serde_json::{Map, Value, json};
 
 /// The assembled specs, compiled into the simulator so it checks requests exactly as documented.
 const SPECS: [(&str, &str); 3] = [
-    (
-        "modellix",
-        include_str!("../../../specs/modellix/openapi.json"),
-    ),
-    ("jiekou", include_str!("../../../specs/jiekou/openapi.json")),
-    ("odkkk", include_str!("../../../specs/odkkk/openapi.json")),
+    ("modellix", include_str!("../specs/modellix.json")),
+    ("jiekou", include_str!("../specs/jiekou.json")),
+    ("odkkk", include_str!("../specs/odkkk.json")),
 ];
 
 /// The spec of `provider`, parsed once.

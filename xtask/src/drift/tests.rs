@@ -8,7 +8,9 @@ use serde_json::{Value, json};
 use super::*;
 
 fn fixtures() -> PathBuf {
-    crate::project_root().join("xtask/fixtures/drift")
+    crate::project_root()
+        .expect("tests run inside the workspace")
+        .join("xtask/fixtures/drift")
 }
 
 fn read(path: &Path) -> Value {
@@ -63,6 +65,7 @@ fn class_of(changes: &[Change], rule: &str, pointer_end: &str) -> Class {
 #[test]
 fn odkkk_31_document_against_its_30_form_reports_nothing() {
     let path = crate::project_root()
+        .expect("tests run inside the workspace")
         .join("specs/odkkk/sources/video-generate.openapi-3.1.transcribed.json");
     let published: Value = serde_json::from_str(&fs::read_to_string(&path).unwrap()).unwrap();
     assert_eq!(published["openapi"], "3.1.0");
@@ -78,6 +81,7 @@ fn odkkk_31_document_against_its_30_form_reports_nothing() {
 fn modellix_15_pro_to_20_fast_is_classed_correctly() {
     let seed = |file: &str| -> Value {
         let path = crate::project_root()
+            .expect("tests run inside the workspace")
             .join("specs/modellix/sources")
             .join(file);
         let item: Value = serde_json::from_str(&fs::read_to_string(path).unwrap()).unwrap();
@@ -161,7 +165,9 @@ fn modellix_15_pro_to_20_fast_is_classed_correctly() {
 /// An unchanged spec reports nothing; inputs that cannot be read name the file and the place.
 #[test]
 fn unchanged_spec_and_unreadable_inputs() {
-    let spec = crate::project_root().join("specs/jiekou/openapi.json");
+    let spec = crate::project_root()
+        .expect("tests run inside the workspace")
+        .join("specs/jiekou/openapi.json");
     let doc = read(&spec);
     assert!(diff(&doc, &doc).is_empty());
 
@@ -188,7 +194,7 @@ fn unchanged_spec_and_unreadable_inputs() {
 /// against itself is no change, and a published document that drops a request property is.
 #[test]
 fn provider_mode_reuses_the_assembly() {
-    let root = crate::project_root();
+    let root = crate::project_root().expect("tests run inside the workspace");
     let primary = root.join("specs/odkkk/sources/video-generate.openapi-3.1.transcribed.json");
     let (old, new, failures) = provider_pair(&root, "odkkk", primary.to_str().unwrap()).unwrap();
     assert!(failures.is_empty(), "{failures:?}");
@@ -222,7 +228,7 @@ fn provider_mode_reuses_the_assembly() {
 /// unreadable input exits 2.
 #[test]
 fn exit_codes_of_the_command() {
-    let root = crate::project_root();
+    let root = crate::project_root().expect("tests run inside the workspace");
     let spec = root.join("specs/modellix/openapi.json");
     let spec_arg = spec.to_str().unwrap().to_owned();
     let run_with = |args: &[&str]| {
