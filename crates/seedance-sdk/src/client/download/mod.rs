@@ -14,7 +14,10 @@ use futures_util::StreamExt;
 use reqwest::{StatusCode, Url, header};
 use tokio::task::JoinHandle;
 
-use super::Client;
+use super::{
+    Client,
+    retry::{LogLevel, Retries},
+};
 use crate::{
     base_url::is_loopback,
     error::{Error, Result},
@@ -529,13 +532,14 @@ impl Client {
         let dir = check_target(path).await?;
         let mut part = PartFile::create(&dir, path).await?;
         let mut transfer = Transfer::default();
-        let mut attempt = 0;
+        let mut retries = Retries::new(&self.retry, "download", LogLevel::Debug);
         let outcome = loop {
             let result = self
                 .download_once(video, &source, &mut part, &mut transfer, &mut progress)
                 .await;
             let err = match result {
                 Ok(Attempt::Done) => break Ok(()),
+                // Not a retry: the host answered, just not with what can be resumed.
                 Ok(Attempt::StartOver) => match part.truncate().await {
                     Ok(()) => {
                         transfer.restart();
@@ -545,17 +549,14 @@ impl Client {
                 },
                 Err(err) => err,
             };
-            let delay = match self.retry.delay(attempt, err.retry_after()) {
-                Some(delay) if err.is_retryable() => delay,
-                _ => break Err(err),
-            };
+            let retryable = err.is_retryable();
+            if let Err(err) = retries.wait(err, retryable).await {
+                break Err(err);
+            }
             // What arrived before the break is kept: the retry asks for the rest only.
             if let Err(io) = part.flush().await {
                 break Err(io);
             }
-            tracing::debug!(attempt, ?delay, error = %err, "download failed; retrying");
-            tokio::time::sleep(delay).await;
-            attempt += 1;
         };
         match outcome {
             Ok(()) => {

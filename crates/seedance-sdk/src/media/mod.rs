@@ -258,12 +258,35 @@ pub(crate) enum MediaProblem {
 }
 
 /// How a provider takes images.
-#[derive(Clone, Copy, Debug)]
-pub(crate) enum Inline {
-    /// URLs only.
+///
+/// In JSON it is `null` for [`Inline::Refused`] (and for inline data accepted without documented
+/// rules) and the [`ImageRules`] otherwise, as the capability matrix has always printed it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Inline {
+    /// URLs only: bytes, files and data URLs are refused before anything is sent.
     Refused,
-    /// Inline data URLs, with documented checks if any ([`UNDOCUMENTED_IMAGE_RULES`] otherwise).
+    /// Inline data (sent as `data:` URLs) is accepted under these documented rules; with none,
+    /// the upstream Seedance formats and its 30 MB limit still apply.
     Accepted(Option<ImageRules>),
+}
+
+impl Inline {
+    /// The rules an inline image is checked against, or `None` when images are URLs only.
+    pub fn rules(self) -> Option<ImageRules> {
+        match self {
+            Inline::Refused => None,
+            Inline::Accepted(rules) => Some(rules.unwrap_or(UNDOCUMENTED_IMAGE_RULES)),
+        }
+    }
+}
+
+impl Serialize for Inline {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Inline::Refused | Inline::Accepted(None) => serializer.serialize_none(),
+            Inline::Accepted(Some(rules)) => serializer.serialize_some(rules),
+        }
+    }
 }
 
 /// The form a data URL must have, for messages.
@@ -283,10 +306,9 @@ impl Media {
             })?;
             return Ok(url.clone());
         }
-        let Inline::Accepted(rules) = inline else {
+        let Some(rules) = inline.rules() else {
             return Err(MediaProblem::UrlOnly);
         };
-        let rules = rules.unwrap_or(UNDOCUMENTED_IMAGE_RULES);
         let (declared, data) = match self {
             Media::Url(data_url) => {
                 let (mime_type, data) = decode_data_url(data_url, rules.max_bytes)?;
