@@ -2,7 +2,10 @@
 
 use std::{path::PathBuf, time::Duration};
 
-use crate::{capability::Field, provider::Provider, request::Model};
+use crate::{
+    provider::Provider,
+    request::{Field, Model},
+};
 
 /// A `Result` with [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -134,18 +137,34 @@ pub enum Error {
         message: String,
     },
     /// Any other error the provider reported.
-    #[error("{provider} error{}{}: {message}", status.map(|s| format!(" (HTTP {s})")).unwrap_or_default(), code.as_ref().map(|c| format!(" [{c}]")).unwrap_or_default())]
-    Provider {
+    #[error(transparent)]
+    Provider(ProviderError),
+    /// The provider reported the task as succeeded but named no video to download.
+    #[error("{provider} reported task {task_id} as succeeded without a video URL")]
+    SucceededWithoutVideo {
         /// The provider.
         provider: Provider,
-        /// HTTP status, if the error came with one.
-        status: Option<u16>,
-        /// The provider's own error code.
-        code: Option<String>,
-        /// Its message.
+        /// The task.
+        task_id: String,
+    },
+    /// The request passed validation but the SDK could not turn it into the provider's request:
+    /// a bug in this SDK's mapping, not in the request. Nothing was sent.
+    #[error(
+        "seedance-sdk could not build the {provider} request: {message}; this is a bug in \
+         seedance-sdk, please report it"
+    )]
+    RequestSchema {
+        /// The provider.
+        provider: Provider,
+        /// What did not fit.
         message: String,
-        /// The provider's request id, for support.
-        request_id: Option<String>,
+    },
+    /// The HTTP client could not be built (the cause is the error's `source`).
+    #[error("cannot build the HTTP client")]
+    HttpClient {
+        /// Why.
+        #[source]
+        source: seedance_runtime::BuildError,
     },
     /// The task ended in failure.
     #[error("task {task_id} on {provider} failed{}: {message}", code.as_ref().map(|c| format!(" [{c}]")).unwrap_or_default())]
@@ -258,8 +277,8 @@ impl Error {
         match self {
             Error::RateLimited { .. } | Error::Network { .. } => true,
             Error::Download { retryable, .. } => *retryable,
-            Error::Provider { status, .. } => {
-                matches!(status, Some(408) | Some(500..=599))
+            Error::Provider(error) => {
+                matches!(error.status, Some(408) | Some(500..=599))
             }
             _ => false,
         }
@@ -275,38 +294,78 @@ impl Error {
         }
     }
 
-    /// Builds the error for an HTTP error status from its parts.
+    /// The typed error for what the provider reported, by its HTTP status: `param` is the
+    /// parameter a 400 named, `retry_after` the wait a 429 asked for; anything else (or no
+    /// status) stays an [`Error::Provider`].
     pub(crate) fn from_status(
-        provider: Provider,
-        status: u16,
-        code: Option<String>,
-        message: String,
+        error: ProviderError,
         param: Option<String>,
         retry_after: Option<Duration>,
     ) -> Self {
-        match status {
-            400 | 413 | 422 => Error::BadRequest {
+        let ProviderError {
+            provider, message, ..
+        } = error.clone();
+        match error.status {
+            Some(400 | 413 | 422) => Error::BadRequest {
                 provider,
                 param,
                 message,
             },
-            401 => Error::Auth { provider, message },
-            402 => Error::InsufficientQuota { provider, message },
-            403 => Error::PermissionDenied { provider, message },
-            404 => Error::NotFound { provider, message },
-            429 => Error::RateLimited {
+            Some(401) => Error::Auth { provider, message },
+            Some(402) => Error::InsufficientQuota { provider, message },
+            Some(403) => Error::PermissionDenied { provider, message },
+            Some(404) => Error::NotFound { provider, message },
+            Some(429) => Error::RateLimited {
                 provider,
                 retry_after,
                 message,
             },
-            _ => Error::Provider {
-                provider,
-                status: Some(status),
-                code,
-                message,
-                request_id: None,
-            },
+            _ => Error::Provider(error),
         }
+    }
+}
+
+/// An error the provider reported that has no more specific [`Error`] variant.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "{provider} error{}{}: {message}",
+    status.map(|s| format!(" (HTTP {s})")).unwrap_or_default(),
+    code.as_ref().map(|c| format!(" [{c}]")).unwrap_or_default()
+)]
+#[non_exhaustive]
+pub struct ProviderError {
+    /// The provider.
+    pub provider: Provider,
+    /// HTTP status, if the error came with one.
+    pub status: Option<u16>,
+    /// The provider's own error code.
+    pub code: Option<String>,
+    /// Its message.
+    pub message: String,
+    /// The provider's request id, for support.
+    pub request_id: Option<String>,
+}
+
+impl ProviderError {
+    /// An error of `provider` saying `message`, with no status, code or request id yet.
+    pub(crate) fn new(provider: Provider, message: String) -> Self {
+        Self {
+            provider,
+            status: None,
+            code: None,
+            message,
+            request_id: None,
+        }
+    }
+
+    pub(crate) fn with_status(mut self, status: u16) -> Self {
+        self.status = Some(status);
+        self
+    }
+
+    pub(crate) fn with_code(mut self, code: Option<String>) -> Self {
+        self.code = code;
+        self
     }
 }
 

@@ -59,10 +59,12 @@ mod request;
 mod task;
 mod text;
 
-pub use capability::{Capabilities, Field, all_capabilities, capabilities};
-pub use client::{Client, ClientBuilder, RetryPolicy, TaskEvent, WaitOptions, validate};
-pub use error::{Error, InvalidRequest, Result};
-pub use media::{ImageRules, Media};
+pub use capability::{Capabilities, all_capabilities, capabilities, validate};
+pub use client::{Client, ClientBuilder, RetryPolicy, WaitOptions};
+pub use error::{Error, InvalidRequest, ProviderError, Result};
+pub use media::{ImageRules, Inline, Media};
 pub use provider::Provider;
-pub use request::{Inputs, Model, Ratio, Resolution, ServiceTier, VideoRequest, VideoRequestArgs};
+pub use request::{
+    Field, Inputs, Model, Ratio, Resolution, ServiceTier, VideoRequest, VideoRequestArgs,
+};
 pub use task::{TaskHandle, TaskStatus, Video};

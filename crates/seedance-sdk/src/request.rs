@@ -356,3 +356,77 @@ impl VideoRequestArgs {
         self.0
     }
 }
+
+/// A unified request field, named as in [`VideoRequest`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Field {
+    /// `prompt`.
+    Prompt,
+    /// `model`.
+    Model,
+    /// `inputs` as a first frame.
+    FirstFrame,
+    /// `inputs` as a last frame.
+    LastFrame,
+    /// `inputs` as reference images.
+    ReferenceImages,
+    /// `inputs` as reference audio.
+    ReferenceAudio,
+    /// `duration`.
+    Duration,
+    /// `resolution`.
+    Resolution,
+    /// `ratio`.
+    Ratio,
+    /// `seed`.
+    Seed,
+    /// `camera_fixed`.
+    CameraFixed,
+    /// `generate_audio`.
+    GenerateAudio,
+    /// `watermark`.
+    Watermark,
+    /// `fps`.
+    Fps,
+    /// `service_tier`.
+    ServiceTier,
+    /// `execution_expires_after`.
+    ExecutionExpiresAfter,
+    /// `return_last_frame`.
+    ReturnLastFrame,
+    /// `callback_url`.
+    CallbackUrl,
+}
+
+impl Field {
+    /// The field's name in [`VideoRequest`] (and, with dashes, on the command line).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Field::Prompt => "prompt",
+            Field::Model => "model",
+            Field::FirstFrame => "first_frame",
+            Field::LastFrame => "last_frame",
+            Field::ReferenceImages => "reference_images",
+            Field::ReferenceAudio => "reference_audio",
+            Field::Duration => "duration",
+            Field::Resolution => "resolution",
+            Field::Ratio => "ratio",
+            Field::Seed => "seed",
+            Field::CameraFixed => "camera_fixed",
+            Field::GenerateAudio => "generate_audio",
+            Field::Watermark => "watermark",
+            Field::Fps => "fps",
+            Field::ServiceTier => "service_tier",
+            Field::ExecutionExpiresAfter => "execution_expires_after",
+            Field::ReturnLastFrame => "return_last_frame",
+            Field::CallbackUrl => "callback_url",
+        }
+    }
+}
+
+impl std::fmt::Display for Field {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}

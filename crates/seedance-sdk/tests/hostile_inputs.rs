@@ -553,10 +553,7 @@ async fn a_valid_data_url_is_sent_canonically() {
 fn modellix_inline_images_have_the_upstream_size_limit() {
     for model in Model::ALL {
         let caps = capabilities(Provider::Modellix, model).unwrap();
-        let rules = caps
-            .inline_images
-            .flatten()
-            .expect("rules for inline images");
+        let rules = caps.inline_images.rules().expect("rules for inline images");
         assert_eq!(rules.max_bytes, 30 * 1024 * 1024);
     }
 }

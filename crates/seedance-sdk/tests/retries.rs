@@ -23,9 +23,7 @@ use common::{
     status_mock, status_op, submit_ok, unix_now,
 };
 use futures_util::StreamExt;
-use seedance_sdk::{
-    Client, Error, Provider, RetryPolicy, TaskEvent, TaskStatus, VideoRequest, WaitOptions,
-};
+use seedance_sdk::{Client, Error, Provider, RetryPolicy, TaskStatus, VideoRequest, WaitOptions};
 use serde_json::Value;
 use tokio::time::Instant;
 use wiremock::{Mock, MockServer, ResponseTemplate, matchers::any};
@@ -539,14 +537,14 @@ async fn watch_yields_each_status_change_once() {
     .await;
     let client = server.client(Provider::Odkkk);
     let handle = server.handle(Provider::Odkkk);
-    let events: Vec<TaskEvent> = client
+    let events: Vec<TaskStatus> = client
         .watch(&handle, WaitOptions::default())
         .map(|event| event.expect("no error"))
         .collect()
         .await;
     let statuses: Vec<String> = events
         .iter()
-        .map(|TaskEvent::Status(status)| match status {
+        .map(|status| match status {
             TaskStatus::Queued => "queued".to_owned(),
             TaskStatus::Running { progress, .. } => format!("running {progress:?}"),
             TaskStatus::Succeeded(video) => format!("succeeded {}", video.video_url),

@@ -15,7 +15,7 @@ use std::{
 use anyhow::Result;
 use futures_util::StreamExt;
 use seedance_sdk::{
-    Client, ClientBuilder, Error, Provider, TaskEvent, TaskHandle, TaskStatus, Video, WaitOptions,
+    Client, ClientBuilder, Error, Provider, TaskHandle, TaskStatus, Video, WaitOptions,
 };
 
 use crate::{
@@ -313,8 +313,8 @@ async fn wait_and_download(
     let events = client.watch(handle, options);
     let mut events = std::pin::pin!(events);
     let mut video = None;
-    while let Some(event) = events.next().await {
-        let TaskEvent::Status(status) = event?;
+    while let Some(status) = events.next().await {
+        let status = status?;
         progress.status(&status);
         if let Some(done) = video_of(handle, status)? {
             video = Some(done);

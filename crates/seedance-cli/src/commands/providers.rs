@@ -1,7 +1,7 @@
 //! `seedance providers`: the capability matrix, as a table or JSON.
 
 use anyhow::Result;
-use seedance_sdk::{Capabilities, all_capabilities};
+use seedance_sdk::{Capabilities, Inline, all_capabilities};
 
 use crate::args::ProvidersArgs;
 
@@ -51,8 +51,8 @@ fn table(capabilities: &[Capabilities]) -> String {
 fn row(caps: &Capabilities) -> [String; 8] {
     let join = |items: Vec<&str>| items.join(" ");
     let images = match caps.inline_images {
-        None => "URLs only",
-        Some(_) => "files or URLs",
+        Inline::Refused => "URLs only",
+        Inline::Accepted(_) => "files or URLs",
     };
     let references = if caps.max_reference_images + caps.max_reference_audio == 0 {
         "-".to_owned()

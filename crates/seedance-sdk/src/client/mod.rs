@@ -9,19 +9,18 @@ use std::time::Duration;
 
 use seedance_runtime::{ApiKey, ClientOptions};
 
+use std::sync::Arc;
+
 pub(crate) use self::retry::parse_retry_after;
-pub use self::{
-    poll::{TaskEvent, WaitOptions},
-    retry::RetryPolicy,
-};
+use self::retry::{LogLevel, retry};
+pub use self::{poll::WaitOptions, retry::RetryPolicy};
 use crate::{
     base_url,
-    capability::{Field, capabilities},
-    error::{Error, InvalidRequest, Result},
-    media::{Inline, MediaProblem},
+    capability::prepare,
+    error::{Error, ProviderError, Result},
     provider::Provider,
-    providers::{self, Resolved},
-    request::{Inputs, Model, VideoRequest},
+    providers::{self, ProviderApi},
+    request::VideoRequest,
     task::{TaskHandle, TaskStatus, unix_now},
     text::bounded,
 };
@@ -135,8 +134,8 @@ impl ClientBuilder {
     ///
     /// [`Error::MissingApiKey`] without a key; [`Error::InvalidBaseUrl`] unless the base URL is
     /// an http(s) URL with a host; [`Error::InsecureBaseUrl`] for plain http to a host that is
-    /// not loopback without [`ClientBuilder::allow_insecure_http`]; [`Error::Provider`] when the
-    /// HTTP client cannot be built.
+    /// not loopback without [`ClientBuilder::allow_insecure_http`]; [`Error::HttpClient`] when
+    /// the HTTP client cannot be built.
     pub fn build(self) -> Result<Client> {
         let provider = self.provider;
         let api_key = self.api_key.ok_or(Error::MissingApiKey {
@@ -155,45 +154,22 @@ impl ClientBuilder {
             .with_timeout(self.timeout)
             .with_connect_timeout(self.connect_timeout)
             .with_read_timeout(self.read_timeout);
-        let build_error = |err: seedance_runtime::BuildError| Error::Provider {
-            provider,
-            status: None,
-            code: None,
-            message: err.to_string(),
-            request_id: None,
-        };
+        let build_error = |source| Error::HttpClient { source };
         let http = match self.http_client {
             Some(client) => client,
             None => seedance_runtime::http_client(&options).map_err(build_error)?,
         };
         let download_http =
             download::http_client(self.connect_timeout, self.read_timeout).map_err(build_error)?;
-        let inner = match provider {
-            Provider::Modellix => Inner::Modellix(seedance_modellix::Client::new_with_client(
-                &base_url, http, options,
-            )),
-            Provider::Jiekou => Inner::Jiekou(seedance_jiekou::Client::new_with_client(
-                &base_url, http, options,
-            )),
-            Provider::Odkkk => Inner::Odkkk(seedance_odkkk::Client::new_with_client(
-                &base_url, http, options,
-            )),
-        };
+        let api = providers::connect(provider, &base_url, http, options);
         Ok(Client {
             provider,
             base_url,
-            inner,
+            api,
             download_http,
             retry: self.retry,
         })
     }
-}
-
-#[derive(Clone, Debug)]
-enum Inner {
-    Modellix(seedance_modellix::Client),
-    Jiekou(seedance_jiekou::Client),
-    Odkkk(seedance_odkkk::Client),
 }
 
 /// A client for one provider.
@@ -203,7 +179,7 @@ enum Inner {
 pub struct Client {
     provider: Provider,
     base_url: String,
-    inner: Inner,
+    api: Arc<dyn ProviderApi>,
     download_http: reqwest::Client,
     retry: RetryPolicy,
 }
@@ -283,7 +259,7 @@ impl Client {
     }
 
     /// Checks `request` against this provider's capabilities and reads its media, without
-    /// sending anything (the same as [`validate`]).
+    /// sending anything (the same as [`validate`](crate::validate)).
     ///
     /// # Errors
     ///
@@ -303,39 +279,32 @@ impl Client {
     /// [`Error::InvalidRequest`] before anything is sent; provider errors as typed variants.
     pub async fn submit(&self, request: &VideoRequest) -> Result<TaskHandle> {
         let resolved = prepare(self.provider, request).await?;
-        let mut attempt = 0;
-        loop {
-            let submitted_at = unix_now();
-            let result = match &self.inner {
-                Inner::Modellix(c) => providers::modellix::submit(c, request, &resolved).await,
-                Inner::Jiekou(c) => providers::jiekou::submit(c, request, &resolved).await,
-                Inner::Odkkk(c) => providers::odkkk::submit(c, request, &resolved).await,
-            };
-            let err = match result {
-                Ok(submitted) => {
-                    return Ok(TaskHandle {
+        // Only what provably never reached the provider is sent again.
+        let provably_not_accepted = |err: &Error| match err {
+            Error::RateLimited { .. } => true,
+            Error::Network { source, .. } => source.is_connect(),
+            _ => false,
+        };
+        retry(
+            &self.retry,
+            "submit",
+            LogLevel::Warn,
+            provably_not_accepted,
+            || async {
+                let submitted_at = unix_now();
+                match self.api.submit(request, &resolved).await {
+                    Ok(submitted) => Ok(TaskHandle {
                         provider: self.provider,
                         base_url: self.base_url.clone(),
                         task_id: submitted.task_id,
                         created_at: submitted_at,
                         estimated_seconds: submitted.estimated_seconds,
-                    });
+                    }),
+                    Err(err) => Err(classify_submit_error(err, submitted_at)),
                 }
-                Err(err) => classify_submit_error(err, submitted_at),
-            };
-            let provably_not_accepted = match &err {
-                Error::RateLimited { .. } => true,
-                Error::Network { source, .. } => source.is_connect(),
-                _ => false,
-            };
-            let delay = match self.retry.delay(attempt, err.retry_after()) {
-                Some(delay) if provably_not_accepted => delay,
-                _ => return Err(err),
-            };
-            tracing::warn!(provider = %self.provider, attempt, ?delay, error = %err, "submit not accepted; retrying");
-            tokio::time::sleep(delay).await;
-            attempt += 1;
-        }
+            },
+        )
+        .await
     }
 
     /// The task's current status; transient failures are retried per the [`RetryPolicy`].
@@ -345,24 +314,14 @@ impl Client {
     /// Provider errors as typed variants, after retries.
     pub async fn status(&self, handle: &TaskHandle) -> Result<TaskStatus> {
         self.check_handle(handle)?;
-        let mut attempt = 0;
-        loop {
-            let result = match &self.inner {
-                Inner::Modellix(c) => providers::modellix::status(c, &handle.task_id).await,
-                Inner::Jiekou(c) => providers::jiekou::status(c, &handle.task_id).await,
-                Inner::Odkkk(c) => providers::odkkk::status(c, &handle.task_id).await,
-            };
-            let err = match result {
-                Err(err) if err.is_retryable() => err,
-                other => return other,
-            };
-            let Some(delay) = self.retry.delay(attempt, err.retry_after()) else {
-                return Err(err);
-            };
-            tracing::debug!(provider = %self.provider, attempt, ?delay, error = %err, "status failed; retrying");
-            tokio::time::sleep(delay).await;
-            attempt += 1;
-        }
+        retry(
+            &self.retry,
+            "status",
+            LogLevel::Debug,
+            Error::is_retryable,
+            || self.api.status(&handle.task_id),
+        )
+        .await
     }
 
     fn check_handle(&self, handle: &TaskHandle) -> Result<()> {
@@ -384,79 +343,6 @@ impl Client {
     }
 }
 
-/// Checks `request` against what `provider` accepts and reads its media, without sending
-/// anything and without an API key.
-///
-/// # Errors
-///
-/// [`Error::InvalidRequest`] naming the field, the provider, the model and what is allowed.
-pub async fn validate(provider: Provider, request: &VideoRequest) -> Result<()> {
-    prepare(provider, request).await.map(|_| ())
-}
-
-/// Validates `request` for `provider` and turns its media into what is sent.
-async fn prepare(provider: Provider, request: &VideoRequest) -> Result<Resolved> {
-    let caps = capabilities(provider, request.model).ok_or_else(|| {
-        let sold: Vec<&str> = Model::ALL
-            .into_iter()
-            .filter(|m| capabilities(provider, *m).is_some())
-            .map(Model::as_str)
-            .collect();
-        InvalidRequest {
-            provider,
-            model: request.model,
-            field: Field::Model,
-            message: format!("is not sold by {}; allowed: {}", provider, sold.join(", ")),
-        }
-    })?;
-    caps.validate(request)?;
-    let inline = match caps.inline_images {
-        None => Inline::Refused,
-        Some(rules) => Inline::Accepted(rules),
-    };
-    let resolve = |field: Field, media: &crate::Media| {
-        let model = request.model;
-        let media = media.clone();
-        async move {
-            media.resolve(inline).await.map_err(|problem| {
-                let message = match problem {
-                    MediaProblem::UrlOnly => format!(
-                        "{provider} accepts image URLs only; upload the file somewhere \
-                         the provider can fetch and pass its http(s) URL"
-                    ),
-                    MediaProblem::Unreadable(message) | MediaProblem::Rejected(message) => message,
-                };
-                Error::from(InvalidRequest {
-                    provider,
-                    model,
-                    field,
-                    message,
-                })
-            })
-        }
-    };
-    let mut resolved = Resolved::default();
-    match &request.inputs {
-        Inputs::Text => {}
-        Inputs::FirstFrame { first } => {
-            resolved.first = Some(resolve(Field::FirstFrame, first).await?);
-        }
-        Inputs::FirstLastFrames { first, last } => {
-            resolved.first = Some(resolve(Field::FirstFrame, first).await?);
-            resolved.last = Some(resolve(Field::LastFrame, last).await?);
-        }
-        Inputs::References { images, audio } => {
-            for image in images {
-                resolved
-                    .images
-                    .push(resolve(Field::ReferenceImages, image).await?);
-            }
-            resolved.audio = audio.clone();
-        }
-    }
-    Ok(resolved)
-}
-
 /// A submit failure that may have reached the provider becomes [`Error::OutcomeUnknown`].
 fn classify_submit_error(err: Error, submitted_at: u64) -> Error {
     match err {
@@ -467,12 +353,12 @@ fn classify_submit_error(err: Error, submitted_at: u64) -> Error {
             task_id: None,
             body: None,
         },
-        Error::Provider {
+        Error::Provider(ProviderError {
             provider,
             status: Some(status @ (408 | 500..=599)),
             message,
             ..
-        } => Error::OutcomeUnknown {
+        }) => Error::OutcomeUnknown {
             provider,
             reason: format!("HTTP {status}: {message}"),
             submitted_at,

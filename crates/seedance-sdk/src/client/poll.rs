@@ -91,15 +91,9 @@ impl WaitOptions {
     }
 }
 
-/// What [`Client::watch`] reports.
-#[derive(Clone, Debug, PartialEq)]
-pub enum TaskEvent {
-    /// A poll returned this status (reported when it changes, and on progress).
-    Status(TaskStatus),
-}
-
 impl Client {
-    /// Polls until the task ends or `options.timeout` passes, reporting each new status.
+    /// Polls until the task ends or `options.timeout` passes, reporting each status that differs
+    /// from the one before (a change of state, or of progress).
     ///
     /// The timeout is a hard deadline: a poll still running when it passes (a stalled server,
     /// retries and their back-off included) is abandoned with [`Error::Timeout`]. Options that
@@ -110,7 +104,7 @@ impl Client {
         &'a self,
         handle: &'a TaskHandle,
         options: WaitOptions,
-    ) -> impl Stream<Item = Result<TaskEvent>> + 'a {
+    ) -> impl Stream<Item = Result<TaskStatus>> + 'a {
         struct State {
             polls: u32,
             started: tokio::time::Instant,
@@ -183,7 +177,7 @@ impl Client {
                         let changed = state.last.as_ref() != Some(&status);
                         state.last = Some(status.clone());
                         if changed {
-                            return Some((Ok(TaskEvent::Status(status)), state));
+                            return Some((Ok(status), state));
                         }
                     }
                 }
@@ -200,9 +194,8 @@ impl Client {
     pub async fn wait(&self, handle: &TaskHandle, options: WaitOptions) -> Result<Video> {
         let events = self.watch(handle, options);
         futures_util::pin_mut!(events);
-        while let Some(event) = events.next().await {
-            let TaskEvent::Status(status) = event?;
-            match status {
+        while let Some(status) = events.next().await {
+            match status? {
                 TaskStatus::Succeeded(video) => return Ok(video),
                 TaskStatus::Failed { code, message } => {
                     return Err(Error::TaskFailed {

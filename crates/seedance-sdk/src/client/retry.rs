@@ -6,6 +6,8 @@ use std::{
     time::{Duration, SystemTime},
 };
 
+use crate::error::{Error, Result};
+
 /// How transient failures of status and download requests are retried.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RetryPolicy {
@@ -63,6 +65,76 @@ impl RetryPolicy {
                 .mul_f64(jitter(attempt))
                 .max(Duration::from_millis(1)),
         )
+    }
+}
+
+/// How loudly a retry is logged: a retried submit is worth a warning, a retried poll is not.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum LogLevel {
+    Debug,
+    Warn,
+}
+
+/// The retry loop's state: which attempt this is, and the wait before the next one.
+pub(crate) struct Retries<'a> {
+    policy: &'a RetryPolicy,
+    what: &'static str,
+    level: LogLevel,
+    attempt: u32,
+}
+
+impl<'a> Retries<'a> {
+    /// A loop around the call `what` (named in the log) under `policy`.
+    pub(crate) fn new(policy: &'a RetryPolicy, what: &'static str, level: LogLevel) -> Self {
+        Self {
+            policy,
+            what,
+            level,
+            attempt: 0,
+        }
+    }
+
+    /// After a failed attempt: waits as the policy says, honouring the error's
+    /// [`Error::retry_after`], and returns `Ok` for another attempt; returns the error when it
+    /// is not `retryable` or the policy gives up.
+    pub(crate) async fn wait(&mut self, err: Error, retryable: bool) -> Result<(), Error> {
+        let delay = match self.policy.delay(self.attempt, err.retry_after()) {
+            Some(delay) if retryable => delay,
+            _ => return Err(err),
+        };
+        let (attempt, what) = (self.attempt, self.what);
+        match self.level {
+            LogLevel::Debug => {
+                tracing::debug!(attempt, ?delay, error = %err, "{what} failed; retrying");
+            }
+            LogLevel::Warn => {
+                tracing::warn!(attempt, ?delay, error = %err, "{what} failed; retrying")
+            }
+        }
+        tokio::time::sleep(delay).await;
+        self.attempt += 1;
+        Ok(())
+    }
+}
+
+/// Runs `op` until it succeeds, fails with an error `should_retry` refuses, or `policy` gives
+/// up (see [`Retries::wait`]).
+pub(crate) async fn retry<T, F: Future<Output = Result<T>>>(
+    policy: &RetryPolicy,
+    what: &'static str,
+    level: LogLevel,
+    should_retry: impl Fn(&Error) -> bool,
+    mut op: impl FnMut() -> F,
+) -> Result<T> {
+    let mut retries = Retries::new(policy, what, level);
+    loop {
+        match op().await {
+            Ok(value) => return Ok(value),
+            Err(err) => {
+                let retryable = should_retry(&err);
+                retries.wait(err, retryable).await?;
+            }
+        }
     }
 }
 

@@ -3,12 +3,17 @@
 
 use seedance_jiekou::{Client, types};
 
+use std::sync::Arc;
+
+use futures_util::future::BoxFuture;
+use seedance_runtime::ClientOptions;
+
 use super::{
-    Payload, Resolved, Submitted, convert, estimate, expires_in, lenient_submit, plausible_task_id,
-    retry_after, submit_failure, unusable_submit,
+    Payload, ProviderApi, Resolved, Submitted, convert, estimate, expires_in, lenient_submit,
+    plausible_task_id, retry_after, submit_failure, unusable_submit,
 };
 use crate::{
-    error::Error,
+    error::{Error, ProviderError},
     provider::Provider,
     request::{Inputs, VideoRequest},
     task::{RESULT_URL_LIFETIME, TaskStatus, Video, undocumented_status},
@@ -39,10 +44,9 @@ pub(crate) fn api_error(
             message,
         },
         _ => Error::from_status(
-            PROVIDER,
-            status,
-            Some(reason),
-            message,
+            ProviderError::new(PROVIDER, message)
+                .with_status(status)
+                .with_code(Some(reason)),
             None,
             retry_after(headers),
         ),
@@ -173,7 +177,10 @@ pub(crate) fn map_status(
                     .as_deref()
                     .is_some_and(|url| !url.trim().is_empty())
             }) else {
-                return Err(super::missing_video(PROVIDER, task_id));
+                return Err(Error::SucceededWithoutVideo {
+                    provider: PROVIDER,
+                    task_id: task_id.to_owned(),
+                });
             };
             let ttl = match video.video_url_ttl {
                 Some(types::TaskVideoVideoUrlTtl::Integer(seconds)) => u64::try_from(seconds).ok(),
@@ -190,4 +197,31 @@ pub(crate) fn map_status(
         }
         types::TaskStatus::Unknown(raw) => undocumented_status(&bounded(&raw)),
     })
+}
+
+/// Jiekou's API, as the client calls it.
+#[derive(Debug)]
+pub(crate) struct Jiekou(Client);
+
+/// The Jiekou API at `base_url`.
+pub(crate) fn connect(
+    base_url: &str,
+    http: reqwest::Client,
+    options: ClientOptions,
+) -> Arc<dyn ProviderApi> {
+    Arc::new(Jiekou(Client::new_with_client(base_url, http, options)))
+}
+
+impl ProviderApi for Jiekou {
+    fn submit<'a>(
+        &'a self,
+        request: &'a VideoRequest,
+        resolved: &'a Resolved,
+    ) -> BoxFuture<'a, Result<Submitted, Error>> {
+        Box::pin(submit(&self.0, request, resolved))
+    }
+
+    fn status<'a>(&'a self, task_id: &'a str) -> BoxFuture<'a, Result<TaskStatus, Error>> {
+        Box::pin(status(&self.0, task_id))
+    }
 }

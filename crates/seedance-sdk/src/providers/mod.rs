@@ -8,18 +8,49 @@ pub(crate) mod jiekou;
 pub(crate) mod modellix;
 pub(crate) mod odkkk;
 
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
+use futures_util::future::BoxFuture;
 use reqwest::header::HeaderMap;
+use seedance_runtime::ClientOptions;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::{
-    error::Error,
+    error::{Error, ProviderError},
     provider::Provider,
-    task::unix_now,
+    request::VideoRequest,
+    task::{TaskStatus, unix_now},
     text::{TEXT_LIMIT, bounded},
 };
+
+/// One provider's API as the client uses it: each call is made once (the client retries).
+/// Cancelling and listing tasks would join here.
+pub(crate) trait ProviderApi: std::fmt::Debug + Send + Sync {
+    /// Submits `request`, already validated, with its media as `resolved`.
+    fn submit<'a>(
+        &'a self,
+        request: &'a VideoRequest,
+        resolved: &'a Resolved,
+    ) -> BoxFuture<'a, Result<Submitted, Error>>;
+
+    /// The status of `task_id`.
+    fn status<'a>(&'a self, task_id: &'a str) -> BoxFuture<'a, Result<TaskStatus, Error>>;
+}
+
+/// The API of `provider` at `base_url`: the one place that lists the provider modules.
+pub(crate) fn connect(
+    provider: Provider,
+    base_url: &str,
+    http: reqwest::Client,
+    options: ClientOptions,
+) -> Arc<dyn ProviderApi> {
+    match provider {
+        Provider::Modellix => modellix::connect(base_url, http, options),
+        Provider::Jiekou => jiekou::connect(base_url, http, options),
+        Provider::Odkkk => odkkk::connect(base_url, http, options),
+    }
+}
 
 /// The longest run-time estimate believed; a task expires after at most 72 h anyway, so a
 /// longer one is a provider bug and would only stall polling.
@@ -69,12 +100,9 @@ impl Payload {
         self,
         provider: Provider,
     ) -> Result<T, Error> {
-        serde_json::from_value(Value::Object(self.0)).map_err(|err| Error::Provider {
+        serde_json::from_value(Value::Object(self.0)).map_err(|err| Error::RequestSchema {
             provider,
-            status: None,
-            code: None,
             message: format!("the request does not fit the provider's schema: {err}"),
-            request_id: None,
         })
     }
 }
@@ -99,23 +127,14 @@ pub(crate) async fn convert<E>(
             let status = response.status().as_u16();
             let headers = response.headers().clone();
             let body = response.text().await.unwrap_or_default();
-            let err = Error::from_status(
-                provider,
-                status,
-                None,
-                bounded(&body),
-                None,
-                retry_after(&headers),
-            );
+            let details = ProviderError::new(provider, bounded(&body)).with_status(status);
+            let err = Error::from_status(details, None, retry_after(&headers));
             with_request_id(err, &headers)
         }
         P::InvalidResponsePayload(bytes, err) => decode_error(provider, &bytes, &err),
-        P::InvalidRequest(message) | P::Custom(message) => Error::Provider {
+        P::InvalidRequest(message) | P::Custom(message) => Error::RequestSchema {
             provider,
-            status: None,
-            code: None,
             message: format!("the request could not be built: {message}"),
-            request_id: None,
         },
     }
 }
@@ -282,17 +301,6 @@ pub(crate) fn expires_in(seconds: u64) -> u64 {
     unix_now().saturating_add(seconds)
 }
 
-/// "Succeeded" without a video URL is an error, never a success.
-pub(crate) fn missing_video(provider: Provider, task_id: &str) -> Error {
-    Error::Provider {
-        provider,
-        status: None,
-        code: None,
-        message: format!("task {task_id} succeeded without a video URL"),
-        request_id: None,
-    }
-}
-
 /// Adds the provider's `x-request-id` (or `request-id`) header to a provider error, for support.
 fn with_request_id(err: Error, headers: &HeaderMap) -> Error {
     let header = ["x-request-id", "request-id"]
@@ -300,19 +308,12 @@ fn with_request_id(err: Error, headers: &HeaderMap) -> Error {
         .find_map(|name| headers.get(name)?.to_str().ok())
         .map(bounded);
     match err {
-        Error::Provider {
-            provider,
-            status,
-            code,
-            message,
-            request_id: None,
-        } => Error::Provider {
-            provider,
-            status,
-            code,
-            message,
-            request_id: header,
-        },
+        Error::Provider(details) if details.request_id.is_none() => {
+            Error::Provider(ProviderError {
+                request_id: header,
+                ..details
+            })
+        }
         other => other,
     }
 }
@@ -352,9 +353,12 @@ mod tests {
     fn provider_errors_carry_the_request_id() {
         let mut headers = HeaderMap::new();
         headers.insert("x-request-id", HeaderValue::from_static("req-42"));
-        let err = Error::from_status(Provider::Odkkk, 502, None, "upstream".into(), None, None);
+        let details = ProviderError::new(Provider::Odkkk, "upstream".into()).with_status(502);
+        let err = Error::from_status(details, None, None);
         match with_request_id(err, &headers) {
-            Error::Provider { request_id, .. } => assert_eq!(request_id.as_deref(), Some("req-42")),
+            Error::Provider(details) => {
+                assert_eq!(details.request_id.as_deref(), Some("req-42"))
+            }
             other => panic!("expected a provider error: {other:?}"),
         }
     }

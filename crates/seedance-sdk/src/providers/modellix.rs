@@ -4,12 +4,17 @@
 use seedance_modellix::{Client, types};
 use serde_json::Value;
 
+use std::sync::Arc;
+
+use futures_util::future::BoxFuture;
+use seedance_runtime::ClientOptions;
+
 use super::{
-    Payload, Resolved, Submitted, convert, expires_in, lenient_submit, plausible_task_id,
-    retry_after, submit_failure, unusable_submit,
+    Payload, ProviderApi, Resolved, Submitted, convert, expires_in, lenient_submit,
+    plausible_task_id, retry_after, submit_failure, unusable_submit,
 };
 use crate::{
-    error::Error,
+    error::{Error, ProviderError},
     provider::Provider,
     request::{Inputs, Model, VideoRequest},
     task::{RESULT_URL_LIFETIME, TaskStatus, Video, undocumented_status},
@@ -24,35 +29,18 @@ pub(crate) fn api_error(
     headers: &reqwest::header::HeaderMap,
     body: types::ApiError,
 ) -> Error {
-    Error::from_status(
-        PROVIDER,
-        status,
-        Some(body.code.to_string()),
-        bounded(&body.message),
-        None,
-        retry_after(headers),
-    )
+    let details = ProviderError::new(PROVIDER, bounded(&body.message))
+        .with_status(status)
+        .with_code(Some(body.code.to_string()));
+    Error::from_status(details, None, retry_after(headers))
 }
 
 /// A non-zero envelope code: the code mirrors the HTTP status it stands for.
 pub(crate) fn envelope_error(code: i64, message: &str) -> Error {
-    let message = bounded(message);
+    let details = ProviderError::new(PROVIDER, bounded(message)).with_code(Some(code.to_string()));
     match u16::try_from(code) {
-        Ok(status @ 400..=599) => Error::from_status(
-            PROVIDER,
-            status,
-            Some(code.to_string()),
-            message,
-            None,
-            None,
-        ),
-        _ => Error::Provider {
-            provider: PROVIDER,
-            status: None,
-            code: Some(code.to_string()),
-            message,
-            request_id: None,
-        },
+        Ok(status @ 400..=599) => Error::from_status(details.with_status(status), None, None),
+        _ => Error::Provider(details),
     }
 }
 
@@ -192,7 +180,10 @@ pub(crate) fn map_status(
                 .find(|r| r.type_ == "video")
                 .or_else(|| resources.iter().find(|r| r.url.contains(".mp4")));
             let Some(video) = video else {
-                return Err(super::missing_video(PROVIDER, task_id));
+                return Err(Error::SucceededWithoutVideo {
+                    provider: PROVIDER,
+                    task_id: task_id.to_owned(),
+                });
             };
             let last_frame_url = resources
                 .iter()
@@ -206,4 +197,31 @@ pub(crate) fn map_status(
         }
         types::TaskStatus::Unknown(raw) => undocumented_status(&bounded(&raw)),
     })
+}
+
+/// Modellix's API, as the client calls it.
+#[derive(Debug)]
+pub(crate) struct Modellix(Client);
+
+/// The Modellix API at `base_url`.
+pub(crate) fn connect(
+    base_url: &str,
+    http: reqwest::Client,
+    options: ClientOptions,
+) -> Arc<dyn ProviderApi> {
+    Arc::new(Modellix(Client::new_with_client(base_url, http, options)))
+}
+
+impl ProviderApi for Modellix {
+    fn submit<'a>(
+        &'a self,
+        request: &'a VideoRequest,
+        resolved: &'a Resolved,
+    ) -> BoxFuture<'a, Result<Submitted, Error>> {
+        Box::pin(submit(&self.0, request, resolved))
+    }
+
+    fn status<'a>(&'a self, task_id: &'a str) -> BoxFuture<'a, Result<TaskStatus, Error>> {
+        Box::pin(status(&self.0, task_id))
+    }
 }

@@ -4,12 +4,17 @@
 use seedance_odkkk::{Client, types};
 use serde_json::Value;
 
+use std::sync::Arc;
+
+use futures_util::future::BoxFuture;
+use seedance_runtime::ClientOptions;
+
 use super::{
-    MAX_ESTIMATE, Payload, Resolved, Submitted, convert, expires_in, lenient_submit,
+    MAX_ESTIMATE, Payload, ProviderApi, Resolved, Submitted, convert, expires_in, lenient_submit,
     plausible_task_id, retry_after, submit_failure, unusable_submit,
 };
 use crate::{
-    error::Error,
+    error::{Error, ProviderError},
     provider::Provider,
     request::VideoRequest,
     task::{RESULT_URL_LIFETIME, TaskStatus, Video, undocumented_status},
@@ -43,10 +48,9 @@ pub(crate) fn api_error(
             message,
         },
         _ => Error::from_status(
-            PROVIDER,
-            status,
-            code,
-            message,
+            ProviderError::new(PROVIDER, message)
+                .with_status(status)
+                .with_code(code),
             error.param.as_deref().map(bounded),
             retry_after(headers),
         ),
@@ -161,7 +165,10 @@ pub(crate) fn map_status(
         types::TaskStatus::Completed => {
             let Some(video_url) = task.results.into_iter().find(|url| !url.trim().is_empty())
             else {
-                return Err(super::missing_video(PROVIDER, task_id));
+                return Err(Error::SucceededWithoutVideo {
+                    provider: PROVIDER,
+                    task_id: task_id.to_owned(),
+                });
             };
             TaskStatus::Succeeded(Video {
                 video_url,
@@ -171,4 +178,31 @@ pub(crate) fn map_status(
         }
         types::TaskStatus::Unknown(raw) => undocumented_status(&bounded(&raw)),
     })
+}
+
+/// Odkkk's API, as the client calls it.
+#[derive(Debug)]
+pub(crate) struct Odkkk(Client);
+
+/// The Odkkk API at `base_url`.
+pub(crate) fn connect(
+    base_url: &str,
+    http: reqwest::Client,
+    options: ClientOptions,
+) -> Arc<dyn ProviderApi> {
+    Arc::new(Odkkk(Client::new_with_client(base_url, http, options)))
+}
+
+impl ProviderApi for Odkkk {
+    fn submit<'a>(
+        &'a self,
+        request: &'a VideoRequest,
+        resolved: &'a Resolved,
+    ) -> BoxFuture<'a, Result<Submitted, Error>> {
+        Box::pin(submit(&self.0, request, resolved))
+    }
+
+    fn status<'a>(&'a self, task_id: &'a str) -> BoxFuture<'a, Result<TaskStatus, Error>> {
+        Box::pin(status(&self.0, task_id))
+    }
 }

@@ -1,93 +1,22 @@
 //! What each provider accepts for each model, and validation of a request against it before any
 //! request is sent.
 
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
-
 use serde::Serialize;
 
+mod callback_url;
+mod prepare;
+
+use self::callback_url::{CALLBACK_URLS, check_callback_url};
+pub(crate) use self::prepare::prepare;
+pub use self::prepare::validate;
 use crate::{
     error::InvalidRequest,
     media::{
-        ImageRules, Media, SEEDANCE_IMAGE_RULES, UNDOCUMENTED_IMAGE_RULES, is_data_url,
-        parse_http_url,
+        Inline, Media, SEEDANCE_IMAGE_RULES, UNDOCUMENTED_IMAGE_RULES, is_data_url, parse_http_url,
     },
     provider::Provider,
-    request::{Inputs, Model, Ratio, Resolution, VideoRequest},
+    request::{Field, Inputs, Model, Ratio, Resolution, VideoRequest},
 };
-
-/// A unified request field, named as in [`VideoRequest`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Field {
-    /// `prompt`.
-    Prompt,
-    /// `model`.
-    Model,
-    /// `inputs` as a first frame.
-    FirstFrame,
-    /// `inputs` as a last frame.
-    LastFrame,
-    /// `inputs` as reference images.
-    ReferenceImages,
-    /// `inputs` as reference audio.
-    ReferenceAudio,
-    /// `duration`.
-    Duration,
-    /// `resolution`.
-    Resolution,
-    /// `ratio`.
-    Ratio,
-    /// `seed`.
-    Seed,
-    /// `camera_fixed`.
-    CameraFixed,
-    /// `generate_audio`.
-    GenerateAudio,
-    /// `watermark`.
-    Watermark,
-    /// `fps`.
-    Fps,
-    /// `service_tier`.
-    ServiceTier,
-    /// `execution_expires_after`.
-    ExecutionExpiresAfter,
-    /// `return_last_frame`.
-    ReturnLastFrame,
-    /// `callback_url`.
-    CallbackUrl,
-}
-
-impl Field {
-    /// The field's name in [`VideoRequest`] (and, with dashes, on the command line).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Field::Prompt => "prompt",
-            Field::Model => "model",
-            Field::FirstFrame => "first_frame",
-            Field::LastFrame => "last_frame",
-            Field::ReferenceImages => "reference_images",
-            Field::ReferenceAudio => "reference_audio",
-            Field::Duration => "duration",
-            Field::Resolution => "resolution",
-            Field::Ratio => "ratio",
-            Field::Seed => "seed",
-            Field::CameraFixed => "camera_fixed",
-            Field::GenerateAudio => "generate_audio",
-            Field::Watermark => "watermark",
-            Field::Fps => "fps",
-            Field::ServiceTier => "service_tier",
-            Field::ExecutionExpiresAfter => "execution_expires_after",
-            Field::ReturnLastFrame => "return_last_frame",
-            Field::CallbackUrl => "callback_url",
-        }
-    }
-}
-
-impl std::fmt::Display for Field {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
 
 /// What one provider accepts for one model. Every range is inclusive.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -106,8 +35,10 @@ pub struct Capabilities {
     pub seed: Option<(i64, i64)>,
     /// Accepted frame rates.
     pub fps: &'static [u32],
-    /// Longest prompt, in characters.
-    pub prompt_max_chars: usize,
+    /// Longest prompt, in characters; `None` when the provider documents no limit (printed as
+    /// `18446744073709551615` in JSON, as it always was).
+    #[serde(serialize_with = "no_limit_as_max")]
+    pub prompt_max_chars: Option<usize>,
     /// Most reference images (0 when unsupported).
     pub max_reference_images: usize,
     /// Most reference audio URLs (0 when unsupported).
@@ -116,10 +47,9 @@ pub struct Capabilities {
     pub execution_expires_after: Option<(u32, u32)>,
     /// Whether first (and last) frames are accepted.
     pub frames: bool,
-    /// How images are taken: `None` means URLs only, otherwise inline data (bytes, files, data
-    /// URLs) is accepted under these rules; with no documented rules, a 30 MB cap and the
-    /// upstream Seedance formats still apply.
-    pub inline_images: Option<Option<ImageRules>>,
+    /// How images are taken: URLs only, or also inline data (bytes, files, data URLs) under the
+    /// rules given.
+    pub inline_images: Inline,
     /// The optional fields this provider and model accept.
     pub fields: &'static [Field],
 }
@@ -158,13 +88,13 @@ pub fn capabilities(provider: Provider, model: Model) -> Option<Capabilities> {
             ratios: ALL_RATIOS,
             seed: Some((-1, 2_147_483_647)),
             fps: &[],
-            prompt_max_chars: 10_000,
+            prompt_max_chars: Some(10_000),
             max_reference_images: 0,
             max_reference_audio: 0,
             execution_expires_after: Some((3600, 259_200)),
             frames: true,
             // Modellix documents no image rules; the upstream 30 MB limit still bounds a file.
-            inline_images: Some(Some(UNDOCUMENTED_IMAGE_RULES)),
+            inline_images: Inline::Accepted(Some(UNDOCUMENTED_IMAGE_RULES)),
             fields: &[
                 F::Duration,
                 F::Resolution,
@@ -185,13 +115,13 @@ pub fn capabilities(provider: Provider, model: Model) -> Option<Capabilities> {
             ratios: FIXED_RATIOS,
             seed: Some((-1, 4_294_967_295)),
             fps: &[],
-            prompt_max_chars: 10_000,
+            prompt_max_chars: Some(10_000),
             max_reference_images: 9,
             max_reference_audio: 3,
             execution_expires_after: Some((3600, 259_200)),
             frames: true,
             // Modellix documents no image rules; the upstream 30 MB limit still bounds a file.
-            inline_images: Some(Some(UNDOCUMENTED_IMAGE_RULES)),
+            inline_images: Inline::Accepted(Some(UNDOCUMENTED_IMAGE_RULES)),
             fields: &[
                 F::Duration,
                 F::Resolution,
@@ -211,12 +141,12 @@ pub fn capabilities(provider: Provider, model: Model) -> Option<Capabilities> {
             ratios: ALL_RATIOS,
             seed: Some((-1, 4_294_967_295)),
             fps: &[24],
-            prompt_max_chars: usize::MAX,
+            prompt_max_chars: None,
             max_reference_images: 0,
             max_reference_audio: 0,
             execution_expires_after: Some((3600, 259_200)),
             frames: true,
-            inline_images: Some(Some(SEEDANCE_IMAGE_RULES)),
+            inline_images: Inline::Accepted(Some(SEEDANCE_IMAGE_RULES)),
             fields: &[
                 F::Duration,
                 F::Resolution,
@@ -238,12 +168,12 @@ pub fn capabilities(provider: Provider, model: Model) -> Option<Capabilities> {
             ratios: ALL_RATIOS,
             seed: None,
             fps: &[],
-            prompt_max_chars: 2000,
+            prompt_max_chars: Some(2000),
             max_reference_images: 0,
             max_reference_audio: 0,
             execution_expires_after: None,
             frames: true,
-            inline_images: None,
+            inline_images: Inline::Refused,
             fields: &[
                 F::Duration,
                 F::Resolution,
@@ -289,13 +219,12 @@ impl Capabilities {
         if request.prompt.trim().is_empty() {
             return Err(self.invalid(Field::Prompt, "must not be empty".into()));
         }
-        if prompt_chars > self.prompt_max_chars {
+        if let Some(max_chars) = self.prompt_max_chars
+            && prompt_chars > max_chars
+        {
             return Err(self.invalid(
                 Field::Prompt,
-                format!(
-                    "{prompt_chars} characters is too long; allowed: up to {}",
-                    self.prompt_max_chars
-                ),
+                format!("{prompt_chars} characters is too long; allowed: up to {max_chars}"),
             ));
         }
         self.validate_inputs(&request.inputs)?;
@@ -512,97 +441,17 @@ impl Capabilities {
     }
 }
 
-/// What a callback URL may be, for messages.
-const CALLBACK_URLS: &str = "an https:// URL with a public host (not localhost, nor a loopback, private, link-local, CGNAT or unspecified IP address), up to 2048 characters";
-
-/// The longest callback URL odkkk documents.
-const CALLBACK_URL_MAX_LEN: usize = 2048;
-
-/// Checks that the provider would call a public https endpoint: a callback to an internal address
-/// would let a request make the provider probe the network it runs in (odkkk forbids them).
-fn check_callback_url(url: &str) -> Result<(), String> {
-    if url.len() > CALLBACK_URL_MAX_LEN {
-        return Err(format!("is {} characters long", url.len()));
-    }
-    let parsed = parse_http_url(url)?;
-    if parsed.scheme() != "https" {
-        return Err("is not https".into());
-    }
-    // `host_str` is normalized by the parser: IPv4 in any notation (`0x7f.1`, `2130706433`)
-    // comes out dotted-decimal, IPv6 in brackets, names lowercase.
-    let host = parsed.host_str().unwrap_or_default();
-    let literal = host.trim_start_matches('[').trim_end_matches(']');
-    if let Ok(ip) = literal.parse::<IpAddr>() {
-        if let Some(kind) = internal_ip(ip) {
-            return Err(format!("names the {kind} address {host}"));
-        }
-        return Ok(());
-    }
-    let name = host.trim_end_matches('.');
-    if name == "localhost" || name.ends_with(".localhost") {
-        return Err(format!("names the local host {host}"));
-    }
-    Ok(())
-}
-
-/// The kind of a non-public address, or `None` for a public one.
-fn internal_ip(ip: IpAddr) -> Option<&'static str> {
-    match ip {
-        IpAddr::V4(v4) => internal_ipv4(v4),
-        IpAddr::V6(v6) => internal_ipv6(v6),
-    }
-}
-
-fn internal_ipv4(ip: Ipv4Addr) -> Option<&'static str> {
-    let [a, b, ..] = ip.octets();
-    if ip.is_loopback() {
-        Some("loopback")
-    } else if ip.is_private() {
-        Some("private")
-    } else if ip.is_link_local() {
-        Some("link-local")
-    } else if a == 100 && (b & 0xc0) == 64 {
-        Some("CGNAT")
-    } else if a == 0 {
-        Some("unspecified")
-    } else if ip.is_broadcast() || ip.is_multicast() || a >= 240 {
-        Some("non-unicast")
-    } else {
-        None
-    }
-}
-
-fn internal_ipv6(ip: Ipv6Addr) -> Option<&'static str> {
-    let segments = ip.segments();
-    if ip.is_loopback() {
-        return Some("loopback");
-    }
-    if ip.is_unspecified() {
-        return Some("unspecified");
-    }
-    // An IPv4 address written as IPv6 (mapped `::ffff:a.b.c.d`, compatible `::a.b.c.d`, or the
-    // NAT64 prefix `64:ff9b::/96`) reaches the IPv4 host.
-    let embedded = segments[..6] == [0; 6]
-        || segments[..6] == [0, 0, 0, 0, 0, 0xffff]
-        || segments[..6] == [0x64, 0xff9b, 0, 0, 0, 0];
-    if embedded {
-        let [.., high, low] = segments;
-        let v4 = Ipv4Addr::from((u32::from(high) << 16) | u32::from(low));
-        return internal_ipv4(v4);
-    }
-    match segments[0] {
-        s if s & 0xfe00 == 0xfc00 => Some("private"),
-        s if s & 0xffc0 == 0xfe80 => Some("link-local"),
-        // Site-local, deprecated but still routed internally where used.
-        s if s & 0xffc0 == 0xfec0 => Some("private"),
-        s if s & 0xff00 == 0xff00 => Some("non-unicast"),
-        _ => None,
-    }
-}
-
 fn list(items: impl Iterator<Item = impl AsRef<str>>) -> String {
     items
         .map(|i| i.as_ref().to_owned())
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// Keeps the JSON of a limit that is not documented as it was before it became an `Option`.
+fn no_limit_as_max<S: serde::Serializer>(
+    limit: &Option<usize>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.serialize_u64(limit.map_or(u64::MAX, |limit| limit as u64))
 }
