@@ -202,30 +202,8 @@ impl Client {
         futures_util::pin_mut!(events);
         while let Some(event) = events.next().await {
             let TaskEvent::Status(status) = event?;
-            match status {
-                TaskStatus::Succeeded(video) => return Ok(video),
-                TaskStatus::Failed { code, message } => {
-                    return Err(Error::TaskFailed {
-                        provider: self.provider,
-                        task_id: handle.task_id.clone(),
-                        code,
-                        message,
-                    });
-                }
-                TaskStatus::Expired => {
-                    return Err(Error::Expired {
-                        what: format!("task {}", handle.task_id),
-                    });
-                }
-                TaskStatus::Cancelled => {
-                    return Err(Error::TaskFailed {
-                        provider: self.provider,
-                        task_id: handle.task_id.clone(),
-                        code: Some("cancelled".into()),
-                        message: "the task was cancelled".into(),
-                    });
-                }
-                TaskStatus::Queued | TaskStatus::Running { .. } | TaskStatus::Unknown { .. } => {}
+            if let Some(video) = status.into_result(handle)? {
+                return Ok(video);
             }
         }
         Err(Error::Timeout(options.timeout))
