@@ -19,6 +19,7 @@ const SIM_TASK_SECONDS: f64 = 3.0;
 /// Runs `seedance generate`.
 pub(crate) async fn run(args: GenerateArgs) -> Result<()> {
     let provider = args.provider;
+    let json = args.print.json;
     let request = request(&args);
     // Refuse invalid input first: validation reads local files but needs no key and sends nothing.
     seedance_sdk::validate(provider, &request).await?;
@@ -50,9 +51,7 @@ pub(crate) async fn run(args: GenerateArgs) -> Result<()> {
     let handle = match client.submit(&request).await {
         Ok(handle) => handle,
         Err(err) => {
-            if args.print.json
-                && let Error::OutcomeUnknown { submitted_at, .. } = &err
-            {
+            if json && let Error::OutcomeUnknown { submitted_at, .. } = &err {
                 // A possibly paid task: a script must learn of it on stdout, not only in a log.
                 output::print_json(&json!({
                     "status": "outcome_unknown",
@@ -70,7 +69,7 @@ pub(crate) async fn run(args: GenerateArgs) -> Result<()> {
                 "note: the simulator stops with this command; to resume tasks later, run `seedance sim` and pass its URL with --base-url"
             );
         }
-        output::submitted(&handle, args.print.json);
+        output::submitted(&handle, json);
         return Ok(());
     };
     let progress = Progress::new();
@@ -84,12 +83,12 @@ pub(crate) async fn run(args: GenerateArgs) -> Result<()> {
         &handle,
         args.finish.timeout,
         &target,
-        args.print.json,
+        json,
         progress,
     )
     .await;
     if let Err(err) = &result
-        && args.print.json
+        && json
     {
         // The task was submitted (and may be paid for): stdout still names it, so a script can
         // resume it.

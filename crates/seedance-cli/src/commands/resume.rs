@@ -32,16 +32,8 @@ pub(crate) async fn status(args: StatusArgs) -> Result<()> {
 pub(crate) async fn wait(args: WaitArgs) -> Result<()> {
     let (handle, client) = resume(&args.handle, &args.server)?;
     let target = Target::check(args.finish.output.as_deref())?;
-    let progress = Progress::new();
-    wait_and_download(
-        &client,
-        &handle,
-        args.finish.timeout,
-        &target,
-        args.print.json,
-        progress,
-    )
-    .await
+    let (timeout, json) = (args.finish.timeout, args.print.json);
+    wait_and_download(&client, &handle, timeout, &target, json, Progress::new()).await
 }
 
 /// Runs `seedance download`.
