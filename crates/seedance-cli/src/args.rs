@@ -1,8 +1,8 @@
-//! Command-line arguments (clap), with value enums mapped to the `seedance` types.
+//! Command-line arguments (clap); the value enums are the facade's own (its `clap` feature).
 
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand};
 use seedance_sdk::{Model, Provider, Ratio, Resolution, ServiceTier};
 
 /// Generate videos with ByteDance Seedance models through Modellix, Jiekou.AI or odkkk.
@@ -43,10 +43,10 @@ pub(crate) struct GenerateArgs {
     pub(crate) prompt: String,
     /// The provider to use.
     #[arg(long, value_enum)]
-    pub(crate) provider: ProviderArg,
+    pub(crate) provider: Provider,
     /// The model.
-    #[arg(long, value_enum, default_value_t = ModelArg::Seedance15Pro)]
-    pub(crate) model: ModelArg,
+    #[arg(long, value_enum, default_value_t = Model::Seedance15Pro)]
+    pub(crate) model: Model,
     /// First frame: a local image file or an http(s) URL.
     #[arg(long, value_name = "PATH|URL", conflicts_with_all = ["reference_image", "reference_audio"])]
     pub(crate) first_frame: Option<String>,
@@ -64,10 +64,10 @@ pub(crate) struct GenerateArgs {
     pub(crate) duration: Option<u32>,
     /// Output resolution.
     #[arg(long, value_enum)]
-    pub(crate) resolution: Option<ResolutionArg>,
+    pub(crate) resolution: Option<Resolution>,
     /// Aspect ratio.
     #[arg(long, value_enum)]
-    pub(crate) ratio: Option<RatioArg>,
+    pub(crate) ratio: Option<Ratio>,
     /// Random seed; -1 means random.
     #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub(crate) seed: Option<i64>,
@@ -85,7 +85,7 @@ pub(crate) struct GenerateArgs {
     pub(crate) fps: Option<u32>,
     /// Processing tier.
     #[arg(long, value_enum)]
-    pub(crate) service_tier: Option<ServiceTierArg>,
+    pub(crate) service_tier: Option<ServiceTier>,
     /// Also return the last frame of the video.
     #[arg(long)]
     pub(crate) return_last_frame: bool,
@@ -109,16 +109,12 @@ pub(crate) struct GenerateArgs {
     /// Submit only and print the task handle.
     #[arg(long, conflicts_with_all = ["output", "timeout"])]
     pub(crate) no_wait: bool,
-    /// Where to write the video: a file, or a directory to put <TASK_ID>.mp4 in [default:
-    /// <TASK_ID>.mp4].
-    #[arg(short, long, value_name = "PATH")]
-    pub(crate) output: Option<PathBuf>,
-    /// Give up waiting after this long (90s, 10m, 1h; at most 720h) [default: 30m].
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
-    pub(crate) timeout: Option<Duration>,
-    /// Print one JSON object on stdout.
-    #[arg(long)]
-    pub(crate) json: bool,
+    /// Where the video goes and how long to wait for it.
+    #[command(flatten)]
+    pub(crate) finish: FinishArgs,
+    /// How to print the result.
+    #[command(flatten)]
+    pub(crate) print: PrintArgs,
 }
 
 /// `seedance status`.
@@ -129,9 +125,9 @@ pub(crate) struct StatusArgs {
     /// Where the task's server is.
     #[command(flatten)]
     pub(crate) server: ServerArgs,
-    /// Print one JSON object on stdout.
-    #[arg(long)]
-    pub(crate) json: bool,
+    /// How to print the result.
+    #[command(flatten)]
+    pub(crate) print: PrintArgs,
 }
 
 /// `seedance wait`.
@@ -142,16 +138,12 @@ pub(crate) struct WaitArgs {
     /// Where the task's server is.
     #[command(flatten)]
     pub(crate) server: ServerArgs,
-    /// Where to write the video: a file, or a directory to put <TASK_ID>.mp4 in [default:
-    /// <TASK_ID>.mp4].
-    #[arg(short, long, value_name = "PATH")]
-    pub(crate) output: Option<PathBuf>,
-    /// Give up waiting after this long (90s, 10m, 1h; at most 720h) [default: 30m].
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
-    pub(crate) timeout: Option<Duration>,
-    /// Print one JSON object on stdout.
-    #[arg(long)]
-    pub(crate) json: bool,
+    /// Where the video goes and how long to wait for it.
+    #[command(flatten)]
+    pub(crate) finish: FinishArgs,
+    /// How to print the result.
+    #[command(flatten)]
+    pub(crate) print: PrintArgs,
 }
 
 /// `seedance download`.
@@ -165,9 +157,9 @@ pub(crate) struct DownloadArgs {
     /// Where to write the video: a file, or a directory to put <TASK_ID>.mp4 in.
     #[arg(short, long, value_name = "PATH")]
     pub(crate) output: PathBuf,
-    /// Print one JSON object on stdout.
-    #[arg(long)]
-    pub(crate) json: bool,
+    /// How to print the result.
+    #[command(flatten)]
+    pub(crate) print: PrintArgs,
 }
 
 /// The server of a task resumed from its handle.
@@ -182,6 +174,26 @@ pub(crate) struct ServerArgs {
     /// the network unencrypted).
     #[arg(long)]
     pub(crate) allow_insecure_http: bool,
+}
+
+/// What `generate` and `wait` share: where the video goes and how long to wait for it.
+#[derive(Debug, Args)]
+pub(crate) struct FinishArgs {
+    /// Where to write the video: a file, or a directory to put <TASK_ID>.mp4 in [default:
+    /// <TASK_ID>.mp4].
+    #[arg(short, long, value_name = "PATH")]
+    pub(crate) output: Option<PathBuf>,
+    /// Give up waiting after this long (90s, 10m, 1h; at most 720h) [default: 30m].
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub(crate) timeout: Option<Duration>,
+}
+
+/// How to print a task's result.
+#[derive(Debug, Args)]
+pub(crate) struct PrintArgs {
+    /// Print one JSON object on stdout.
+    #[arg(long)]
+    pub(crate) json: bool,
 }
 
 /// `seedance providers`.
@@ -201,128 +213,6 @@ pub(crate) struct SimArgs {
     /// Seconds from submit to success [default: 6].
     #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub(crate) task_seconds: Option<f64>,
-}
-
-/// `--provider`.
-#[derive(Clone, Copy, Debug, ValueEnum)]
-pub(crate) enum ProviderArg {
-    /// Modellix.
-    Modellix,
-    /// Jiekou.AI.
-    Jiekou,
-    /// odkkk (image URLs only).
-    Odkkk,
-}
-
-impl From<ProviderArg> for Provider {
-    fn from(value: ProviderArg) -> Self {
-        match value {
-            ProviderArg::Modellix => Provider::Modellix,
-            ProviderArg::Jiekou => Provider::Jiekou,
-            ProviderArg::Odkkk => Provider::Odkkk,
-        }
-    }
-}
-
-/// `--model`.
-#[derive(Clone, Copy, Debug, ValueEnum)]
-pub(crate) enum ModelArg {
-    /// Seedance 1.5 Pro.
-    #[value(name = "seedance-1.5-pro")]
-    Seedance15Pro,
-    /// Seedance 2.0 Fast (reference images and audio; 480p/720p).
-    #[value(name = "seedance-2.0-fast")]
-    Seedance20Fast,
-}
-
-impl From<ModelArg> for Model {
-    fn from(value: ModelArg) -> Self {
-        match value {
-            ModelArg::Seedance15Pro => Model::Seedance15Pro,
-            ModelArg::Seedance20Fast => Model::Seedance20Fast,
-        }
-    }
-}
-
-/// `--resolution`.
-#[derive(Clone, Copy, Debug, ValueEnum)]
-pub(crate) enum ResolutionArg {
-    /// 480p.
-    #[value(name = "480p")]
-    P480,
-    /// 720p.
-    #[value(name = "720p")]
-    P720,
-    /// 1080p.
-    #[value(name = "1080p")]
-    P1080,
-}
-
-impl From<ResolutionArg> for Resolution {
-    fn from(value: ResolutionArg) -> Self {
-        match value {
-            ResolutionArg::P480 => Resolution::P480,
-            ResolutionArg::P720 => Resolution::P720,
-            ResolutionArg::P1080 => Resolution::P1080,
-        }
-    }
-}
-
-/// `--ratio`.
-#[derive(Clone, Copy, Debug, ValueEnum)]
-pub(crate) enum RatioArg {
-    /// 16:9.
-    #[value(name = "16:9")]
-    R16x9,
-    /// 4:3.
-    #[value(name = "4:3")]
-    R4x3,
-    /// 1:1.
-    #[value(name = "1:1")]
-    R1x1,
-    /// 3:4.
-    #[value(name = "3:4")]
-    R3x4,
-    /// 9:16.
-    #[value(name = "9:16")]
-    R9x16,
-    /// 21:9.
-    #[value(name = "21:9")]
-    R21x9,
-    /// Chosen by the model.
-    Adaptive,
-}
-
-impl From<RatioArg> for Ratio {
-    fn from(value: RatioArg) -> Self {
-        match value {
-            RatioArg::R16x9 => Ratio::R16x9,
-            RatioArg::R4x3 => Ratio::R4x3,
-            RatioArg::R1x1 => Ratio::R1x1,
-            RatioArg::R3x4 => Ratio::R3x4,
-            RatioArg::R9x16 => Ratio::R9x16,
-            RatioArg::R21x9 => Ratio::R21x9,
-            RatioArg::Adaptive => Ratio::Adaptive,
-        }
-    }
-}
-
-/// `--service-tier`.
-#[derive(Clone, Copy, Debug, ValueEnum)]
-pub(crate) enum ServiceTierArg {
-    /// Online inference: lower latency.
-    Default,
-    /// Offline inference: half price, latency-insensitive.
-    Flex,
-}
-
-impl From<ServiceTierArg> for ServiceTier {
-    fn from(value: ServiceTierArg) -> Self {
-        match value {
-            ServiceTierArg::Default => ServiceTier::Default,
-            ServiceTierArg::Flex => ServiceTier::Flex,
-        }
-    }
 }
 
 /// The longest `--timeout`: 30 days, far beyond any task, and small enough to add to any clock.

@@ -7,13 +7,17 @@ use serde::{Deserialize, Serialize};
 #[derive(
     Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
 )]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 #[serde(rename_all = "lowercase")]
 pub enum Provider {
     /// Modellix (`api.modellix.ai`).
+    #[cfg_attr(feature = "clap", value(help = "Modellix"))]
     Modellix,
     /// Jiekou.AI (`api.jiekou.ai`).
+    #[cfg_attr(feature = "clap", value(help = "Jiekou.AI"))]
     Jiekou,
     /// odkkk (`ai.odkkk.com`), a copy of EvoLink's API.
+    #[cfg_attr(feature = "clap", value(help = "odkkk (image URLs only)"))]
     Odkkk,
 }
 

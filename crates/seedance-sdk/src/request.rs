@@ -7,12 +7,24 @@ use crate::media::Media;
 
 /// A Seedance model.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum Model {
     /// Seedance 1.5 Pro: text, first frame, or first and last frame; audio co-generation.
     #[serde(rename = "seedance-1.5-pro")]
+    #[cfg_attr(
+        feature = "clap",
+        value(name = "seedance-1.5-pro", help = "Seedance 1.5 Pro")
+    )]
     Seedance15Pro,
     /// Seedance 2.0 Fast: also up to 9 reference images and 3 reference audio clips; 480p/720p.
     #[serde(rename = "seedance-2.0-fast")]
+    #[cfg_attr(
+        feature = "clap",
+        value(
+            name = "seedance-2.0-fast",
+            help = "Seedance 2.0 Fast (reference images and audio; 480p/720p)"
+        )
+    )]
     Seedance20Fast,
 }
 
@@ -37,15 +49,19 @@ impl std::fmt::Display for Model {
 
 /// Output resolution.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum Resolution {
     /// 480p.
     #[serde(rename = "480p")]
+    #[cfg_attr(feature = "clap", value(name = "480p"))]
     P480,
     /// 720p.
     #[serde(rename = "720p")]
+    #[cfg_attr(feature = "clap", value(name = "720p"))]
     P720,
     /// 1080p.
     #[serde(rename = "1080p")]
+    #[cfg_attr(feature = "clap", value(name = "1080p"))]
     P1080,
 }
 
@@ -62,27 +78,38 @@ impl Resolution {
 
 /// Aspect ratio of the video.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum Ratio {
     /// 16:9.
     #[serde(rename = "16:9")]
+    #[cfg_attr(feature = "clap", value(name = "16:9"))]
     R16x9,
     /// 4:3.
     #[serde(rename = "4:3")]
+    #[cfg_attr(feature = "clap", value(name = "4:3"))]
     R4x3,
     /// 1:1.
     #[serde(rename = "1:1")]
+    #[cfg_attr(feature = "clap", value(name = "1:1"))]
     R1x1,
     /// 3:4.
     #[serde(rename = "3:4")]
+    #[cfg_attr(feature = "clap", value(name = "3:4"))]
     R3x4,
     /// 9:16.
     #[serde(rename = "9:16")]
+    #[cfg_attr(feature = "clap", value(name = "9:16"))]
     R9x16,
     /// 21:9.
     #[serde(rename = "21:9")]
+    #[cfg_attr(feature = "clap", value(name = "21:9"))]
     R21x9,
     /// Chosen by the model (from the prompt, or from the first frame).
     #[serde(rename = "adaptive")]
+    #[cfg_attr(
+        feature = "clap",
+        value(name = "adaptive", help = "Chosen by the model")
+    )]
     Adaptive,
 }
 
@@ -103,11 +130,16 @@ impl Ratio {
 
 /// Processing tier.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 #[serde(rename_all = "lowercase")]
 pub enum ServiceTier {
     /// Online inference: lower latency.
     Default,
     /// Offline inference: higher quota, half price, latency-insensitive.
+    #[cfg_attr(
+        feature = "clap",
+        value(help = "Offline inference: half price, latency-insensitive")
+    )]
     Flex,
 }
 

@@ -90,6 +90,40 @@ impl TaskStatus {
                 | TaskStatus::Expired
         )
     }
+
+    /// The video of a succeeded task, `None` while the task may still change (queued, running
+    /// or in a state the SDK does not know), or the error a task that ended otherwise ended
+    /// with. `handle` is the task's, and names it in the error.
+    ///
+    /// This is how [`Client::wait`](crate::Client::wait) reads each status; a caller that polls
+    /// or watches by itself reads statuses the same way with it.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::TaskFailed`] for a failed task, and for a cancelled one (code `cancelled`);
+    /// [`Error::Expired`] for a task the provider abandoned.
+    pub fn into_result(self, handle: &TaskHandle) -> Result<Option<Video>, Error> {
+        let failed = |code: Option<String>, message: String| Error::TaskFailed {
+            provider: handle.provider,
+            task_id: handle.task_id.clone(),
+            code,
+            message,
+        };
+        match self {
+            TaskStatus::Succeeded(video) => Ok(Some(video)),
+            TaskStatus::Failed { code, message } => Err(failed(code, message)),
+            TaskStatus::Cancelled => Err(failed(
+                Some("cancelled".into()),
+                "the task was cancelled".into(),
+            )),
+            TaskStatus::Expired => Err(Error::Expired {
+                what: format!("task {}", handle.task_id),
+            }),
+            TaskStatus::Queued | TaskStatus::Running { .. } | TaskStatus::Unknown { .. } => {
+                Ok(None)
+            }
+        }
+    }
 }
 
 /// A finished video.
@@ -177,6 +211,64 @@ mod tests {
         );
         assert_eq!(text.parse::<TaskHandle>().unwrap(), handle);
         assert!("nonsense".parse::<TaskHandle>().is_err());
+    }
+
+    #[test]
+    fn a_status_reads_as_its_video_or_its_error() {
+        let handle = TaskHandle {
+            provider: Provider::Modellix,
+            base_url: "https://api.modellix.ai/api/v1".into(),
+            task_id: "t-1".into(),
+            created_at: 0,
+            estimated_seconds: None,
+        };
+        let video = Video {
+            video_url: "https://cdn.example.com/v.mp4".into(),
+            last_frame_url: None,
+            expires_at: None,
+        };
+        let succeeded = TaskStatus::Succeeded(video.clone()).into_result(&handle);
+        assert_eq!(succeeded.unwrap(), Some(video));
+        for going in [
+            TaskStatus::Queued,
+            TaskStatus::Running {
+                progress: Some(5),
+                eta: None,
+            },
+            TaskStatus::Unknown {
+                raw: "paused".into(),
+            },
+        ] {
+            assert_eq!(going.into_result(&handle).unwrap(), None);
+        }
+        let failed = TaskStatus::Failed {
+            code: Some("E1".into()),
+            message: "bad".into(),
+        };
+        for (status, expect_code, expect_message) in [
+            (failed, "E1", "bad"),
+            (TaskStatus::Cancelled, "cancelled", "the task was cancelled"),
+        ] {
+            let err = status.into_result(&handle).unwrap_err();
+            let Error::TaskFailed {
+                provider,
+                task_id,
+                code,
+                message,
+            } = err
+            else {
+                panic!("{err:?}");
+            };
+            assert_eq!(provider, Provider::Modellix);
+            assert_eq!(task_id, "t-1");
+            assert_eq!(code.as_deref(), Some(expect_code));
+            assert_eq!(message, expect_message);
+        }
+        let err = TaskStatus::Expired.into_result(&handle).unwrap_err();
+        assert!(
+            matches!(&err, Error::Expired { what } if what == "task t-1"),
+            "{err:?}"
+        );
     }
 
     #[test]

@@ -3,12 +3,13 @@
 use std::time::Duration;
 
 use anyhow::{Context, Result};
-use seedance_sdk::{Client, Error, Provider, VideoRequest};
+use seedance_sdk::{Client, Error, VideoRequest};
 use seedance_sim::{Sim, SimConfig};
 use serde_json::json;
 
 use super::{
-    SIM_API_KEY, Server, Target, client, resume_command, sim::task_duration, wait_and_download,
+    SIM_API_KEY, Server, Target, client, resume::resume_command, sim::task_duration,
+    wait_and_download,
 };
 use crate::{args::GenerateArgs, output, progress::Progress, text::printable};
 
@@ -17,14 +18,15 @@ const SIM_TASK_SECONDS: f64 = 3.0;
 
 /// Runs `seedance generate`.
 pub(crate) async fn run(args: GenerateArgs) -> Result<()> {
-    let provider = Provider::from(args.provider);
+    let provider = args.provider;
+    let json = args.print.json;
     let request = request(&args);
     // Refuse invalid input first: validation reads local files but needs no key and sends nothing.
     seedance_sdk::validate(provider, &request).await?;
     let target = if args.no_wait {
         None
     } else {
-        Some(Target::check(args.output.as_deref())?)
+        Some(Target::check(args.finish.output.as_deref())?)
     };
 
     let sim = if args.sim {
@@ -49,9 +51,7 @@ pub(crate) async fn run(args: GenerateArgs) -> Result<()> {
     let handle = match client.submit(&request).await {
         Ok(handle) => handle,
         Err(err) => {
-            if args.json
-                && let Error::OutcomeUnknown { submitted_at, .. } = &err
-            {
+            if json && let Error::OutcomeUnknown { submitted_at, .. } = &err {
                 // A possibly paid task: a script must learn of it on stdout, not only in a log.
                 output::print_json(&json!({
                     "status": "outcome_unknown",
@@ -69,7 +69,7 @@ pub(crate) async fn run(args: GenerateArgs) -> Result<()> {
                 "note: the simulator stops with this command; to resume tasks later, run `seedance sim` and pass its URL with --base-url"
             );
         }
-        output::submitted(&handle, args.json);
+        output::submitted(&handle, json);
         return Ok(());
     };
     let progress = Progress::new();
@@ -78,10 +78,17 @@ pub(crate) async fn run(args: GenerateArgs) -> Result<()> {
         printable(&handle.task_id),
         resume_command(&handle, args.allow_insecure_http)
     ));
-    let result =
-        wait_and_download(&client, &handle, args.timeout, &target, args.json, progress).await;
+    let result = wait_and_download(
+        &client,
+        &handle,
+        args.finish.timeout,
+        &target,
+        json,
+        progress,
+    )
+    .await;
     if let Err(err) = &result
-        && args.json
+        && json
     {
         // The task was submitted (and may be paid for): stdout still names it, so a script can
         // resume it.
@@ -92,7 +99,7 @@ pub(crate) async fn run(args: GenerateArgs) -> Result<()> {
 
 /// The request the flags describe; a flag not given leaves its field unset.
 fn request(args: &GenerateArgs) -> VideoRequest {
-    let builder = VideoRequest::builder(args.prompt.as_str()).model(args.model.into());
+    let builder = VideoRequest::builder(args.prompt.as_str()).model(args.model);
     let builder = match (&args.first_frame, &args.last_frame) {
         (Some(first), Some(last)) => builder.first_last_frames(first.as_str(), last.as_str()),
         (Some(first), None) => builder.first_frame(first.as_str()),
@@ -105,14 +112,14 @@ fn request(args: &GenerateArgs) -> VideoRequest {
     };
     VideoRequest {
         duration: args.duration,
-        resolution: args.resolution.map(Into::into),
-        ratio: args.ratio.map(Into::into),
+        resolution: args.resolution,
+        ratio: args.ratio,
         seed: args.seed,
         camera_fixed: args.camera_fixed.then_some(true),
         generate_audio: args.no_audio.then_some(false),
         watermark: args.watermark.then_some(true),
         fps: args.fps,
-        service_tier: args.service_tier.map(Into::into),
+        service_tier: args.service_tier,
         execution_expires_after: args.expires_after,
         return_last_frame: args.return_last_frame.then_some(true),
         callback_url: args.callback_url.clone(),

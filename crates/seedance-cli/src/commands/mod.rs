@@ -1,8 +1,8 @@
 //! The subcommands, and what they share: building a client, waiting with progress, downloading.
 
 mod generate;
-mod handle_cmds;
 mod providers;
+mod resume;
 mod schema;
 mod sim;
 
@@ -14,16 +14,14 @@ use std::{
 
 use anyhow::Result;
 use futures_util::StreamExt;
-use seedance_sdk::{
-    Client, ClientBuilder, Error, Provider, TaskHandle, TaskStatus, Video, WaitOptions,
-};
+use seedance_sdk::{Client, ClientBuilder, Error, Provider, TaskHandle, Video, WaitOptions};
 
 use crate::{
     UsageError,
     args::{Command, ServerArgs},
     output,
     progress::Progress,
-    text::{json_safe, printable, shell_quote},
+    text::printable,
 };
 
 /// The API key used against the simulator (it accepts any non-empty key).
@@ -33,9 +31,9 @@ pub(crate) const SIM_API_KEY: &str = "sim";
 pub(crate) async fn run(command: Command) -> Result<()> {
     match command {
         Command::Generate(args) => generate::run(*args).await,
-        Command::Status(args) => handle_cmds::status(args).await,
-        Command::Wait(args) => handle_cmds::wait(args).await,
-        Command::Download(args) => handle_cmds::download(args).await,
+        Command::Status(args) => resume::status(args).await,
+        Command::Wait(args) => resume::wait(args).await,
+        Command::Download(args) => resume::download(args).await,
         Command::Providers(args) => providers::run(&args),
         Command::Schema => schema::run(),
         Command::Sim(args) => sim::run(args).await,
@@ -139,47 +137,6 @@ fn wait_options(timeout: Option<Duration>, base_url: &str) -> WaitOptions {
     options
 }
 
-/// Reads a handle given as its JSON text, or as `@FILE` holding it.
-fn read_handle(arg: &str) -> Result<TaskHandle, Error> {
-    let text = match arg.strip_prefix('@') {
-        Some(path) => std::fs::read_to_string(path)
-            .map_err(|err| Error::InvalidHandle(format!("cannot read {path}: {err}")))?,
-        None => arg.to_owned(),
-    };
-    let handle: TaskHandle = text.parse()?;
-    // A control character in a task id is never legitimate, and would reach the terminal and the
-    // request path.
-    if handle.task_id.chars().any(char::is_control) {
-        return Err(Error::InvalidHandle(format!(
-            "the task id {} contains control characters; no provider issues such ids",
-            printable(&handle.task_id)
-        )));
-    }
-    Ok(handle)
-}
-
-/// The command that resumes `handle`, quoted for a POSIX shell, with the `--base-url` the handle
-/// needs when its server is not one the provider documents.
-pub(crate) fn resume_command(handle: &TaskHandle, allow_insecure_http: bool) -> String {
-    let mut command = format!(
-        "seedance wait {}",
-        shell_quote(&json_safe(&handle.to_string()))
-    );
-    let documented = handle
-        .provider
-        .documented_base_urls()
-        .iter()
-        .any(|url| url.trim_end_matches('/') == handle.base_url.trim_end_matches('/'));
-    if !documented {
-        command.push_str(" --base-url ");
-        command.push_str(&shell_quote(&json_safe(&handle.base_url)));
-        if allow_insecure_http {
-            command.push_str(" --allow-insecure-http");
-        }
-    }
-    command
-}
-
 /// Where the video goes, checked before anything is sent.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Target {
@@ -277,29 +234,6 @@ fn check_writable(dir: &Path) -> Result<(), UsageError> {
     }
 }
 
-/// The video of a terminal status, `None` while the task is still going, or the error it ended
-/// with.
-fn video_of(handle: &TaskHandle, status: TaskStatus) -> Result<Option<Video>, Error> {
-    let failed = |code: Option<String>, message: String| Error::TaskFailed {
-        provider: handle.provider,
-        task_id: handle.task_id.clone(),
-        code,
-        message,
-    };
-    match status {
-        TaskStatus::Succeeded(video) => Ok(Some(video)),
-        TaskStatus::Failed { code, message } => Err(failed(code, message)),
-        TaskStatus::Cancelled => Err(failed(
-            Some("cancelled".into()),
-            "the task was cancelled".into(),
-        )),
-        TaskStatus::Expired => Err(Error::Expired {
-            what: format!("task {}", handle.task_id),
-        }),
-        TaskStatus::Queued | TaskStatus::Running { .. } | TaskStatus::Unknown { .. } => Ok(None),
-    }
-}
-
 /// Waits for the task, reporting each status, then downloads its video and prints the result.
 async fn wait_and_download(
     client: &Client,
@@ -316,7 +250,7 @@ async fn wait_and_download(
     while let Some(status) = events.next().await {
         let status = status?;
         progress.status(&status);
-        if let Some(done) = video_of(handle, status)? {
+        if let Some(done) = status.into_result(handle)? {
             video = Some(done);
             break;
         }
@@ -372,7 +306,7 @@ mod tests {
         assert!(!is_loopback("http://127.0.0.1.example.com/"));
     }
 
-    fn handle(base_url: &str, task_id: &str) -> TaskHandle {
+    pub(super) fn handle(base_url: &str, task_id: &str) -> TaskHandle {
         TaskHandle {
             provider: Provider::Odkkk,
             base_url: base_url.into(),
@@ -471,60 +405,6 @@ mod tests {
         assert_eq!(build(allowed, None, &key).unwrap().base_url(), url);
         let handle = handle(url, "t");
         assert_eq!(build(allowed, Some(&handle), &key).unwrap().base_url(), url);
-    }
-
-    #[test]
-    fn the_resume_command_is_one_shell_word_per_argument() {
-        let dir = std::env::temp_dir().join(format!("seedance-resume-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        for (base_url, task_id) in [
-            ("https://ai.odkkk.com/apiv1", "task-1"),
-            ("http://127.0.0.1:9/apiv1", "x'; touch PWNED; echo '"),
-            ("http://127.0.0.1:9/a'b", "$(touch PWNED)`touch PWNED`\"'"),
-            ("https://api.evolink.ai", "a\u{9b}b\u{202e}c"),
-        ] {
-            let handle = handle(base_url, task_id);
-            let command = resume_command(&handle, true);
-            let args = command
-                .strip_prefix("seedance ")
-                .expect("the command runs seedance");
-            // Each argument on its own NUL-terminated record, as the shell split them.
-            let output = std::process::Command::new("sh")
-                .arg("-c")
-                .arg(format!("printf '%s\\0' {args}"))
-                .current_dir(&dir)
-                .output()
-                .unwrap();
-            assert!(output.status.success(), "{command}");
-            assert!(!dir.join("PWNED").exists(), "{command} ran a command");
-            let stdout = String::from_utf8(output.stdout).unwrap();
-            let words: Vec<&str> = stdout.trim_end_matches('\0').split('\0').collect();
-            assert_eq!(words[0], "wait", "{command}");
-            let resumed: TaskHandle = words[1].parse().unwrap();
-            assert_eq!(resumed, handle, "{command}");
-            if Provider::Odkkk.documented_base_urls().contains(&base_url) {
-                assert_eq!(words.len(), 2, "{command}");
-            } else {
-                assert_eq!(
-                    words[2..],
-                    ["--base-url", base_url, "--allow-insecure-http"],
-                    "{command}"
-                );
-            }
-        }
-        let _ = std::fs::remove_dir_all(&dir);
-    }
-
-    #[test]
-    fn handles_with_control_characters_are_refused() {
-        let text = |task_id: &str| handle("https://ai.odkkk.com/apiv1", task_id).to_string();
-        assert!(read_handle(&text("task-1")).is_ok());
-        for task_id in ["a\u{1b}[31m", "a\nb", "a\u{9b}b", "a\u{7f}"] {
-            let err = read_handle(&text(task_id)).unwrap_err();
-            assert!(matches!(err, Error::InvalidHandle(_)), "{err}");
-            assert!(err.to_string().contains("control characters"), "{err}");
-            assert!(!err.to_string().chars().any(char::is_control), "{err}");
-        }
     }
 
     #[test]

@@ -189,36 +189,14 @@ impl Client {
     ///
     /// # Errors
     ///
-    /// [`Error::TaskFailed`], [`Error::Expired`] (also for a cancelled task's result),
+    /// [`Error::TaskFailed`] (code `cancelled` for a cancelled task), [`Error::Expired`],
     /// [`Error::Timeout`] when `options.timeout` passes first, or the error of a poll.
     pub async fn wait(&self, handle: &TaskHandle, options: WaitOptions) -> Result<Video> {
         let events = self.watch(handle, options);
         futures_util::pin_mut!(events);
         while let Some(status) = events.next().await {
-            match status? {
-                TaskStatus::Succeeded(video) => return Ok(video),
-                TaskStatus::Failed { code, message } => {
-                    return Err(Error::TaskFailed {
-                        provider: self.provider,
-                        task_id: handle.task_id.clone(),
-                        code,
-                        message,
-                    });
-                }
-                TaskStatus::Expired => {
-                    return Err(Error::Expired {
-                        what: format!("task {}", handle.task_id),
-                    });
-                }
-                TaskStatus::Cancelled => {
-                    return Err(Error::TaskFailed {
-                        provider: self.provider,
-                        task_id: handle.task_id.clone(),
-                        code: Some("cancelled".into()),
-                        message: "the task was cancelled".into(),
-                    });
-                }
-                TaskStatus::Queued | TaskStatus::Running { .. } | TaskStatus::Unknown { .. } => {}
+            if let Some(video) = status?.into_result(handle)? {
+                return Ok(video);
             }
         }
         Err(Error::Timeout(options.timeout))
