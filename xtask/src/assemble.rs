@@ -185,7 +185,7 @@ fn pointer_mut_create<'a>(doc: &'a mut Value, pointer: &str) -> Result<&'a mut V
     };
     let mut current = doc;
     for token in rest.split('/') {
-        let key = token.replace("~1", "/").replace("~0", "~");
+        let key = seedance_openapi::unescape(token);
         let Value::Object(map) = current else {
             bail!("{pointer:?} goes through a value that is not an object");
         };
@@ -206,7 +206,7 @@ fn merge(
     match (target, incoming) {
         (Value::Object(existing), Value::Object(new)) => {
             for (key, value) in new {
-                let child = format!("{at}/{}", seedance_codegen::rules::escape(&key));
+                let child = format!("{at}/{}", seedance_openapi::escape(&key));
                 match existing.get_mut(&key) {
                     Some(slot) => merge(slot, value, &child, source, owners)?,
                     None => {

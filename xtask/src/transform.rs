@@ -134,7 +134,7 @@ pub(crate) fn request_defaults_to_descriptions(doc: &mut Value) {
                 .flatten()
             {
                 if content.get("schema").is_some() {
-                    let escape = seedance_codegen::rules::escape;
+                    let escape = seedance_openapi::escape;
                     inline.push(format!(
                         "/paths/{}/{method}/requestBody/content/{}/schema",
                         escape(path),
@@ -149,12 +149,11 @@ pub(crate) fn request_defaults_to_descriptions(doc: &mut Value) {
             collect_refs(doc, schema, &mut components);
         }
     }
-    let targets = inline.into_iter().chain(components.iter().map(|name| {
-        format!(
-            "/components/schemas/{}",
-            seedance_codegen::rules::escape(name)
-        )
-    }));
+    let targets = inline.into_iter().chain(
+        components
+            .iter()
+            .map(|name| format!("/components/schemas/{}", seedance_openapi::escape(name))),
+    );
     for pointer in targets.collect::<Vec<_>>() {
         if let Some(schema) = doc.pointer_mut(&pointer) {
             strip_property_defaults(schema);

@@ -11,6 +11,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use seedance_openapi::{escape, operations};
 use serde_json::Value;
 
 use crate::OpenEnum;
@@ -24,9 +25,6 @@ pub struct Violation {
     pub message: String,
 }
 
-const METHODS: [&str; 8] = [
-    "get", "put", "post", "delete", "options", "head", "patch", "trace",
-];
 const COMPONENT_PREFIX: &str = "#/components/schemas/";
 
 /// Checks `doc` and returns the response enums to render as open enums, sorted by name.
@@ -53,48 +51,38 @@ pub fn check(doc: &Value) -> Result<Vec<OpenEnum>, Violation> {
     };
     let mut operation_ids = BTreeMap::new();
 
-    for (path, item) in doc
-        .get("paths")
-        .and_then(Value::as_object)
-        .into_iter()
-        .flatten()
-    {
-        for method in METHODS {
-            let Some(operation) = item.get(method) else {
-                continue;
-            };
-            let here = format!("/paths/{}/{method}", escape(path));
-            let Some(id) = operation.get("operationId").and_then(Value::as_str) else {
-                return Err(violation(
-                    here,
-                    "operation has no operationId; add one (it names the generated method)".into(),
-                ));
-            };
-            if let Some(first) = operation_ids.insert(id.to_owned(), here.clone()) {
-                return Err(violation(
-                    format!("{here}/operationId"),
-                    format!("operationId {id:?} is also used at {first}; make it unique"),
-                ));
-            }
-            check_response_schemas(operation, &here)?;
-            walk_request(&mut walk, operation, item, &here)?;
-            for (status, response) in operation
-                .get("responses")
+    for op in operations(doc) {
+        let (item, operation) = (op.item, op.operation);
+        let here = op.pointer();
+        let Some(id) = operation.get("operationId").and_then(Value::as_str) else {
+            return Err(violation(
+                here,
+                "operation has no operationId; add one (it names the generated method)".into(),
+            ));
+        };
+        if let Some(first) = operation_ids.insert(id.to_owned(), here.clone()) {
+            return Err(violation(
+                format!("{here}/operationId"),
+                format!("operationId {id:?} is also used at {first}; make it unique"),
+            ));
+        }
+        check_response_schemas(operation, &here)?;
+        walk_request(&mut walk, operation, item, &here)?;
+        for (status, response) in operation
+            .get("responses")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
+            for (media, content) in response
+                .get("content")
                 .and_then(Value::as_object)
                 .into_iter()
                 .flatten()
             {
-                for (media, content) in response
-                    .get("content")
-                    .and_then(Value::as_object)
-                    .into_iter()
-                    .flatten()
-                {
-                    if let Some(schema) = content.get("schema") {
-                        let at =
-                            format!("{here}/responses/{status}/content/{}/schema", escape(media));
-                        walk.schema(schema, &at, Side::Response)?;
-                    }
+                if let Some(schema) = content.get("schema") {
+                    let at = format!("{here}/responses/{status}/content/{}/schema", escape(media));
+                    walk.schema(schema, &at, Side::Response)?;
                 }
             }
         }
@@ -285,11 +273,6 @@ fn string_enum(schema: &Value) -> Option<Vec<String>> {
         .iter()
         .map(|v| v.as_str().map(str::to_owned))
         .collect()
-}
-
-/// Escapes a key for use in a JSON pointer (RFC 6901).
-pub fn escape(key: &str) -> String {
-    key.replace('~', "~0").replace('/', "~1")
 }
 
 fn violation(place: String, message: String) -> Violation {
