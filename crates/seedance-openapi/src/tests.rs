@@ -12,7 +12,10 @@ fn pointers_escape_and_unescape() {
         assert_eq!(unescape(&token), key);
     }
     let doc = json!({"paths": {"/a~b": {"get": 1}}});
-    assert_eq!(doc.pointer(&format!("/paths/{}/get", escape("/a~b"))), Some(&json!(1)));
+    assert_eq!(
+        doc.pointer(&format!("/paths/{}/get", escape("/a~b"))),
+        Some(&json!(1))
+    );
 }
 
 #[test]
@@ -33,16 +36,28 @@ fn references_resolve_strictly_or_are_followed_as_far_as_they_go() {
 
     let broken = at("Broken");
     let err = resolve(&doc, &broken).unwrap_err();
-    assert_eq!(err.to_string(), "$ref #/components/schemas/Missing points to nothing");
-    assert_eq!(follow(&doc, &broken), &doc["components"]["schemas"]["Broken"]);
+    assert_eq!(
+        err.to_string(),
+        "$ref #/components/schemas/Missing points to nothing"
+    );
+    assert_eq!(
+        follow(&doc, &broken),
+        &doc["components"]["schemas"]["Broken"]
+    );
 
     let remote = json!({"$ref": "other.json#/A"});
     let err = resolve(&doc, &remote).unwrap_err();
-    assert_eq!(err.to_string(), "only local $refs are supported, found other.json#/A");
+    assert_eq!(
+        err.to_string(),
+        "only local $refs are supported, found other.json#/A"
+    );
     assert_eq!(follow(&doc, &remote), &remote);
 
     assert_eq!(resolve(&doc, &at("Loop")), Err(RefError::TooLong));
-    assert_eq!(follow(&doc, &at("Loop")), &doc["components"]["schemas"]["Loop"]);
+    assert_eq!(
+        follow(&doc, &at("Loop")),
+        &doc["components"]["schemas"]["Loop"]
+    );
 }
 
 #[test]
@@ -74,13 +89,19 @@ fn operations_and_their_request_properties() {
         },
     });
     let ops = operations(&doc);
-    let seen: Vec<(&str, Option<&str>, String)> =
-        ops.iter().map(|op| (op.method, op.id(), op.pointer())).collect();
+    let seen: Vec<(&str, Option<&str>, String)> = ops
+        .iter()
+        .map(|op| (op.method, op.id(), op.pointer()))
+        .collect();
     assert_eq!(
         seen,
         [
             ("get", Some("status"), "/paths/~1tasks~1{id}/get".to_owned()),
-            ("post", Some("create"), "/paths/~1tasks~1{id}/post".to_owned()),
+            (
+                "post",
+                Some("create"),
+                "/paths/~1tasks~1{id}/post".to_owned()
+            ),
         ]
     );
     let create = ops[1];
