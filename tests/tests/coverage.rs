@@ -512,12 +512,14 @@ fn the_spec_reader_follows_refs_and_templates() {
                         "allOf": [{"$ref": "#/components/schemas/Base"},
                                   {"properties": {"seed": {"type": "integer"}}}]
                     }}}},
-                    "responses": {"200": {"content": {"application/json": {"example": {"id": "t"}}}}}
+                    "responses": {"200": {"content": {"application/json": {
+                        "example": {"id": "t"}}}}}
                 }
             }
         },
         "components": {
-            "parameters": {"TaskId": {"in": "path", "name": "task_id", "schema": {"type": "string"}}},
+            "parameters": {
+                "TaskId": {"in": "path", "name": "task_id", "schema": {"type": "string"}}},
             "schemas": {"Base": {"properties": {"prompt": {"type": "string"}}}}
         }
     });

@@ -1,4 +1,5 @@
-//! Assembles a provider's `openapi.json` from `sources/` and `patches.json` (format: specs/README.md).
+//! Assembles a provider's `openapi.json` from `sources/` and `patches.json` (format:
+//! specs/README.md).
 //!
 //! Deterministic: the same inputs always give the same bytes (keys sorted, two-space indentation,
 //! trailing newline).
@@ -87,7 +88,8 @@ pub(crate) fn assemble_with(dir: &Path, options: &Options) -> Result<(Value, Vec
     let primaries = manifest.sources.iter().filter(|s| s.primary).count();
     if primaries != 1 {
         bail!(
-            "{}: exactly one source must be marked \"primary\" (the document a provider republishes), found {primaries}",
+            "{}: exactly one source must be marked \"primary\" (the document a provider \
+             republishes), found {primaries}",
             manifest_path.display()
         );
     }

@@ -406,16 +406,20 @@ mod tests {
                     "parameters": [{"$ref": "#/components/parameters/TaskId"}],
                     "get": {
                         "operationId": "getTask",
-                        "parameters": [{"in": "query", "name": "verbose", "schema": {"type": "boolean"}}]
+                        "parameters": [
+                            {"in": "query", "name": "verbose", "schema": {"type": "boolean"}}
+                        ]
                     }
                 }
             },
             "components": {
                 "parameters": {
-                    "TaskId": {"in": "path", "name": "task_id", "required": true, "schema": {"type": "string"}}
+                    "TaskId": {"in": "path", "name": "task_id", "required": true,
+                               "schema": {"type": "string"}}
                 },
                 "requestBodies": {
-                    "Create": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Create"}}}}
+                    "Create": {"content": {"application/json": {
+                        "schema": {"$ref": "#/components/schemas/Create"}}}}
                 },
                 "schemas": {
                     "Base": {"type": "object", "properties": {"prompt": {"type": "string"}}},

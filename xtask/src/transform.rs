@@ -12,7 +12,8 @@ pub(crate) fn apply(name: &str, doc: &mut Value) -> Result<()> {
             Ok(())
         }
         other => bail!(
-            "unknown transform {other:?}; known: openapi-3.1-to-3.0, request-defaults-to-descriptions"
+            "unknown transform {other:?}; known: openapi-3.1-to-3.0, \
+             request-defaults-to-descriptions"
         ),
     }
 }
@@ -251,11 +252,14 @@ mod tests {
     fn moves_request_defaults_only() {
         let mut doc = json!({
             "paths": {"/x": {"post": {
-                "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Req"}}}},
-                "responses": {"200": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Res"}}}}},
+                "requestBody": {"content": {"application/json": {
+                    "schema": {"$ref": "#/components/schemas/Req"}}}},
+                "responses": {"200": {"content": {"application/json": {
+                    "schema": {"$ref": "#/components/schemas/Res"}}}}},
             }}},
             "components": {"schemas": {
-                "Req": {"properties": {"n": {"type": "integer", "default": 5, "description": "Count."}}},
+                "Req": {"properties": {
+                    "n": {"type": "integer", "default": 5, "description": "Count."}}},
                 "Res": {"properties": {"m": {"type": "integer", "default": 1}}},
             }},
         });

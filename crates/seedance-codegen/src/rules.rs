@@ -74,17 +74,8 @@ pub fn check(doc: &Value) -> Result<Vec<OpenEnum>, Violation> {
             .into_iter()
             .flatten()
         {
-            for (media, content) in response
-                .get("content")
-                .and_then(Value::as_object)
-                .into_iter()
-                .flatten()
-            {
-                if let Some(schema) = content.get("schema") {
-                    let at = format!("{here}/responses/{status}/content/{}/schema", escape(media));
-                    walk.schema(schema, &at, Side::Response)?;
-                }
-            }
+            let at = format!("{here}/responses/{status}");
+            walk.content(response.get("content"), &at, Side::Response)?;
         }
     }
 
@@ -157,17 +148,8 @@ fn walk_request(
     item: &Value,
     here: &str,
 ) -> Result<(), Violation> {
-    for (media, content) in operation
-        .pointer("/requestBody/content")
-        .and_then(Value::as_object)
-        .into_iter()
-        .flatten()
-    {
-        if let Some(schema) = content.get("schema") {
-            let at = format!("{here}/requestBody/content/{}/schema", escape(media));
-            walk.schema(schema, &at, Side::Request)?;
-        }
-    }
+    let content = operation.pointer("/requestBody/content");
+    walk.content(content, &format!("{here}/requestBody"), Side::Request)?;
     for params in [operation.get("parameters"), item.get("parameters")]
         .into_iter()
         .flatten()
@@ -198,6 +180,17 @@ struct Walk<'a> {
 }
 
 impl Walk<'_> {
+    /// Walks the schema of every media type of a body's `content` map; `at` is the body.
+    fn content(&mut self, content: Option<&Value>, at: &str, side: Side) -> Result<(), Violation> {
+        for (media, content) in content.and_then(Value::as_object).into_iter().flatten() {
+            if let Some(schema) = content.get("schema") {
+                let at = format!("{at}/content/{}/schema", escape(media));
+                self.schema(schema, &at, side)?;
+            }
+        }
+        Ok(())
+    }
+
     fn schema(&mut self, schema: &Value, at: &str, side: Side) -> Result<(), Violation> {
         if let Some(reference) = schema.get("$ref").and_then(Value::as_str) {
             let Some(name) = reference.strip_prefix(COMPONENT_PREFIX) else {
@@ -294,6 +287,11 @@ mod tests {
         })
     }
 
+    /// A response with a JSON body of `schema`.
+    fn ok_json(schema: Value) -> Value {
+        json!({"description": "ok", "content": {"application/json": {"schema": schema}}})
+    }
+
     fn check_err(doc: Value) -> Violation {
         check(&doc).expect_err("the rule must reject this document")
     }
@@ -307,12 +305,14 @@ mod tests {
 
     #[test]
     fn rejects_inline_response_enum_with_its_pointer() {
-        let responses = json!({"200": {"description": "ok", "content": {"application/json": {"schema":
-            {"type": "object", "properties": {"status": {"type": "string", "enum": ["a", "b"]}}}}}}});
+        let status = json!({"type": "string", "enum": ["a", "b"]});
+        let schema = json!({"type": "object", "properties": {"status": status}});
+        let responses = json!({"200": ok_json(schema)});
         let v = check_err(doc(responses, json!({})));
         assert_eq!(
             v.place,
-            "/paths/~1tasks~1{id}/get/responses/200/content/application~1json/schema/properties/status"
+            "/paths/~1tasks~1{id}/get/responses/200/content/application~1json/schema\
+             /properties/status"
         );
     }
 
@@ -320,8 +320,10 @@ mod tests {
     fn rejects_two_error_schemas() {
         let responses = json!({
             "200": {"description": "ok"},
-            "400": {"description": "a", "content": {"application/json": {"schema": {"type": "string"}}}},
-            "500": {"description": "b", "content": {"application/json": {"schema": {"type": "integer"}}}},
+            "400": {"description": "a",
+                "content": {"application/json": {"schema": {"type": "string"}}}},
+            "500": {"description": "b",
+                "content": {"application/json": {"schema": {"type": "integer"}}}},
         });
         let v = check_err(doc(responses, json!({})));
         assert!(v.message.contains("error responses"), "{}", v.message);
@@ -329,10 +331,10 @@ mod tests {
 
     #[test]
     fn named_response_enum_becomes_open() {
-        let responses = json!({"200": {"description": "ok", "content": {"application/json": {"schema":
-            {"$ref": "#/components/schemas/Task"}}}}});
+        let responses = json!({"200": ok_json(json!({"$ref": "#/components/schemas/Task"}))});
         let components = json!({
-            "Task": {"type": "object", "properties": {"status": {"$ref": "#/components/schemas/Status"}}},
+            "Task": {"type": "object",
+                "properties": {"status": {"$ref": "#/components/schemas/Status"}}},
             "Status": {"type": "string", "enum": ["queued", "done"], "description": "State."},
         });
         let open = check(&doc(responses, components)).unwrap();

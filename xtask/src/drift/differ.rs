@@ -12,6 +12,8 @@ use super::{Change, Class, Direction, class};
 pub(super) struct Differ<'a> {
     pub(super) old: &'a Value,
     pub(super) new: &'a Value,
+    /// How deep `schema` is below the body or parameter it started at.
+    pub(super) depth: usize,
     operation: String,
     changes: Vec<Change>,
 }
@@ -21,6 +23,7 @@ pub(crate) fn diff(old: &Value, new: &Value) -> Vec<Change> {
     let mut differ = Differ {
         old,
         new,
+        depth: 0,
         operation: "document".into(),
         changes: Vec::new(),
     };
@@ -377,7 +380,7 @@ impl Differ<'_> {
     ) {
         let empty = json!({});
         let (old, new) = (old.unwrap_or(&empty), new.unwrap_or(&empty));
-        self.schema(old, new, at, dir, what, 0);
+        self.schema(old, new, at, dir, what);
     }
 }
 

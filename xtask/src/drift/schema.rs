@@ -44,9 +44,8 @@ impl Differ<'_> {
         at: &str,
         dir: Direction,
         what: &str,
-        depth: usize,
     ) {
-        if depth > 32 {
+        if self.depth > 32 {
             return; // A recursive schema: what is below was compared on the way down.
         }
         let old = follow(self.old, old);
@@ -105,10 +104,10 @@ impl Differ<'_> {
                 new.get("default").cloned(),
             );
         }
-        self.properties(old, new, at, dir, what, depth);
+        self.properties(old, new, at, dir, what);
         if let (Some(o), Some(n)) = (old.get("items"), new.get("items")) {
             let (at, what) = (format!("{at}/items"), format!("{what}[]"));
-            self.schema(o, n, &at, dir, &what, depth + 1);
+            self.nested(o, n, &at, dir, &what);
         }
         for keyword in ["allOf", "oneOf", "anyOf"] {
             let list = |s: &Value| {
@@ -135,10 +134,17 @@ impl Differ<'_> {
             } else {
                 for (index, (ob, nb)) in o.iter().zip(&n).enumerate() {
                     let at = format!("{at}/{keyword}/{index}");
-                    self.schema(ob, nb, &at, dir, what, depth + 1);
+                    self.nested(ob, nb, &at, dir, what);
                 }
             }
         }
+    }
+
+    /// Compares two schemas one level down.
+    fn nested(&mut self, old: &Value, new: &Value, at: &str, dir: Direction, what: &str) {
+        self.depth += 1;
+        self.schema(old, new, at, dir, what);
+        self.depth -= 1;
     }
 
     fn enums(&mut self, old: &Value, new: &Value, at: &str, dir: Direction, what: &str) {
@@ -250,15 +256,7 @@ impl Differ<'_> {
         );
     }
 
-    fn properties(
-        &mut self,
-        old: &Value,
-        new: &Value,
-        at: &str,
-        dir: Direction,
-        what: &str,
-        depth: usize,
-    ) {
+    fn properties(&mut self, old: &Value, new: &Value, at: &str, dir: Direction, what: &str) {
         let request = dir == Direction::Request;
         let props = |s: &Value| {
             s.get("properties")
@@ -341,7 +339,7 @@ impl Differ<'_> {
                         );
                     }
                     let what = format!("{what}.{name}");
-                    self.schema(o, n, &here, dir, &what, depth + 1);
+                    self.nested(o, n, &here, dir, &what);
                 }
                 (None, None) => {}
             }
