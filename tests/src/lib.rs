@@ -33,10 +33,7 @@ pub fn spec(provider: &str) -> Value {
     serde_json::from_str(&text).expect("the spec is JSON")
 }
 
-/// Escapes a key for a JSON pointer.
-pub fn escape(key: &str) -> String {
-    key.replace('~', "~0").replace('/', "~1")
-}
+pub use seedance_openapi::escape;
 
 /// Validates `instance` against the schema at JSON pointer `pointer` of the OpenAPI `spec`,
 /// returning every error as `"<instance path>: <message>"`.

@@ -25,10 +25,6 @@ use seedance_workspace_tests::{TEST_API_KEY, root, spec};
 use serde_json::{Value, json};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate, matchers::any};
 
-const METHODS: [&str; 8] = [
-    "get", "put", "post", "delete", "options", "head", "patch", "trace",
-];
-
 /// One operation of a provider's spec, as far as requests go.
 #[derive(Debug, Clone)]
 struct Operation {
@@ -66,37 +62,8 @@ fn is_template(segment: &str) -> bool {
 }
 
 /// `value`, or what its local `$ref` chain points to.
-fn resolve<'a>(spec: &'a Value, mut value: &'a Value) -> &'a Value {
-    for _ in 0..32 {
-        let Some(reference) = value.get("$ref").and_then(Value::as_str) else {
-            return value;
-        };
-        let pointer = reference
-            .strip_prefix('#')
-            .unwrap_or_else(|| panic!("only local $refs are supported: {reference}"));
-        value = spec
-            .pointer(pointer)
-            .unwrap_or_else(|| panic!("$ref {reference} points to nothing"));
-    }
-    panic!("a $ref chain is too long")
-}
-
-/// The top-level property names of a schema, through `$ref`, `allOf`, `oneOf` and `anyOf`.
-fn schema_properties(spec: &Value, schema: &Value, names: &mut BTreeSet<String>) {
-    let schema = resolve(spec, schema);
-    if let Some(properties) = schema.get("properties").and_then(Value::as_object) {
-        names.extend(properties.keys().cloned());
-    }
-    for keyword in ["allOf", "oneOf", "anyOf"] {
-        for branch in schema
-            .get(keyword)
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            schema_properties(spec, branch, names);
-        }
-    }
+fn resolve<'a>(spec: &'a Value, value: &'a Value) -> &'a Value {
+    seedance_openapi::resolve(spec, value).unwrap_or_else(|err| panic!("{err}"))
 }
 
 /// The first documented 200 example of an operation, if any.
@@ -112,49 +79,34 @@ fn example_200(spec: &Value, operation: &Value) -> Option<Value> {
 
 /// Every operation of a spec.
 fn operations(spec: &Value) -> Vec<Operation> {
+    assert!(spec["paths"].is_object(), "the spec has paths");
     let mut found = Vec::new();
-    let paths = spec["paths"].as_object().expect("the spec has paths");
-    for (path, item) in paths {
-        let item = resolve(spec, item);
-        let shared = item.get("parameters").and_then(Value::as_array);
-        for method in METHODS {
-            let Some(operation) = item.get(method) else {
-                continue;
-            };
-            let id = operation["operationId"]
-                .as_str()
-                .unwrap_or_else(|| panic!("{method} {path} has no operationId"));
-            let own = operation.get("parameters").and_then(Value::as_array);
-            let parameters = shared
-                .into_iter()
-                .chain(own)
-                .flatten()
-                .map(|p| {
-                    let p = resolve(spec, p);
-                    let name = p["name"].as_str().expect("a parameter has a name");
-                    let location = p["in"].as_str().expect("a parameter has an `in`");
-                    (name.to_owned(), location.to_owned())
-                })
-                .collect();
-            let mut body = BTreeSet::new();
-            if let Some(request_body) = operation.get("requestBody") {
-                let request_body = resolve(spec, request_body);
-                let media_types = request_body["content"].as_object();
-                for media in media_types.into_iter().flat_map(|m| m.values()) {
-                    if let Some(schema) = media.get("schema") {
-                        schema_properties(spec, schema, &mut body);
-                    }
-                }
-            }
-            found.push(Operation {
-                id: id.to_owned(),
-                method: method.to_ascii_uppercase(),
-                segments: segments(path).map(str::to_owned).collect(),
-                parameters,
-                body,
-                example: example_200(spec, operation),
-            });
-        }
+    for op in seedance_openapi::operations(spec) {
+        let (method, path) = (op.method, op.path);
+        let id = op
+            .id()
+            .unwrap_or_else(|| panic!("{method} {path} has no operationId"));
+        let parameters = op
+            .parameters(spec)
+            .unwrap_or_else(|err| panic!("{method} {path}: {err}"))
+            .into_iter()
+            .map(|p| {
+                let name = p["name"].as_str().expect("a parameter has a name");
+                let location = p["in"].as_str().expect("a parameter has an `in`");
+                (name.to_owned(), location.to_owned())
+            })
+            .collect();
+        let body = op
+            .body_properties(spec)
+            .unwrap_or_else(|err| panic!("{method} {path}: {err}"));
+        found.push(Operation {
+            id: id.to_owned(),
+            method: method.to_ascii_uppercase(),
+            segments: segments(path).map(str::to_owned).collect(),
+            parameters,
+            body,
+            example: example_200(spec, op.operation),
+        });
     }
     found
 }
@@ -560,12 +512,14 @@ fn the_spec_reader_follows_refs_and_templates() {
                         "allOf": [{"$ref": "#/components/schemas/Base"},
                                   {"properties": {"seed": {"type": "integer"}}}]
                     }}}},
-                    "responses": {"200": {"content": {"application/json": {"example": {"id": "t"}}}}}
+                    "responses": {"200": {"content": {"application/json": {
+                        "example": {"id": "t"}}}}}
                 }
             }
         },
         "components": {
-            "parameters": {"TaskId": {"in": "path", "name": "task_id", "schema": {"type": "string"}}},
+            "parameters": {
+                "TaskId": {"in": "path", "name": "task_id", "schema": {"type": "string"}}},
             "schemas": {"Base": {"properties": {"prompt": {"type": "string"}}}}
         }
     });

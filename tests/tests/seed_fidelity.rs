@@ -21,17 +21,7 @@ const KEYWORDS: [&str; 10] = [
 ];
 
 fn resolve<'a>(doc: &'a Value, schema: &'a Value) -> &'a Value {
-    match schema.get("$ref").and_then(Value::as_str) {
-        Some(reference) => {
-            let pointer = reference.trim_start_matches('#');
-            resolve(
-                doc,
-                doc.pointer(pointer)
-                    .unwrap_or_else(|| panic!("{reference} resolves")),
-            )
-        }
-        None => schema,
-    }
+    seedance_openapi::resolve(doc, schema).unwrap_or_else(|err| panic!("{err}"))
 }
 
 /// Compares the seed schema `seed` with the assembled schema `built`, property by property.

@@ -1,4 +1,5 @@
-//! Assembles a provider's `openapi.json` from `sources/` and `patches.json` (format: specs/README.md).
+//! Assembles a provider's `openapi.json` from `sources/` and `patches.json` (format:
+//! specs/README.md).
 //!
 //! Deterministic: the same inputs always give the same bytes (keys sorted, two-space indentation,
 //! trailing newline).
@@ -87,7 +88,8 @@ pub(crate) fn assemble_with(dir: &Path, options: &Options) -> Result<(Value, Vec
     let primaries = manifest.sources.iter().filter(|s| s.primary).count();
     if primaries != 1 {
         bail!(
-            "{}: exactly one source must be marked \"primary\" (the document a provider republishes), found {primaries}",
+            "{}: exactly one source must be marked \"primary\" (the document a provider \
+             republishes), found {primaries}",
             manifest_path.display()
         );
     }
@@ -185,7 +187,7 @@ fn pointer_mut_create<'a>(doc: &'a mut Value, pointer: &str) -> Result<&'a mut V
     };
     let mut current = doc;
     for token in rest.split('/') {
-        let key = token.replace("~1", "/").replace("~0", "~");
+        let key = seedance_openapi::unescape(token);
         let Value::Object(map) = current else {
             bail!("{pointer:?} goes through a value that is not an object");
         };
@@ -206,7 +208,7 @@ fn merge(
     match (target, incoming) {
         (Value::Object(existing), Value::Object(new)) => {
             for (key, value) in new {
-                let child = format!("{at}/{}", seedance_codegen::rules::escape(&key));
+                let child = format!("{at}/{}", seedance_openapi::escape(&key));
                 match existing.get_mut(&key) {
                     Some(slot) => merge(slot, value, &child, source, owners)?,
                     None => {

@@ -98,7 +98,8 @@ pub(crate) fn run(root: &Path, mode: Mode, verbose: bool) -> Result<ExitCode> {
                 eprintln!("stale: {}", path.display());
             }
             eprintln!(
-                "{} generated file(s) are out of date: run `cargo xtask codegen` and commit the result{}",
+                "{} generated file(s) are out of date: run `cargo xtask codegen` and commit the \
+                 result{}",
                 stale.len(),
                 if verbose {
                     ""

@@ -16,18 +16,10 @@ use std::{
     process::ExitCode,
 };
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, bail, format_err};
 use serde_json::{Map, Value};
 
 use crate::{assemble, codegen};
-
-/// HTTP methods that can hold an operation in an OpenAPI path item.
-const METHODS: [&str; 8] = [
-    "get", "put", "post", "delete", "options", "head", "patch", "trace",
-];
-
-/// `$ref` chains (and nested `allOf`/`oneOf`/`anyOf`) deeper than this are refused.
-const MAX_DEPTH: usize = 32;
 
 /// Where a property lives in a request: `body`, or a parameter's `in`.
 type Locations = BTreeSet<String>;
@@ -253,102 +245,41 @@ fn parse_coverage(
 /// every media type) and every parameter (path-level and operation-level).
 fn spec_properties(spec: &Value) -> Result<SpecProperties> {
     let mut operations = SpecProperties::new();
-    let Some(paths) = spec.get("paths").and_then(Value::as_object) else {
-        return Ok(operations);
-    };
-    for (path, item) in paths {
-        let item = resolve(spec, item, path)?;
-        let shared = item.get("parameters").and_then(Value::as_array);
-        for method in METHODS {
-            let Some(operation) = item.get(method) else {
-                continue;
-            };
-            let at = format!("{method} {path}");
-            let id = operation
-                .get("operationId")
-                .and_then(Value::as_str)
-                .with_context(|| format!("{at} has no operationId"))?;
-            if operations.contains_key(id) {
-                bail!("{at}: operationId {id} is used twice");
-            }
-            let mut props: BTreeMap<String, Locations> = BTreeMap::new();
-            let own = operation.get("parameters").and_then(Value::as_array);
-            for parameter in shared.into_iter().chain(own).flatten() {
-                let parameter = resolve(spec, parameter, &at)?;
-                let name = parameter
-                    .get("name")
-                    .and_then(Value::as_str)
-                    .with_context(|| format!("{at}: a parameter has no name"))?;
-                let location = parameter
-                    .get("in")
-                    .and_then(Value::as_str)
-                    .unwrap_or("parameter");
-                props
-                    .entry(name.to_owned())
-                    .or_default()
-                    .insert(location.to_owned());
-            }
-            if let Some(body) = operation.get("requestBody") {
-                let body = resolve(spec, body, &at)?;
-                let media_types = body.get("content").and_then(Value::as_object);
-                for media in media_types.into_iter().flat_map(Map::values) {
-                    if let Some(schema) = media.get("schema") {
-                        let mut names = BTreeSet::new();
-                        schema_properties(spec, schema, &at, 0, &mut names)?;
-                        for name in names {
-                            props.entry(name).or_default().insert("body".to_owned());
-                        }
-                    }
-                }
-            }
-            operations.insert(id.to_owned(), props);
+    for op in seedance_openapi::operations(spec) {
+        let at = format!("{} {}", op.method, op.path);
+        let id = op
+            .id()
+            .with_context(|| format!("{at} has no operationId"))?;
+        if operations.contains_key(id) {
+            bail!("{at}: operationId {id} is used twice");
         }
+        let mut props: BTreeMap<String, Locations> = BTreeMap::new();
+        for parameter in op
+            .parameters(spec)
+            .map_err(|err| format_err!("{at}: {err}"))?
+        {
+            let name = parameter
+                .get("name")
+                .and_then(Value::as_str)
+                .with_context(|| format!("{at}: a parameter has no name"))?;
+            let location = parameter
+                .get("in")
+                .and_then(Value::as_str)
+                .unwrap_or("parameter");
+            props
+                .entry(name.to_owned())
+                .or_default()
+                .insert(location.to_owned());
+        }
+        let body = op
+            .body_properties(spec)
+            .map_err(|err| format_err!("{at}: {err}"))?;
+        for name in body {
+            props.entry(name).or_default().insert("body".to_owned());
+        }
+        operations.insert(id.to_owned(), props);
     }
     Ok(operations)
-}
-
-/// The top-level property names of `schema`, following `$ref` and the composition keywords.
-fn schema_properties(
-    spec: &Value,
-    schema: &Value,
-    at: &str,
-    depth: usize,
-    names: &mut BTreeSet<String>,
-) -> Result<()> {
-    if depth > MAX_DEPTH {
-        bail!("{at}: the request schema nests or refers more than {MAX_DEPTH} levels deep");
-    }
-    let schema = resolve(spec, schema, at)?;
-    if let Some(properties) = schema.get("properties").and_then(Value::as_object) {
-        names.extend(properties.keys().cloned());
-    }
-    for keyword in ["allOf", "oneOf", "anyOf"] {
-        for branch in schema
-            .get(keyword)
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            schema_properties(spec, branch, at, depth + 1, names)?;
-        }
-    }
-    Ok(())
-}
-
-/// `value`, or what its local `$ref` (a chain of them) points to.
-fn resolve<'a>(spec: &'a Value, mut value: &'a Value, at: &str) -> Result<&'a Value> {
-    for _ in 0..MAX_DEPTH {
-        let Some(reference) = value.get("$ref").and_then(Value::as_str) else {
-            return Ok(value);
-        };
-        let pointer = reference
-            .strip_prefix('#')
-            .with_context(|| format!("{at}: only local $refs are supported, found {reference}"))?;
-        value = spec
-            .pointer(pointer)
-            .with_context(|| format!("{at}: $ref {reference} points to nothing"))?;
-    }
-    bail!("{at}: a $ref chain is longer than {MAX_DEPTH}")
 }
 
 /// A provider's table: operation, property, where it lives, status, detail.
@@ -475,16 +406,20 @@ mod tests {
                     "parameters": [{"$ref": "#/components/parameters/TaskId"}],
                     "get": {
                         "operationId": "getTask",
-                        "parameters": [{"in": "query", "name": "verbose", "schema": {"type": "boolean"}}]
+                        "parameters": [
+                            {"in": "query", "name": "verbose", "schema": {"type": "boolean"}}
+                        ]
                     }
                 }
             },
             "components": {
                 "parameters": {
-                    "TaskId": {"in": "path", "name": "task_id", "required": true, "schema": {"type": "string"}}
+                    "TaskId": {"in": "path", "name": "task_id", "required": true,
+                               "schema": {"type": "string"}}
                 },
                 "requestBodies": {
-                    "Create": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Create"}}}}
+                    "Create": {"content": {"application/json": {
+                        "schema": {"$ref": "#/components/schemas/Create"}}}}
                 },
                 "schemas": {
                     "Base": {"type": "object", "properties": {"prompt": {"type": "string"}}},

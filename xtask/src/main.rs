@@ -32,7 +32,8 @@ Tasks:
   drift OLD NEW [--format json] [--fail-on breaking|risky]
                                   classify the changes between two OpenAPI documents (file or
                                   http(s) URL, JSON or YAML, 3.0 or 3.1); exit 1 when a change at
-                                  or above --fail-on (default breaking), 2 when an input is unreadable
+                                  or above --fail-on (default breaking), 2 when an input is
+                                  unreadable
   drift --provider NAME --against FILE|URL [--format json] [--fail-on ...]
                                   the same, for a provider's committed spec against a newly
                                   published primary source, through the same patches

@@ -12,7 +12,8 @@ pub(crate) fn apply(name: &str, doc: &mut Value) -> Result<()> {
             Ok(())
         }
         other => bail!(
-            "unknown transform {other:?}; known: openapi-3.1-to-3.0, request-defaults-to-descriptions"
+            "unknown transform {other:?}; known: openapi-3.1-to-3.0, \
+             request-defaults-to-descriptions"
         ),
     }
 }
@@ -134,7 +135,7 @@ pub(crate) fn request_defaults_to_descriptions(doc: &mut Value) {
                 .flatten()
             {
                 if content.get("schema").is_some() {
-                    let escape = seedance_codegen::rules::escape;
+                    let escape = seedance_openapi::escape;
                     inline.push(format!(
                         "/paths/{}/{method}/requestBody/content/{}/schema",
                         escape(path),
@@ -149,12 +150,11 @@ pub(crate) fn request_defaults_to_descriptions(doc: &mut Value) {
             collect_refs(doc, schema, &mut components);
         }
     }
-    let targets = inline.into_iter().chain(components.iter().map(|name| {
-        format!(
-            "/components/schemas/{}",
-            seedance_codegen::rules::escape(name)
-        )
-    }));
+    let targets = inline.into_iter().chain(
+        components
+            .iter()
+            .map(|name| format!("/components/schemas/{}", seedance_openapi::escape(name))),
+    );
     for pointer in targets.collect::<Vec<_>>() {
         if let Some(schema) = doc.pointer_mut(&pointer) {
             strip_property_defaults(schema);
@@ -252,11 +252,14 @@ mod tests {
     fn moves_request_defaults_only() {
         let mut doc = json!({
             "paths": {"/x": {"post": {
-                "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Req"}}}},
-                "responses": {"200": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Res"}}}}},
+                "requestBody": {"content": {"application/json": {
+                    "schema": {"$ref": "#/components/schemas/Req"}}}},
+                "responses": {"200": {"content": {"application/json": {
+                    "schema": {"$ref": "#/components/schemas/Res"}}}}},
             }}},
             "components": {"schemas": {
-                "Req": {"properties": {"n": {"type": "integer", "default": 5, "description": "Count."}}},
+                "Req": {"properties": {
+                    "n": {"type": "integer", "default": 5, "description": "Count."}}},
                 "Res": {"properties": {"m": {"type": "integer", "default": 1}}},
             }},
         });

@@ -110,7 +110,10 @@ pub fn render(path: &Path, text: &str) -> Result<String, Error> {
     for open in &open_enums {
         if let Some((first, second)) = open_enum::clashing_values(open) {
             return Err(spec_error(
-                format!("/components/schemas/{}", rules::escape(&open.name)),
+                format!(
+                    "/components/schemas/{}",
+                    seedance_openapi::escape(&open.name)
+                ),
                 format!("enum values {first:?} and {second:?} map to one Rust variant name"),
             ));
         }
@@ -175,7 +178,7 @@ fn locate_openapi_error(doc: &serde_json::Value) -> Option<(String, String)> {
         for (key, value) in entries?.as_object()? {
             if let Err(err) = serde_path_to_error::deserialize::<_, T>(value) {
                 let inner = err.path().to_string();
-                let place = format!("{prefix}/{}", rules::escape(key));
+                let place = format!("{prefix}/{}", seedance_openapi::escape(key));
                 let place = if inner == "." {
                     place
                 } else {

@@ -11,6 +11,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use seedance_openapi::{escape, operations};
 use serde_json::Value;
 
 use crate::OpenEnum;
@@ -24,9 +25,6 @@ pub struct Violation {
     pub message: String,
 }
 
-const METHODS: [&str; 8] = [
-    "get", "put", "post", "delete", "options", "head", "patch", "trace",
-];
 const COMPONENT_PREFIX: &str = "#/components/schemas/";
 
 /// Checks `doc` and returns the response enums to render as open enums, sorted by name.
@@ -53,50 +51,31 @@ pub fn check(doc: &Value) -> Result<Vec<OpenEnum>, Violation> {
     };
     let mut operation_ids = BTreeMap::new();
 
-    for (path, item) in doc
-        .get("paths")
-        .and_then(Value::as_object)
-        .into_iter()
-        .flatten()
-    {
-        for method in METHODS {
-            let Some(operation) = item.get(method) else {
-                continue;
-            };
-            let here = format!("/paths/{}/{method}", escape(path));
-            let Some(id) = operation.get("operationId").and_then(Value::as_str) else {
-                return Err(violation(
-                    here,
-                    "operation has no operationId; add one (it names the generated method)".into(),
-                ));
-            };
-            if let Some(first) = operation_ids.insert(id.to_owned(), here.clone()) {
-                return Err(violation(
-                    format!("{here}/operationId"),
-                    format!("operationId {id:?} is also used at {first}; make it unique"),
-                ));
-            }
-            check_response_schemas(operation, &here)?;
-            walk_request(&mut walk, operation, item, &here)?;
-            for (status, response) in operation
-                .get("responses")
-                .and_then(Value::as_object)
-                .into_iter()
-                .flatten()
-            {
-                for (media, content) in response
-                    .get("content")
-                    .and_then(Value::as_object)
-                    .into_iter()
-                    .flatten()
-                {
-                    if let Some(schema) = content.get("schema") {
-                        let at =
-                            format!("{here}/responses/{status}/content/{}/schema", escape(media));
-                        walk.schema(schema, &at, Side::Response)?;
-                    }
-                }
-            }
+    for op in operations(doc) {
+        let (item, operation) = (op.item, op.operation);
+        let here = op.pointer();
+        let Some(id) = operation.get("operationId").and_then(Value::as_str) else {
+            return Err(violation(
+                here,
+                "operation has no operationId; add one (it names the generated method)".into(),
+            ));
+        };
+        if let Some(first) = operation_ids.insert(id.to_owned(), here.clone()) {
+            return Err(violation(
+                format!("{here}/operationId"),
+                format!("operationId {id:?} is also used at {first}; make it unique"),
+            ));
+        }
+        check_response_schemas(operation, &here)?;
+        walk_request(&mut walk, operation, item, &here)?;
+        for (status, response) in operation
+            .get("responses")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
+            let at = format!("{here}/responses/{status}");
+            walk.content(response.get("content"), &at, Side::Response)?;
         }
     }
 
@@ -169,17 +148,8 @@ fn walk_request(
     item: &Value,
     here: &str,
 ) -> Result<(), Violation> {
-    for (media, content) in operation
-        .pointer("/requestBody/content")
-        .and_then(Value::as_object)
-        .into_iter()
-        .flatten()
-    {
-        if let Some(schema) = content.get("schema") {
-            let at = format!("{here}/requestBody/content/{}/schema", escape(media));
-            walk.schema(schema, &at, Side::Request)?;
-        }
-    }
+    let content = operation.pointer("/requestBody/content");
+    walk.content(content, &format!("{here}/requestBody"), Side::Request)?;
     for params in [operation.get("parameters"), item.get("parameters")]
         .into_iter()
         .flatten()
@@ -210,6 +180,17 @@ struct Walk<'a> {
 }
 
 impl Walk<'_> {
+    /// Walks the schema of every media type of a body's `content` map; `at` is the body.
+    fn content(&mut self, content: Option<&Value>, at: &str, side: Side) -> Result<(), Violation> {
+        for (media, content) in content.and_then(Value::as_object).into_iter().flatten() {
+            if let Some(schema) = content.get("schema") {
+                let at = format!("{at}/content/{}/schema", escape(media));
+                self.schema(schema, &at, side)?;
+            }
+        }
+        Ok(())
+    }
+
     fn schema(&mut self, schema: &Value, at: &str, side: Side) -> Result<(), Violation> {
         if let Some(reference) = schema.get("$ref").and_then(Value::as_str) {
             let Some(name) = reference.strip_prefix(COMPONENT_PREFIX) else {
@@ -287,11 +268,6 @@ fn string_enum(schema: &Value) -> Option<Vec<String>> {
         .collect()
 }
 
-/// Escapes a key for use in a JSON pointer (RFC 6901).
-pub fn escape(key: &str) -> String {
-    key.replace('~', "~0").replace('/', "~1")
-}
-
 fn violation(place: String, message: String) -> Violation {
     Violation { place, message }
 }
@@ -311,6 +287,11 @@ mod tests {
         })
     }
 
+    /// A response with a JSON body of `schema`.
+    fn ok_json(schema: Value) -> Value {
+        json!({"description": "ok", "content": {"application/json": {"schema": schema}}})
+    }
+
     fn check_err(doc: Value) -> Violation {
         check(&doc).expect_err("the rule must reject this document")
     }
@@ -324,12 +305,14 @@ mod tests {
 
     #[test]
     fn rejects_inline_response_enum_with_its_pointer() {
-        let responses = json!({"200": {"description": "ok", "content": {"application/json": {"schema":
-            {"type": "object", "properties": {"status": {"type": "string", "enum": ["a", "b"]}}}}}}});
+        let status = json!({"type": "string", "enum": ["a", "b"]});
+        let schema = json!({"type": "object", "properties": {"status": status}});
+        let responses = json!({"200": ok_json(schema)});
         let v = check_err(doc(responses, json!({})));
         assert_eq!(
             v.place,
-            "/paths/~1tasks~1{id}/get/responses/200/content/application~1json/schema/properties/status"
+            "/paths/~1tasks~1{id}/get/responses/200/content/application~1json/schema\
+             /properties/status"
         );
     }
 
@@ -337,8 +320,10 @@ mod tests {
     fn rejects_two_error_schemas() {
         let responses = json!({
             "200": {"description": "ok"},
-            "400": {"description": "a", "content": {"application/json": {"schema": {"type": "string"}}}},
-            "500": {"description": "b", "content": {"application/json": {"schema": {"type": "integer"}}}},
+            "400": {"description": "a",
+                "content": {"application/json": {"schema": {"type": "string"}}}},
+            "500": {"description": "b",
+                "content": {"application/json": {"schema": {"type": "integer"}}}},
         });
         let v = check_err(doc(responses, json!({})));
         assert!(v.message.contains("error responses"), "{}", v.message);
@@ -346,10 +331,10 @@ mod tests {
 
     #[test]
     fn named_response_enum_becomes_open() {
-        let responses = json!({"200": {"description": "ok", "content": {"application/json": {"schema":
-            {"$ref": "#/components/schemas/Task"}}}}});
+        let responses = json!({"200": ok_json(json!({"$ref": "#/components/schemas/Task"}))});
         let components = json!({
-            "Task": {"type": "object", "properties": {"status": {"$ref": "#/components/schemas/Status"}}},
+            "Task": {"type": "object",
+                "properties": {"status": {"$ref": "#/components/schemas/Status"}}},
             "Status": {"type": "string", "enum": ["queued", "done"], "description": "State."},
         });
         let open = check(&doc(responses, components)).unwrap();

@@ -5,6 +5,7 @@ use std::{
     sync::{Arc, Mutex, OnceLock},
 };
 
+use seedance_openapi::escape;
 use serde_json::{Map, Value, json};
 
 /// The assembled specs, compiled into the simulator so it checks requests exactly as documented.
@@ -24,11 +25,6 @@ pub(crate) fn spec(provider: &str) -> &'static Value {
             .collect()
     });
     &parsed[provider]
-}
-
-/// Escapes a key for a JSON pointer.
-pub(crate) fn escape(key: &str) -> String {
-    key.replace('~', "~0").replace('/', "~1")
 }
 
 /// A request body that breaks its schema: the first offending field and a message.
