@@ -12,6 +12,17 @@
 //!   file atomically and never sends the API key to the video's host.
 //! - **Safe retries**: status and download requests retry transient failures; a submit is
 //!   never retried once it may have reached the provider ([`Error::OutcomeUnknown`]).
+//! - **Credentials stay where you sent them**: the API key goes only to the base URL you
+//!   configured or to the provider's documented server, never to one named by a task handle
+//!   ([`ClientBuilder::for_handle`]) and never over plain HTTP to a remote host.
+//! - **Bounded whatever the server does**: read timeouts, capped response bodies, a hard
+//!   deadline for [`Client::wait`], no panic on any answer.
+//!
+//! # Feature flags
+//!
+//! | feature | default | what it adds |
+//! |---|---|---|
+//! | `clap` | off | `clap::ValueEnum` on [`Provider`], [`Model`], [`Resolution`], [`Ratio`] and [`ServiceTier`], so a command line can take them directly |
 //!
 //! ```no_run
 //! use seedance_sdk::{Client, Provider, Ratio, VideoRequest, WaitOptions};
