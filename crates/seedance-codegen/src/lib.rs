@@ -49,6 +49,15 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// The generated code could not be written.
+    #[error("{}: cannot write the generated code: {source}", path.display())]
+    Write {
+        /// The output file.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
     /// The spec is not JSON.
     #[error("{}:{line}:{column}: not valid JSON: {message}", path.display())]
     Json {
@@ -88,6 +97,32 @@ pub fn render_file(path: &Path) -> Result<String, Error> {
         source,
     })?;
     render(path, &text)
+}
+
+/// The whole `build.rs` of a provider crate: compiles the package's own `openapi.json` (the copy
+/// `cargo xtask codegen` writes) into `$OUT_DIR/generated.rs`, or prints one line naming the
+/// file and the place of the problem and fails, instead of a panic backtrace.
+pub fn build_script() -> std::process::ExitCode {
+    let dir = |name: &str| std::env::var_os(name).map(std::path::PathBuf::from);
+    let (Some(manifest_dir), Some(out_dir)) = (dir("CARGO_MANIFEST_DIR"), dir("OUT_DIR")) else {
+        eprintln!(
+            "error: build_script runs from a build.rs, where cargo sets CARGO_MANIFEST_DIR and OUT_DIR"
+        );
+        return std::process::ExitCode::FAILURE;
+    };
+    let spec = manifest_dir.join("openapi.json");
+    println!("cargo:rerun-if-changed={}", spec.display());
+    let written = render_file(&spec).and_then(|code| {
+        let out = out_dir.join("generated.rs");
+        fs::write(&out, code).map_err(|source| Error::Write { path: out, source })
+    });
+    match written {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err}");
+            std::process::ExitCode::FAILURE
+        }
+    }
 }
 
 /// Renders the client for the OpenAPI 3.0 document `text`; `path` is used in error messages only.
