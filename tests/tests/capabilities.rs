@@ -6,55 +6,27 @@ use seedance_sdk::{Field, Model, Provider};
 use seedance_workspace_tests::{escape, spec};
 use serde_json::Value;
 
-/// The request schemas a (provider, model) submits to, and the wire name of each field.
-fn schemas(provider: Provider, model: Model) -> (Vec<String>, Vec<(Field, &'static str)>) {
+/// The request schemas a (provider, model) submits to.
+fn schemas(provider: Provider, model: Model) -> Vec<String> {
     let body = |path: &str| {
         format!(
             "/paths/{}/post/requestBody/content/application~1json/schema",
             escape(path)
         )
     };
-    let common = vec![
-        (Field::Duration, "duration"),
-        (Field::Seed, "seed"),
-        (Field::CameraFixed, "camera_fixed"),
-        (Field::GenerateAudio, "generate_audio"),
-        (Field::ServiceTier, "service_tier"),
-        (Field::ExecutionExpiresAfter, "execution_expires_after"),
-        (Field::ReturnLastFrame, "return_last_frame"),
-        (Field::Watermark, "watermark"),
-        (Field::Fps, "fps"),
-        (Field::Resolution, "resolution"),
-        (Field::Ratio, "ratio"),
-    ];
     match (provider, model) {
-        (Provider::Modellix, Model::Seedance15Pro) => (
-            vec![
-                body("/bytedance/seedance-1.5-pro-t2v"),
-                body("/bytedance/seedance-1.5-pro-i2v/async"),
-            ],
-            common,
-        ),
+        (Provider::Modellix, Model::Seedance15Pro) => vec![
+            body("/bytedance/seedance-1.5-pro-t2v"),
+            body("/bytedance/seedance-1.5-pro-i2v/async"),
+        ],
         (Provider::Modellix, Model::Seedance20Fast) => {
-            (vec![body("/bytedance/seedance-2.0-fast-i2v/async")], common)
+            vec![body("/bytedance/seedance-2.0-fast-i2v/async")]
         }
-        (Provider::Jiekou, Model::Seedance15Pro) => (
-            vec![
-                body("/v3/async/seedance-v1.5-pro-t2v"),
-                body("/v3/async/seedance-v1.5-pro-i2v"),
-            ],
-            common,
-        ),
-        (Provider::Odkkk, Model::Seedance15Pro) => (
-            vec![body("/v1/videos/generations")],
-            vec![
-                (Field::Duration, "duration"),
-                (Field::Resolution, "quality"),
-                (Field::Ratio, "aspect_ratio"),
-                (Field::GenerateAudio, "generate_audio"),
-                (Field::CallbackUrl, "callback_url"),
-            ],
-        ),
+        (Provider::Jiekou, Model::Seedance15Pro) => vec![
+            body("/v3/async/seedance-v1.5-pro-t2v"),
+            body("/v3/async/seedance-v1.5-pro-i2v"),
+        ],
+        (Provider::Odkkk, Model::Seedance15Pro) => vec![body("/v1/videos/generations")],
         other => panic!("no schema table for {other:?}"),
     }
 }
@@ -80,11 +52,10 @@ fn capability_matrix_matches_the_specs() {
     let mut checked = 0;
     for caps in seedance_sdk::all_capabilities() {
         let doc = spec(caps.provider.as_str());
-        let (pointers, wire) = schemas(caps.provider, caps.model);
-        for pointer in pointers {
+        for pointer in schemas(caps.provider, caps.model) {
             let schema = resolve(&doc, doc.pointer(&pointer).unwrap());
             let property = |field: Field| {
-                let name = wire.iter().find(|(f, _)| *f == field).map(|(_, n)| *n)?;
+                let name = caps.wire_name(field)?;
                 schema.pointer(&format!("/properties/{name}"))
             };
             let at = format!("{} {} {pointer}", caps.provider, caps.model);

@@ -389,70 +389,105 @@ impl VideoRequestArgs {
     }
 }
 
-/// A unified request field, named as in [`VideoRequest`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Field {
+/// Declares [`Field`] once: its variants, their names in [`VideoRequest`], and the list of all.
+macro_rules! fields {
+    ($($(#[$doc:meta])* $variant:ident = $name:literal,)*) => {
+        /// A unified request field, named as in [`VideoRequest`].
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum Field {
+            $($(#[$doc])* $variant,)*
+        }
+
+        impl Field {
+            /// Every field, in declaration order.
+            pub(crate) const ALL: &[Field] = &[$(Field::$variant),*];
+
+            /// The field's name in [`VideoRequest`] (and, with dashes, on the command line).
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Field::$variant => $name,)*
+                }
+            }
+        }
+    };
+}
+
+fields! {
     /// `prompt`.
-    Prompt,
+    Prompt = "prompt",
     /// `model`.
-    Model,
+    Model = "model",
     /// `inputs` as a first frame.
-    FirstFrame,
+    FirstFrame = "first_frame",
     /// `inputs` as a last frame.
-    LastFrame,
+    LastFrame = "last_frame",
     /// `inputs` as reference images.
-    ReferenceImages,
+    ReferenceImages = "reference_images",
     /// `inputs` as reference audio.
-    ReferenceAudio,
+    ReferenceAudio = "reference_audio",
     /// `duration`.
-    Duration,
+    Duration = "duration",
     /// `resolution`.
-    Resolution,
+    Resolution = "resolution",
     /// `ratio`.
-    Ratio,
+    Ratio = "ratio",
     /// `seed`.
-    Seed,
+    Seed = "seed",
     /// `camera_fixed`.
-    CameraFixed,
+    CameraFixed = "camera_fixed",
     /// `generate_audio`.
-    GenerateAudio,
+    GenerateAudio = "generate_audio",
     /// `watermark`.
-    Watermark,
+    Watermark = "watermark",
     /// `fps`.
-    Fps,
+    Fps = "fps",
     /// `service_tier`.
-    ServiceTier,
+    ServiceTier = "service_tier",
     /// `execution_expires_after`.
-    ExecutionExpiresAfter,
+    ExecutionExpiresAfter = "execution_expires_after",
     /// `return_last_frame`.
-    ReturnLastFrame,
+    ReturnLastFrame = "return_last_frame",
     /// `callback_url`.
-    CallbackUrl,
+    CallbackUrl = "callback_url",
 }
 
 impl Field {
-    /// The field's name in [`VideoRequest`] (and, with dashes, on the command line).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Field::Prompt => "prompt",
-            Field::Model => "model",
-            Field::FirstFrame => "first_frame",
-            Field::LastFrame => "last_frame",
-            Field::ReferenceImages => "reference_images",
-            Field::ReferenceAudio => "reference_audio",
-            Field::Duration => "duration",
-            Field::Resolution => "resolution",
-            Field::Ratio => "ratio",
-            Field::Seed => "seed",
-            Field::CameraFixed => "camera_fixed",
-            Field::GenerateAudio => "generate_audio",
-            Field::Watermark => "watermark",
-            Field::Fps => "fps",
-            Field::ServiceTier => "service_tier",
-            Field::ExecutionExpiresAfter => "execution_expires_after",
-            Field::ReturnLastFrame => "return_last_frame",
-            Field::CallbackUrl => "callback_url",
+    /// Whether a request always carries the field, so that no provider can lack it.
+    pub(crate) fn is_required(self) -> bool {
+        matches!(self, Field::Prompt | Field::Model)
+    }
+}
+
+impl VideoRequest {
+    /// The value of `field` as JSON, `None` when it is unset: the one place that reads a field
+    /// by its [`Field`], used by validation and by every provider's payload.
+    ///
+    /// The media fields are `None` here: they live in `inputs` and reach a payload only once
+    /// read and checked, as [`Resolved`](crate::providers::Resolved).
+    pub(crate) fn value(&self, field: Field) -> Option<serde_json::Value> {
+        fn json(value: impl Serialize) -> serde_json::Value {
+            serde_json::to_value(value).expect("plain values serialize")
+        }
+        match field {
+            Field::Prompt => Some(json(&self.prompt)),
+            Field::Model => Some(json(self.model)),
+            Field::FirstFrame
+            | Field::LastFrame
+            | Field::ReferenceImages
+            | Field::ReferenceAudio => None,
+            Field::Duration => self.duration.map(json),
+            Field::Resolution => self.resolution.map(json),
+            Field::Ratio => self.ratio.map(json),
+            Field::Seed => self.seed.map(json),
+            Field::CameraFixed => self.camera_fixed.map(json),
+            Field::GenerateAudio => self.generate_audio.map(json),
+            Field::Watermark => self.watermark.map(json),
+            Field::Fps => self.fps.map(json),
+            Field::ServiceTier => self.service_tier.map(json),
+            Field::ExecutionExpiresAfter => self.execution_expires_after.map(json),
+            Field::ReturnLastFrame => self.return_last_frame.map(json),
+            Field::CallbackUrl => self.callback_url.as_ref().map(json),
         }
     }
 }

@@ -213,6 +213,16 @@ impl Capabilities {
         self.fields.contains(&field)
     }
 
+    /// The name this provider uses for `field` on the wire, in its request body; `None` when it
+    /// does not send the field, or sends it in a shape of its own (odkkk puts both frames in one
+    /// `image_urls` list, and names its own model).
+    pub fn wire_name(&self, field: Field) -> Option<&'static str> {
+        crate::providers::wire(self.provider)
+            .iter()
+            .find(|(wired, _)| *wired == field)
+            .map(|(_, name)| *name)
+    }
+
     /// Checks everything about `request` that can be checked without reading files.
     pub fn validate(&self, request: &VideoRequest) -> Result<(), InvalidRequest> {
         let prompt_chars = request.prompt.chars().count();
@@ -242,26 +252,9 @@ impl Capabilities {
                 ),
             )
         };
-        let present: [(Field, bool); 13] = [
-            (Field::Duration, request.duration.is_some()),
-            (Field::Resolution, request.resolution.is_some()),
-            (Field::Ratio, request.ratio.is_some()),
-            (Field::Seed, request.seed.is_some()),
-            (Field::CameraFixed, request.camera_fixed.is_some()),
-            (Field::GenerateAudio, request.generate_audio.is_some()),
-            (Field::Watermark, request.watermark.is_some()),
-            (Field::Fps, request.fps.is_some()),
-            (Field::ServiceTier, request.service_tier.is_some()),
-            (
-                Field::ExecutionExpiresAfter,
-                request.execution_expires_after.is_some(),
-            ),
-            (Field::ReturnLastFrame, request.return_last_frame.is_some()),
-            (Field::CallbackUrl, request.callback_url.is_some()),
-            (Field::Prompt, true),
-        ];
-        for (field, is_set) in present {
-            if is_set && field != Field::Prompt && !self.supported(field) {
+        // A field a request always carries needs no support; any other set field does.
+        for &field in Field::ALL {
+            if !field.is_required() && request.value(field).is_some() && !self.supported(field) {
                 return Err(unsupported(field));
             }
         }

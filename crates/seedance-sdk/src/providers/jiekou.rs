@@ -15,7 +15,7 @@ use super::{
 use crate::{
     error::{Error, ProviderError},
     provider::Provider,
-    request::{Inputs, VideoRequest},
+    request::{Field, Inputs, VideoRequest},
     task::{RESULT_URL_LIFETIME, TaskStatus, Video, undocumented_status},
     text::bounded,
 };
@@ -53,22 +53,25 @@ pub(crate) fn api_error(
     }
 }
 
+/// The wire name of each unified field Jiekou takes.
+pub(crate) const WIRE: &[(Field, &str)] = &[
+    (Field::Prompt, "prompt"),
+    (Field::FirstFrame, "image"),
+    (Field::LastFrame, "last_image"),
+    (Field::Duration, "duration"),
+    (Field::Resolution, "resolution"),
+    (Field::Ratio, "ratio"),
+    (Field::Seed, "seed"),
+    (Field::CameraFixed, "camera_fixed"),
+    (Field::GenerateAudio, "generate_audio"),
+    (Field::Watermark, "watermark"),
+    (Field::Fps, "fps"),
+    (Field::ServiceTier, "service_tier"),
+    (Field::ExecutionExpiresAfter, "execution_expires_after"),
+];
+
 fn payload(request: &VideoRequest, media: &Resolved) -> Payload {
-    let mut body = Payload::default();
-    body.set("prompt", Some(&request.prompt))
-        .set("image", media.first.as_ref())
-        .set("last_image", media.last.as_ref())
-        .set("duration", request.duration)
-        .set("resolution", request.resolution)
-        .set("ratio", request.ratio)
-        .set("seed", request.seed)
-        .set("camera_fixed", request.camera_fixed)
-        .set("generate_audio", request.generate_audio)
-        .set("watermark", request.watermark)
-        .set("fps", request.fps)
-        .set("service_tier", request.service_tier)
-        .set("execution_expires_after", request.execution_expires_after);
-    body
+    Payload::from_wire(WIRE, request, media)
 }
 
 /// Submits and returns the task id.

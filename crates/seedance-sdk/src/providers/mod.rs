@@ -19,7 +19,7 @@ use serde_json::{Map, Value};
 use crate::{
     error::{Error, ProviderError},
     provider::Provider,
-    request::VideoRequest,
+    request::{Field, VideoRequest},
     task::{TaskStatus, unix_now},
     text::{TEXT_LIMIT, bounded},
 };
@@ -52,6 +52,15 @@ pub(crate) fn connect(
     }
 }
 
+/// The table from each unified field `provider` sends to its wire name.
+pub(crate) fn wire(provider: Provider) -> &'static [(Field, &'static str)] {
+    match provider {
+        Provider::Modellix => modellix::WIRE,
+        Provider::Jiekou => jiekou::WIRE,
+        Provider::Odkkk => odkkk::WIRE,
+    }
+}
+
 /// The longest run-time estimate believed; a task expires after at most 72 h anyway, so a
 /// longer one is a provider bug and would only stall polling.
 pub(crate) const MAX_ESTIMATE: Duration = Duration::from_secs(7 * 24 * 3600);
@@ -73,11 +82,39 @@ pub(crate) struct Resolved {
     pub(crate) audio: Vec<String>,
 }
 
+impl Resolved {
+    /// The value of a media `field`; `None` when it is unset or not a media field.
+    fn value(&self, field: Field) -> Option<Value> {
+        let list = |values: &[String]| (!values.is_empty()).then(|| Value::from(values.to_vec()));
+        match field {
+            Field::FirstFrame => self.first.clone().map(Value::from),
+            Field::LastFrame => self.last.clone().map(Value::from),
+            Field::ReferenceImages => list(&self.images),
+            Field::ReferenceAudio => list(&self.audio),
+            _ => None,
+        }
+    }
+}
+
 /// A JSON object under construction; unset fields are left out so the provider's defaults apply.
 #[derive(Default)]
 pub(crate) struct Payload(Map<String, Value>);
 
 impl Payload {
+    /// Each field of `wire` that is set, under its wire name: media from `media`, everything
+    /// else from `request`.
+    pub(crate) fn from_wire(
+        wire: &[(Field, &str)],
+        request: &VideoRequest,
+        media: &Resolved,
+    ) -> Self {
+        let mut body = Self::default();
+        for &(field, name) in wire {
+            body.set(name, request.value(field).or_else(|| media.value(field)));
+        }
+        body
+    }
+
     pub(crate) fn set(&mut self, key: &str, value: Option<impl Serialize>) -> &mut Self {
         if let Some(value) = value {
             self.0.insert(

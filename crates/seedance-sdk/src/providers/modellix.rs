@@ -16,7 +16,7 @@ use super::{
 use crate::{
     error::{Error, ProviderError},
     provider::Provider,
-    request::{Inputs, Model, VideoRequest},
+    request::{Field, Inputs, Model, VideoRequest},
     task::{RESULT_URL_LIFETIME, TaskStatus, Video, undocumented_status},
     text::bounded,
 };
@@ -44,23 +44,26 @@ pub(crate) fn envelope_error(code: i64, message: &str) -> Error {
     }
 }
 
+/// The wire name of each unified field Modellix takes.
+pub(crate) const WIRE: &[(Field, &str)] = &[
+    (Field::Prompt, "prompt"),
+    (Field::FirstFrame, "first_frame_image"),
+    (Field::LastFrame, "last_frame_image"),
+    (Field::ReferenceImages, "reference_images"),
+    (Field::ReferenceAudio, "audio_urls"),
+    (Field::Duration, "duration"),
+    (Field::Resolution, "resolution"),
+    (Field::Ratio, "ratio"),
+    (Field::Seed, "seed"),
+    (Field::CameraFixed, "camera_fixed"),
+    (Field::GenerateAudio, "generate_audio"),
+    (Field::ServiceTier, "service_tier"),
+    (Field::ExecutionExpiresAfter, "execution_expires_after"),
+    (Field::ReturnLastFrame, "return_last_frame"),
+];
+
 fn payload(request: &VideoRequest, media: &Resolved) -> Payload {
-    let mut body = Payload::default();
-    body.set("prompt", Some(&request.prompt))
-        .set("first_frame_image", media.first.as_ref())
-        .set("last_frame_image", media.last.as_ref())
-        .set_list("reference_images", &media.images)
-        .set_list("audio_urls", &media.audio)
-        .set("duration", request.duration)
-        .set("resolution", request.resolution)
-        .set("ratio", request.ratio)
-        .set("seed", request.seed)
-        .set("camera_fixed", request.camera_fixed)
-        .set("generate_audio", request.generate_audio)
-        .set("service_tier", request.service_tier)
-        .set("execution_expires_after", request.execution_expires_after)
-        .set("return_last_frame", request.return_last_frame);
-    body
+    Payload::from_wire(WIRE, request, media)
 }
 
 /// Submits and returns the task id.

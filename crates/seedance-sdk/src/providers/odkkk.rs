@@ -16,7 +16,7 @@ use super::{
 use crate::{
     error::{Error, ProviderError},
     provider::Provider,
-    request::VideoRequest,
+    request::{Field, VideoRequest},
     task::{RESULT_URL_LIFETIME, TaskStatus, Video, undocumented_status},
     text::bounded,
 };
@@ -57,6 +57,17 @@ pub(crate) fn api_error(
     }
 }
 
+/// The wire name of each unified field odkkk takes as is. Its model id and its `image_urls` (the
+/// first and last frames in one list) have shapes of their own, set in `payload`.
+pub(crate) const WIRE: &[(Field, &str)] = &[
+    (Field::Prompt, "prompt"),
+    (Field::Duration, "duration"),
+    (Field::Resolution, "quality"),
+    (Field::Ratio, "aspect_ratio"),
+    (Field::GenerateAudio, "generate_audio"),
+    (Field::CallbackUrl, "callback_url"),
+];
+
 fn payload(request: &VideoRequest, media: &Resolved) -> Payload {
     let frames: Vec<String> = media
         .first
@@ -64,15 +75,9 @@ fn payload(request: &VideoRequest, media: &Resolved) -> Payload {
         .chain(media.last.iter())
         .cloned()
         .collect();
-    let mut body = Payload::default();
+    let mut body = Payload::from_wire(WIRE, request, media);
     body.set("model", Some(MODEL_ID))
-        .set("prompt", Some(&request.prompt))
-        .set_list("image_urls", &frames)
-        .set("duration", request.duration)
-        .set("quality", request.resolution)
-        .set("aspect_ratio", request.ratio)
-        .set("generate_audio", request.generate_audio)
-        .set("callback_url", request.callback_url.as_ref());
+        .set_list("image_urls", &frames);
     body
 }
 
