@@ -3,14 +3,9 @@
 
 use seedance_jiekou::{Client, types};
 
-use std::sync::Arc;
-
-use futures_util::future::BoxFuture;
-use seedance_runtime::ClientOptions;
-
 use super::{
-    Payload, ProviderApi, Resolved, Submitted, convert, estimate, expires_in, lenient_submit,
-    plausible_task_id, retry_after, submit_failure, unusable_submit,
+    Payload, Resolved, Submitted, convert, estimate, expires_in, lenient_submit, plausible_task_id,
+    retry_after, submit_failure, unusable_submit,
 };
 use crate::{
     error::{Error, ProviderError},
@@ -202,29 +197,4 @@ pub(crate) fn map_status(
     })
 }
 
-/// Jiekou's API, as the client calls it.
-#[derive(Debug)]
-pub(crate) struct Jiekou(Client);
-
-/// The Jiekou API at `base_url`.
-pub(crate) fn connect(
-    base_url: &str,
-    http: reqwest::Client,
-    options: ClientOptions,
-) -> Arc<dyn ProviderApi> {
-    Arc::new(Jiekou(Client::new_with_client(base_url, http, options)))
-}
-
-impl ProviderApi for Jiekou {
-    fn submit<'a>(
-        &'a self,
-        request: &'a VideoRequest,
-        resolved: &'a Resolved,
-    ) -> BoxFuture<'a, Result<Submitted, Error>> {
-        Box::pin(submit(&self.0, request, resolved))
-    }
-
-    fn status<'a>(&'a self, task_id: &'a str) -> BoxFuture<'a, Result<TaskStatus, Error>> {
-        Box::pin(status(&self.0, task_id))
-    }
-}
+provider_api!(Jiekou);

@@ -2,6 +2,46 @@
 //! status to [`TaskStatus`](crate::TaskStatus), its error shapes to [`Error`]. Provider quirks
 //! live here and nowhere else.
 
+/// Declares a provider module's API type, named `$name`, wrapping the generated `Client`
+/// behind [`ProviderApi`] with the module's own `submit` and `status`, and its `connect`.
+macro_rules! provider_api {
+    ($name:ident) => {
+        #[doc = concat!(stringify!($name), "'s API, as the client calls it.")]
+        #[derive(Debug)]
+        pub(crate) struct $name(Client);
+
+        #[doc = concat!("The ", stringify!($name), " API at `base_url`.")]
+        pub(crate) fn connect(
+            base_url: &str,
+            http: reqwest::Client,
+            options: seedance_runtime::ClientOptions,
+        ) -> std::sync::Arc<dyn super::ProviderApi> {
+            std::sync::Arc::new($name(Client::new_with_client(base_url, http, options)))
+        }
+
+        impl super::ProviderApi for $name {
+            fn submit<'a>(
+                &'a self,
+                request: &'a crate::request::VideoRequest,
+                resolved: &'a super::Resolved,
+            ) -> futures_util::future::BoxFuture<'a, Result<super::Submitted, crate::error::Error>>
+            {
+                Box::pin(submit(&self.0, request, resolved))
+            }
+
+            fn status<'a>(
+                &'a self,
+                task_id: &'a str,
+            ) -> futures_util::future::BoxFuture<
+                'a,
+                Result<crate::task::TaskStatus, crate::error::Error>,
+            > {
+                Box::pin(status(&self.0, task_id))
+            }
+        }
+    };
+}
+
 #[cfg(test)]
 mod hostile;
 pub(crate) mod jiekou;

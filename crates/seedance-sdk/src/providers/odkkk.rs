@@ -4,13 +4,8 @@
 use seedance_odkkk::{Client, types};
 use serde_json::Value;
 
-use std::sync::Arc;
-
-use futures_util::future::BoxFuture;
-use seedance_runtime::ClientOptions;
-
 use super::{
-    MAX_ESTIMATE, Payload, ProviderApi, Resolved, Submitted, convert, expires_in, lenient_submit,
+    MAX_ESTIMATE, Payload, Resolved, Submitted, convert, expires_in, lenient_submit,
     plausible_task_id, retry_after, submit_failure, unusable_submit,
 };
 use crate::{
@@ -185,29 +180,4 @@ pub(crate) fn map_status(
     })
 }
 
-/// Odkkk's API, as the client calls it.
-#[derive(Debug)]
-pub(crate) struct Odkkk(Client);
-
-/// The Odkkk API at `base_url`.
-pub(crate) fn connect(
-    base_url: &str,
-    http: reqwest::Client,
-    options: ClientOptions,
-) -> Arc<dyn ProviderApi> {
-    Arc::new(Odkkk(Client::new_with_client(base_url, http, options)))
-}
-
-impl ProviderApi for Odkkk {
-    fn submit<'a>(
-        &'a self,
-        request: &'a VideoRequest,
-        resolved: &'a Resolved,
-    ) -> BoxFuture<'a, Result<Submitted, Error>> {
-        Box::pin(submit(&self.0, request, resolved))
-    }
-
-    fn status<'a>(&'a self, task_id: &'a str) -> BoxFuture<'a, Result<TaskStatus, Error>> {
-        Box::pin(status(&self.0, task_id))
-    }
-}
+provider_api!(Odkkk);
