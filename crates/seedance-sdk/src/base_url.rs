@@ -74,6 +74,12 @@ pub(crate) fn is_loopback(url: &Url) -> bool {
     }
 }
 
+/// Whether `url` parses as a URL whose host is this machine (`localhost`, `127.0.0.0/8`,
+/// `[::1]`): a simulator or a test server. An unparsable URL is not loopback.
+pub fn is_loopback_url(url: &str) -> bool {
+    Url::parse(url.trim()).is_ok_and(|url| is_loopback(&url))
+}
+
 /// Whether two base URLs name the same server and path (scheme, host, port and path compared
 /// after parsing, so `HTTPS://API.x.ai/v1/` equals `https://api.x.ai:443/v1`).
 pub(crate) fn same(a: &str, b: &str) -> bool {

@@ -70,6 +70,7 @@ mod request;
 mod task;
 mod text;
 
+pub use base_url::is_loopback_url;
 pub use capability::{Capabilities, all_capabilities, capabilities, validate};
 pub use client::{Client, ClientBuilder, RetryPolicy, WaitOptions};
 pub use error::{Error, InvalidRequest, ProviderError, Result};

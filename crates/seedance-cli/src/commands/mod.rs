@@ -7,7 +7,6 @@ mod schema;
 mod sim;
 
 use std::{
-    net::IpAddr,
     path::{Path, PathBuf},
     time::Duration,
 };
@@ -110,18 +109,9 @@ fn client_builder(
     }
 }
 
-/// Whether `url` is `http://` on a loopback host (`localhost`, `127.0.0.0/8`, `[::1]`).
+/// Whether `url` is on this machine (a simulator or a test server); the facade's rule.
 fn is_loopback(url: &str) -> bool {
-    let Some(rest) = url.trim().strip_prefix("http://") else {
-        return false;
-    };
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    let host = match authority.strip_prefix('[') {
-        Some(v6) => v6.split(']').next().unwrap_or_default(),
-        None => authority.split(':').next().unwrap_or_default(),
-    };
-    host.eq_ignore_ascii_case("localhost")
-        || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+    seedance_sdk::is_loopback_url(url)
 }
 
 /// How to poll: `timeout` if given; fast polling against a loopback server (a simulator).
