@@ -70,7 +70,11 @@ pub(crate) fn request_body(provider: &str, spec_path: &str, body: &Value) -> Res
 /// Validates the query of `GET spec_path` of `provider`: each pair whose key the spec declares
 /// (a repeated key is an array parameter's items), with integers parsed as the schema says.
 /// Keys the spec does not declare are ignored, as HTTP APIs commonly do.
-pub(crate) fn query(provider: &str, spec_path: &str, pairs: &[(String, String)]) -> Result<(), Invalid> {
+pub(crate) fn query(
+    provider: &str,
+    spec_path: &str,
+    pairs: &[(String, String)],
+) -> Result<(), Invalid> {
     let operation = format!("/paths/{}/get", escape(spec_path));
     let parameters = spec(provider)
         .pointer(&format!("{operation}/parameters"))

@@ -16,7 +16,9 @@ use std::{
 use axum::{
     Router,
     body::Bytes,
-    extract::{Path, Query, State as Extract, rejection::BytesRejection, rejection::QueryRejection},
+    extract::{
+        Path, Query, State as Extract, rejection::BytesRejection, rejection::QueryRejection,
+    },
     http::{HeaderMap, HeaderValue},
     middleware,
     response::Response,
@@ -102,7 +104,10 @@ fn invalid(param: &str, message: impl Into<String>) -> Invalid {
 fn check(body: &Value) -> Result<Accepted, Invalid> {
     let items = body["content"].as_array().cloned().unwrap_or_default();
     if items.is_empty() {
-        return Err(invalid("content", "Missing content: at least one item is required"));
+        return Err(invalid(
+            "content",
+            "Missing content: at least one item is required",
+        ));
     }
     let mut roles = BTreeSet::new();
     let mut kinds = BTreeSet::new();
@@ -162,8 +167,7 @@ fn check(body: &Value) -> Result<Accepted, Invalid> {
             "a last_frame image needs a first_frame image",
         ));
     }
-    if kinds.contains("audio_url") && !kinds.contains("image_url") && !kinds.contains("video_url")
-    {
+    if kinds.contains("audio_url") && !kinds.contains("image_url") && !kinds.contains("video_url") {
         return Err(invalid(
             "content",
             "reference audio needs at least one reference image or video",
@@ -275,6 +279,9 @@ async fn cancel_or_delete(
     deliver(json!({}), &faults)
 }
 
+/// The statuses a list can filter on (not `expired`).
+const STATUS_FILTERS: [&str; 5] = ["queued", "running", "cancelled", "succeeded", "failed"];
+
 /// The list query, with Ark's defaults.
 struct ListQuery {
     page_num: usize,
@@ -306,13 +313,30 @@ impl ListQuery {
                         .ok()
                         .filter(|n| (1..=500).contains(n))
                         .ok_or_else(|| {
-                            invalid(key, format!("{key} {value:?} is not an integer in [1, 500]"))
+                            invalid(
+                                key,
+                                format!("{key} {value:?} is not an integer in [1, 500]"),
+                            )
                         })?;
                     if key == "page_num" {
                         query.page_num = n;
                     } else {
                         query.page_size = n;
                     }
+                }
+                // The spec's enums, checked here too so that the list never filters on a
+                // value Ark would refuse.
+                "filter.status" if !STATUS_FILTERS.contains(&value.as_str()) => {
+                    return Err(invalid(
+                        key,
+                        format!("{key} {value:?} is not one of {STATUS_FILTERS:?}"),
+                    ));
+                }
+                "filter.service_tier" if !["default", "flex"].contains(&value.as_str()) => {
+                    return Err(invalid(
+                        key,
+                        format!("{key} {value:?} is not one of [\"default\", \"flex\"]"),
+                    ));
                 }
                 "filter.status" => query.status = Some(value.clone()),
                 "filter.task_ids" => query.task_ids.push(value.clone()),
@@ -348,7 +372,12 @@ async fn list(
         .into_iter()
         .filter(|(id, _)| visible(&state, id).is_some())
         .filter(|(id, _)| query.task_ids.is_empty() || query.task_ids.contains(id))
-        .filter(|(_, task)| query.model.as_ref().is_none_or(|model| *model == task.model))
+        .filter(|(_, task)| {
+            query
+                .model
+                .as_ref()
+                .is_none_or(|model| *model == task.model)
+        })
         .map(|(id, task)| task_json(&state, &id, &task))
         .filter(|task| task["service_tier"] == query.service_tier.as_str())
         .filter(|task| {
