@@ -218,19 +218,17 @@ async fn ark_examples() {
             "create_task" => outcome(
                 client
                     .create_task()
-                    .body(
-                        types::CreateTaskRequest::builder()
-                            .model("m")
-                            .content(vec![types::ContentItem {
-                                type_: types::ContentItemType::Text,
-                                text: Some("p".into()),
-                                audio_url: None,
-                                draft_task: None,
-                                image_url: None,
-                                role: None,
-                                video_url: None,
-                            }]),
-                    )
+                    .body(types::CreateTaskRequest::builder().model("m").content(vec![
+                        types::ContentItem {
+                            type_: types::ContentItemType::Text,
+                            text: Some("p".into()),
+                            audio_url: None,
+                            draft_task: None,
+                            image_url: None,
+                            role: None,
+                            video_url: None,
+                        },
+                    ]))
                     .send()
                     .await,
             ),
@@ -339,7 +337,13 @@ fn schema_check_rejects_what_the_spec_forbids() {
 async fn ark_unlisted_task_status_is_kept_not_rejected() {
     let server = serve("200", &json!({"id": "cgt-1", "status": "paused"})).await;
     let client = seedance_ark::Client::new(&server.uri(), options()).unwrap();
-    let task = client.get_task().id("cgt-1").send().await.unwrap().into_inner();
+    let task = client
+        .get_task()
+        .id("cgt-1")
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
     assert_eq!(
         task.status,
         Some(seedance_ark::types::TaskStatus::Unknown("paused".into()))
@@ -378,10 +382,15 @@ async fn ark_error_body_parses_with_its_request_id() {
 /// Ark documents no DELETE response body; it answers with none or with `{}`. Both succeed.
 #[tokio::test]
 async fn ark_delete_succeeds_with_an_empty_body_and_with_an_empty_object() {
-    for body in [ResponseTemplate::new(200), ResponseTemplate::new(200).set_body_json(json!({}))] {
+    for body in [
+        ResponseTemplate::new(200),
+        ResponseTemplate::new(200).set_body_json(json!({})),
+    ] {
         let server = MockServer::start().await;
         Mock::given(wiremock::matchers::method("DELETE"))
-            .and(wiremock::matchers::path("/contents/generations/tasks/cgt-1"))
+            .and(wiremock::matchers::path(
+                "/contents/generations/tasks/cgt-1",
+            ))
             .respond_with(body)
             .expect(1)
             .mount(&server)
