@@ -13,16 +13,8 @@ const SPECS: [(&str, &str); 4] = [
     ("modellix", include_str!("../specs/modellix.json")),
     ("jiekou", include_str!("../specs/jiekou.json")),
     ("odkkk", include_str!("../specs/odkkk.json")),
-    ("ark", ARK_SPEC_STUB),
+    ("ark", include_str!("../specs/ark.json")),
 ];
-
-/// Stands in for `specs/ark.json` until the spec lands: the create body's required members.
-const ARK_SPEC_STUB: &str = r#"{
-  "paths": {"/contents/generations/tasks": {"post": {"requestBody": {"content": {"application/json": {
-    "schema": {"type": "object", "required": ["model", "content"],
-      "properties": {"model": {"type": "string"}, "content": {"type": "array"}}}}}}}}},
-  "components": {}
-}"#;
 
 /// The spec of `provider`, parsed once.
 pub(crate) fn spec(provider: &str) -> &'static Value {

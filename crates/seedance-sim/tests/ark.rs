@@ -292,6 +292,28 @@ async fn invalid_requests_get_ark_error_bodies() {
         let answer = call(&sim, Method::POST, "", Some(&body.to_string())).await;
         assert_error(&answer, 400, "BadRequest", code, message_has);
     }
+    // Checked against the spec: each refusal names the member.
+    let text = json!([{"type": "text", "text": "x"}]);
+    let spec_cases = [
+        ("resolution", json!("2k")),
+        ("ratio", json!("5:4")),
+        ("duration", json!(31)),
+        ("frames", json!(300)),
+        ("seed", json!(4_294_967_296_u64)),
+        ("execution_expires_after", json!(60)),
+        ("priority", json!(10)),
+        ("service_tier", json!("scale")),
+        ("safety_identifier", json!("x".repeat(65))),
+        ("content", json!([{"type": "gif_url"}])),
+        ("content", json!("a fox")),
+    ];
+    for (member, value) in spec_cases {
+        let mut body = json!({"model": "m", "content": text});
+        body[member] = value.clone();
+        let answer = call(&sim, Method::POST, "", Some(&body.to_string())).await;
+        assert_error(&answer, 400, "BadRequest", "InvalidParameter", "");
+        assert_eq!(answer.body["error"]["param"], member, "{member} {value}");
+    }
     let answer = call(&sim, Method::POST, "", Some("{not json")).await;
     assert_error(
         &answer,
