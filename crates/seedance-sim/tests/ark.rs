@@ -580,3 +580,28 @@ async fn faults_and_counters_apply_to_every_ark_route() {
     assert_eq!(counters.faults["ark delete: status 500"], 1);
     assert_eq!(counters.submits_per_prompt["x"], 1);
 }
+
+/// The body the `seedance` CLI on crates.io (0.3.0, `src/api.rs` `CreateTaskRequest`) sends for
+/// `seedance generate --image a.png --video URL --audio b.mp3 "..."` with its defaults (720p,
+/// adaptive, 5 s, seed -1, audio on, no watermark): local files become data URLs.
+#[tokio::test]
+async fn the_crates_io_seedance_cli_reference_request_is_accepted() {
+    let sim = sim(None).await;
+    let body = r#"{"model":"dreamina-seedance-2-0-260128","content":[
+        {"type":"text","text":"@image1 walks through @video1 to the beat of @audio1"},
+        {"type":"image_url","image_url":{"url":"data:image/png;base64,iVBORw0KGgoAAAANSUhEUg=="},"role":"reference_image"},
+        {"type":"video_url","video_url":{"url":"https://example.com/street.mp4"},"role":"reference_video"},
+        {"type":"audio_url","audio_url":{"url":"data:audio/mpeg;base64,SUQzBAAAAAAA"},"role":"reference_audio"}],
+        "resolution":"720p","ratio":"adaptive","duration":5,"seed":-1,"generate_audio":true,"watermark":false}"#;
+    let answer = call(&sim, Method::POST, "", Some(body)).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    let id = answer.body["id"].as_str().unwrap();
+    let task = get(&sim, id).await.body;
+    // What that CLI reads back (`TaskInfo`): the ratio chosen for adaptive, an integer seed.
+    assert_eq!(task["ratio"], "16:9");
+    assert!(task["seed"].is_u64(), "{task}");
+    assert_eq!(task["duration"], 5);
+    // Its cancel: DELETE without a body.
+    let answer = call(&sim, Method::DELETE, &format!("/{id}"), None).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+}
