@@ -54,7 +54,7 @@ pub enum Fault {
 /// A fault and the requests it applies to.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FaultRule {
-    /// Only this provider (`modellix`, `jiekou`, `odkkk`); `None` for all. Ignored for
+    /// Only this provider (`modellix`, `jiekou`, `odkkk`, `ark`); `None` for all. Ignored for
     /// [`Route::Video`].
     pub provider: Option<String>,
     /// Only this route.

@@ -74,7 +74,7 @@ impl Default for SimConfig {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Counters {
     /// Requests per route, keyed `"<provider> <route>"` (e.g. `"jiekou submit"`,
-    /// `"odkkk status"`) or `"media video"`.
+    /// `"odkkk status"`, Ark's `"ark list"` and `"ark delete"`) or `"media video"`.
     pub per_route: BTreeMap<String, u64>,
     /// Submits per prompt, over every provider: the submits that created a task (a submit
     /// refused by an injected status or by validation is not counted).
