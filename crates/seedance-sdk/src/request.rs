@@ -167,7 +167,7 @@ pub enum Inputs {
         audio: Vec<Media>,
     },
     /// Edit one video (Seedance 2.0 family): the prompt says what changes, optional images show
-    /// what to put in.
+    /// what to put in. Needs `ratio: "adaptive"` and `duration: "auto"` (the builder sets both).
     Edit {
         /// The video to edit: `http(s)` with a host, or `asset://<id>`.
         video: String,
@@ -175,7 +175,8 @@ pub enum Inputs {
         #[serde(default)]
         images: Vec<Media>,
     },
-    /// Extend 1-3 videos into one longer video (Seedance 2.0 family).
+    /// Extend 1-3 videos into one longer video (Seedance 2.0 family). Needs `ratio: "adaptive"`
+    /// and `duration: "auto"` (the builder sets both).
     Extend {
         /// The videos to extend, in order: `http(s)` with a host, or `asset://<id>`.
         #[schemars(length(min = 1, max = 3))]
@@ -382,6 +383,10 @@ impl VideoRequestArgs {
     }
 
     /// Edits `video` (an `http(s)` or `asset://` URL), with optional reference images.
+    ///
+    /// An edit keeps the video's shape and length, so it needs `ratio` adaptive and `duration`
+    /// auto: this sets both when they are unset (a value set earlier or later is kept, and
+    /// refused by validation unless it is adaptive or auto).
     pub fn edit(
         mut self,
         video: impl Into<String>,
@@ -391,14 +396,22 @@ impl VideoRequestArgs {
             video: video.into(),
             images: images.into_iter().map(Into::into).collect(),
         };
-        self
+        self.keep_shape()
     }
 
-    /// Extends `videos` (1-3 `http(s)` or `asset://` URLs) into one longer video.
+    /// Extends `videos` (1-3 `http(s)` or `asset://` URLs) into one longer video; like
+    /// [`edit`](Self::edit), sets `ratio` adaptive and `duration` auto when unset.
     pub fn extend(mut self, videos: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.0.inputs = Inputs::Extend {
             videos: videos.into_iter().map(Into::into).collect(),
         };
+        self.keep_shape()
+    }
+
+    /// Sets `ratio` adaptive and `duration` auto where unset, as edits and extensions need.
+    fn keep_shape(mut self) -> Self {
+        self.0.ratio.get_or_insert(Ratio::Adaptive);
+        self.0.duration.get_or_insert(VideoDuration::Auto);
         self
     }
 
