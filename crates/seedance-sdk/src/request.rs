@@ -150,7 +150,7 @@ pub enum Inputs {
     },
     /// Reference images, videos and audio guiding style, subject, motion and sound (Seedance
     /// 2.x; Seedance 1.0 Lite takes 1-4 images only). At least one reference; how many of each a
-    /// model takes is in its [`Capabilities`](crate::Capabilities).
+    /// model takes is in its capabilities (`seedance providers`).
     References {
         /// Reference images.
         #[serde(default)]
@@ -231,6 +231,7 @@ pub struct VideoRequest {
     pub duration: Option<VideoDuration>,
     /// Number of frames instead of a duration: 25 + 4n in [29, 289] (Seedance 1.0).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 29, max = 289))]
     pub frames: Option<u32>,
     /// Output resolution.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -268,13 +269,15 @@ pub struct VideoRequest {
     pub callback_url: Option<String>,
     /// Queue priority, 0 (default) to 9 (Seedance 2.x; not with the flex tier).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(max = 9))]
     pub priority: Option<u8>,
-    /// A cheap 480p draft to review before paying for the final video (see
-    /// [`Inputs::FromDraft`]).
+    /// A cheap 480p draft to review before paying for the final video (made from it with the
+    /// `from_draft` inputs).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub draft: Option<bool>,
     /// An id of the end user (a hash, up to 64 characters) the provider uses to trace abuse.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = 64))]
     pub safety_identifier: Option<String>,
 }
 

@@ -455,6 +455,8 @@ fn check_image(
         Ok(ImageType::Tiff) => "tiff",
         Ok(ImageType::Gif) => "gif",
         Ok(ImageType::Heif(imagesize::Compression::Hevc)) => "heic",
+        // An AVIF is a HEIF container too, but not a format Seedance documents.
+        Ok(ImageType::Heif(imagesize::Compression::Av1)) => "avif",
         Ok(ImageType::Heif(_)) => "heif",
         Ok(other) => {
             return Err(MediaProblem::Rejected(format!(
