@@ -1,8 +1,9 @@
 //! Generate videos with ByteDance's Seedance models through the providers that sell them
-//! (Modellix, Jiekou.AI, odkkk), with one typed API.
+//! (Modellix, Jiekou.AI, odkkk, and Seedance's own API, BytePlus ModelArk), with one typed API.
 //!
 //! - **One request model** ([`VideoRequest`]) for text-to-video, first frame, first and last
-//!   frames, and reference images and audio; frames and references cannot be mixed.
+//!   frames, reference images, videos and audio, video edit and extension, and drafts
+//!   ([`Inputs`]); modes cannot be mixed.
 //! - **Validation before sending**: each provider's capabilities per model ([`capabilities`]);
 //!   an unsupported or out-of-range field is an [`Error::InvalidRequest`] naming the field, the
 //!   provider, the model and the allowed values, and nothing is sent.

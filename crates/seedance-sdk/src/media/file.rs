@@ -38,7 +38,7 @@ pub(crate) async fn read_file(
 
 /// Reads at most `max_bytes` bytes: one byte past the largest accepted size is enough to know
 /// the input is too large, even if a file grew after its size was checked.
-async fn read_at_most(
+pub(super) async fn read_at_most(
     reader: impl tokio::io::AsyncRead + Unpin,
     max_bytes: u64,
     expected_len: u64,
