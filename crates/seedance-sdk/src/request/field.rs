@@ -3,10 +3,10 @@
 
 use serde::Serialize;
 
-/// Declares [`Field`] once: its variants, their names in [`VideoRequest`], and the list of all.
+/// Declares [`Field`] once: its variants, their names in [`VideoRequest`](crate::VideoRequest), and the list of all.
 macro_rules! fields {
     ($($(#[$doc:meta])* $variant:ident = $name:literal,)*) => {
-        /// A unified request field, named as in [`VideoRequest`].
+        /// A unified request field, named as in [`VideoRequest`](crate::VideoRequest).
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
         #[serde(rename_all = "snake_case")]
         pub enum Field {
@@ -17,7 +17,7 @@ macro_rules! fields {
             /// Every field, in declaration order.
             pub(crate) const ALL: &[Field] = &[$(Field::$variant),*];
 
-            /// The field's name in [`VideoRequest`] (and, with dashes, on the command line).
+            /// The field's name in [`VideoRequest`](crate::VideoRequest) (and, with dashes, on the command line).
             pub fn as_str(self) -> &'static str {
                 match self {
                     $(Field::$variant => $name,)*
