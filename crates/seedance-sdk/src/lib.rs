@@ -1,8 +1,9 @@
 //! Generate videos with ByteDance's Seedance models through the providers that sell them
-//! (Modellix, Jiekou.AI, odkkk), with one typed API.
+//! (Modellix, Jiekou.AI, odkkk, and Seedance's own API, BytePlus ModelArk), with one typed API.
 //!
 //! - **One request model** ([`VideoRequest`]) for text-to-video, first frame, first and last
-//!   frames, and reference images and audio; frames and references cannot be mixed.
+//!   frames, reference images, videos and audio, video edit and extension, and drafts
+//!   ([`Inputs`]); modes cannot be mixed.
 //! - **Validation before sending**: each provider's capabilities per model ([`capabilities`]);
 //!   an unsupported or out-of-range field is an [`Error::InvalidRequest`] naming the field, the
 //!   provider, the model and the allowed values, and nothing is sent.
@@ -71,12 +72,13 @@ mod task;
 mod text;
 
 pub use base_url::is_loopback_url;
-pub use capability::{Capabilities, all_capabilities, capabilities, validate};
+pub use capability::{Capabilities, Mode, all_capabilities, capabilities, validate};
 pub use client::{Client, ClientBuilder, RetryPolicy, WaitOptions};
 pub use error::{Error, InvalidRequest, ProviderError, Result};
 pub use media::{ImageRules, Inline, Media};
 pub use provider::Provider;
 pub use request::{
-    Field, Inputs, Model, Ratio, Resolution, ServiceTier, VideoRequest, VideoRequestArgs,
+    Field, Inputs, Model, Ratio, Resolution, ServiceTier, VideoDuration, VideoRequest,
+    VideoRequestArgs,
 };
 pub use task::{TaskHandle, TaskStatus, Video};

@@ -1,6 +1,6 @@
 //! Tests of media reading and checking: files, bytes, data URLs and image headers.
 
-use super::*;
+use super::{file::read_at_most, *};
 
 /// A PNG header with the given dimensions (enough for format and size sniffing).
 pub(crate) fn png(width: u32, height: u32) -> Vec<u8> {
@@ -59,17 +59,17 @@ async fn url_only_providers_refuse_inline_media() {
         data: png(800, 600),
     };
     assert_eq!(
-        bytes.resolve(Inline::Refused).await,
+        bytes.resolve(Inline::Refused, false).await,
         Err(MediaProblem::UrlOnly)
     );
     let path = Media::from("./first.png");
     assert_eq!(
-        path.resolve(Inline::Refused).await,
+        path.resolve(Inline::Refused, false).await,
         Err(MediaProblem::UrlOnly)
     );
     let url = Media::from("https://example.com/a.png");
     assert_eq!(
-        url.resolve(Inline::Refused).await,
+        url.resolve(Inline::Refused, false).await,
         Ok("https://example.com/a.png".into())
     );
 }
@@ -81,7 +81,7 @@ async fn bytes_become_a_data_url() {
         data: png(800, 600),
     };
     let url = bytes
-        .resolve(Inline::Accepted(Some(SEEDANCE_IMAGE_RULES)))
+        .resolve(Inline::Accepted(Some(SEEDANCE_IMAGE_RULES)), false)
         .await
         .unwrap();
     assert!(
@@ -113,7 +113,7 @@ async fn undocumented_rules_still_cap_the_size() {
         data,
     };
     assert_eq!(
-        bytes.resolve(Inline::Accepted(None)).await,
+        bytes.resolve(Inline::Accepted(None), false).await,
         Err(MediaProblem::Rejected(
             "31457280 bytes, too large; allowed: under 30 MB (31457280 bytes)".into()
         ))
@@ -154,4 +154,142 @@ fn urls_are_parsed_not_prefix_matched() {
             "{url}"
         );
     }
+}
+
+#[test]
+fn strings_with_a_scheme_are_urls_and_assets_are_recognized() {
+    assert_eq!(
+        Media::from("file:///etc/passwd"),
+        Media::Url("file:///etc/passwd".into())
+    );
+    assert_eq!(Media::from("asset://a-1"), Media::Url("asset://a-1".into()));
+    assert_eq!(
+        Media::from("C:\\clips\\a.wav"),
+        Media::Path("C:\\clips\\a.wav".into())
+    );
+    assert_eq!(Media::from("1://x"), Media::Path("1://x".into()));
+    assert!(is_asset_url("ASSET://asset-20260101-abc"));
+    for bad in [
+        "asset://",
+        "asset://a/b",
+        "asset://a b",
+        "asset://a?x",
+        "assets://a",
+    ] {
+        assert!(!is_asset_url(bad), "{bad}");
+    }
+}
+
+#[tokio::test]
+async fn assets_pass_only_where_taken() {
+    let asset = Media::Url("asset://image-1".into());
+    let inline = Inline::Accepted(Some(SEEDANCE_IMAGE_RULES));
+    assert_eq!(
+        asset.resolve(inline, true).await,
+        Ok("asset://image-1".into())
+    );
+    assert!(matches!(
+        asset.resolve(inline, false).await,
+        Err(MediaProblem::Rejected(_))
+    ));
+    assert_eq!(
+        asset.resolve_audio(true, true).await,
+        Ok("asset://image-1".into())
+    );
+    assert!(matches!(
+        asset.resolve_audio(true, false).await,
+        Err(MediaProblem::Rejected(_))
+    ));
+}
+
+/// The start of a wav file.
+fn wav() -> Vec<u8> {
+    let mut data = b"RIFF\x24\x00\x00\x00WAVEfmt ".to_vec();
+    data.resize(44, 0);
+    data
+}
+
+#[tokio::test]
+async fn audio_is_sniffed_and_sent_as_a_data_url() {
+    use super::audio::{MAX_AUDIO_BYTES, check_audio};
+    assert_eq!(check_audio(&wav(), Some("audio/x-wav")), Ok("wav"));
+    assert_eq!(check_audio(b"ID3\x04\x00rest", None), Ok("mpeg"));
+    assert_eq!(
+        check_audio(&[0xFF, 0xFB, 0x90, 0x00], Some("audio/mp3")),
+        Ok("mpeg")
+    );
+    for (data, declared, expected) in [
+        (
+            png(800, 600),
+            None,
+            "the data is not wav or mp3 audio; allowed: wav or mp3",
+        ),
+        (
+            wav(),
+            Some("audio/mpeg"),
+            "the MIME type \"audio/mpeg\" does not match the wav data",
+        ),
+    ] {
+        assert_eq!(
+            check_audio(&data, declared),
+            Err(MediaProblem::Rejected(expected.into()))
+        );
+    }
+    let mut huge = wav();
+    huge.resize(MAX_AUDIO_BYTES as usize, 0);
+    assert!(
+        matches!(check_audio(&huge, None), Err(MediaProblem::Rejected(m)) if m.contains("too large"))
+    );
+
+    let dir = std::env::temp_dir().join(format!("seedance-audio-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("voice.wav");
+    std::fs::write(&path, wav()).unwrap();
+    let sent = Media::Path(path).resolve_audio(true, true).await.unwrap();
+    assert!(sent.starts_with("data:audio/wav;base64,UklGR"), "{sent}");
+    let data_url = Media::Url(sent.clone()).resolve_audio(true, false).await;
+    assert_eq!(data_url, Ok(sent), "a data URL is re-encoded canonically");
+    assert_eq!(
+        Media::from(dir.to_str().unwrap())
+            .resolve_audio(true, false)
+            .await,
+        Err(MediaProblem::Rejected(format!(
+            "{} is a directory, not a regular file; allowed: a regular audio file",
+            dir.display()
+        )))
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+    let bytes = Media::Bytes {
+        mime_type: "audio/wav".into(),
+        data: wav(),
+    };
+    assert_eq!(
+        bytes.resolve_audio(false, true).await,
+        Err(MediaProblem::UrlOnly)
+    );
+    let url = Media::Url("https://example.com/a.mp3".into());
+    assert_eq!(
+        url.resolve_audio(false, false).await,
+        Ok("https://example.com/a.mp3".into())
+    );
+}
+
+#[test]
+fn heic_and_avif_are_told_apart() {
+    let ftyp = |brand: &[u8; 4]| {
+        let mut data = vec![0, 0, 0, 24];
+        data.extend_from_slice(b"ftyp");
+        data.extend_from_slice(brand);
+        data.extend_from_slice(&[0; 12]);
+        data
+    };
+    let rules = SEEDANCE_IMAGE_RULES;
+    let refused = |format: &str| {
+        Err(MediaProblem::Rejected(format!(
+            "{format} is not accepted; allowed: jpeg, png, webp, bmp, tiff, gif"
+        )))
+    };
+    assert_eq!(check_image(&ftyp(b"heic"), None, rules), refused("heic"));
+    assert_eq!(check_image(&ftyp(b"avif"), None, rules), refused("avif"));
+    assert_eq!(check_image(&ftyp(b"mif1"), None, rules), refused("heif"));
 }

@@ -42,6 +42,7 @@ macro_rules! provider_api {
     };
 }
 
+pub(crate) mod ark;
 #[cfg(test)]
 mod hostile;
 pub(crate) mod jiekou;
@@ -89,6 +90,7 @@ pub(crate) fn connect(
         Provider::Modellix => modellix::connect(base_url, http, options),
         Provider::Jiekou => jiekou::connect(base_url, http, options),
         Provider::Odkkk => odkkk::connect(base_url, http, options),
+        Provider::Ark => unimplemented!("Ark's mapping arrives with the lifecycle branch"),
     }
 }
 
@@ -98,6 +100,7 @@ pub(crate) fn wire(provider: Provider) -> &'static [(Field, &'static str)] {
         Provider::Modellix => modellix::WIRE,
         Provider::Jiekou => jiekou::WIRE,
         Provider::Odkkk => odkkk::WIRE,
+        Provider::Ark => ark::WIRE,
     }
 }
 
@@ -119,6 +122,9 @@ pub(crate) struct Resolved {
     pub(crate) first: Option<String>,
     pub(crate) last: Option<String>,
     pub(crate) images: Vec<String>,
+    /// Reference videos, the video to edit, or the videos to extend: `http(s)` or `asset://`.
+    pub(crate) videos: Vec<String>,
+    /// Reference audio: URLs, `asset://` ids or `data:audio/...` URLs.
     pub(crate) audio: Vec<String>,
 }
 
@@ -131,6 +137,7 @@ impl Resolved {
             Field::LastFrame => self.last.clone().map(Value::from),
             Field::ReferenceImages => list(&self.images),
             Field::ReferenceAudio => list(&self.audio),
+            Field::ReferenceVideos => list(&self.videos),
             _ => None,
         }
     }

@@ -14,6 +14,9 @@ use super::{
 };
 use crate::{Error, Provider, TaskStatus, text::TEXT_LIMIT};
 
+/// The providers whose mappings are fed here; Ark's mapping arrives with the lifecycle branch.
+pub(super) const MAPPED: [Provider; 3] = [Provider::Modellix, Provider::Jiekou, Provider::Odkkk];
+
 /// The most bytes a bounded string takes (the limit plus the `…` marking a cut).
 const BOUNDED: usize = TEXT_LIMIT + '…'.len_utf8();
 
@@ -91,6 +94,7 @@ fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, serde_json::Error> {
 fn status_of(provider: Provider, bytes: &[u8]) -> Result<TaskStatus, Error> {
     let decode_failed = |err| Err(decode_error(provider, bytes, &err));
     match provider {
+        Provider::Ark => unimplemented!("Ark's mapping arrives with the lifecycle branch"),
         Provider::Modellix => decode(bytes).map_or_else(decode_failed, |body| {
             modellix::map_status("task-abc123", body)
         }),
@@ -106,6 +110,7 @@ fn status_of(provider: Provider, bytes: &[u8]) -> Result<TaskStatus, Error> {
 /// Runs the submit mapping of `provider` on a raw 2xx answer, as `submit_failure` does.
 fn submit_of(provider: Provider, bytes: &[u8]) -> Result<Submitted, Error> {
     match provider {
+        Provider::Ark => unimplemented!("Ark's mapping arrives with the lifecycle branch"),
         Provider::Modellix => decode(bytes).map_or_else(
             |err| modellix::map_submit_lenient(bytes, &err.to_string()),
             modellix::map_submit,
@@ -124,6 +129,7 @@ fn submit_of(provider: Provider, bytes: &[u8]) -> Result<Submitted, Error> {
 /// Runs the error mapping of `provider` on an error answer with `status` and `headers`.
 fn error_of(provider: Provider, status: u16, headers: &HeaderMap, bytes: &[u8]) -> Error {
     let err = match provider {
+        Provider::Ark => unimplemented!("Ark's mapping arrives with the lifecycle branch"),
         Provider::Modellix => decode(bytes).map(|body| modellix::api_error(status, headers, body)),
         Provider::Jiekou => decode(bytes).map(|body| jiekou::api_error(status, headers, body)),
         Provider::Odkkk => decode(bytes).map(|body| odkkk::api_error(status, headers, body)),
@@ -287,7 +293,7 @@ fn five_mib_provider_text_comes_out_bounded() {
     let body = format!(r#"{{"created": 1, "id": "t", "progress": "{huge}"}}"#);
     assert_error_bounded(&status_of(Provider::Odkkk, body.as_bytes()).unwrap_err());
 
-    for provider in Provider::ALL {
+    for provider in MAPPED {
         let err = submit_of(provider, huge.as_bytes()).unwrap_err();
         assert_error_bounded(&err);
         let Error::OutcomeUnknown { body, .. } = err else {

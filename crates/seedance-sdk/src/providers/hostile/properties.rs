@@ -290,6 +290,7 @@ fn cut_answer(bases: Vec<Value>) -> impl Strategy<Value = Body> {
 
 fn status_bases(provider: Provider) -> Vec<Value> {
     match provider {
+        Provider::Ark => unimplemented!("Ark's mapping arrives with the lifecycle branch"),
         Provider::Modellix => vec![
             json!({"code": 0, "message": "success", "data": {"status": "pending", "task_id": "task-abc123", "model_id": "m"}}),
             json!({"code": 0, "message": "Content rejected", "data": {"status": "failed", "task_id": "task-abc123"}}),
@@ -331,6 +332,7 @@ fn status_bases(provider: Provider) -> Vec<Value> {
 
 fn submit_bases(provider: Provider) -> Vec<Value> {
     match provider {
+        Provider::Ark => unimplemented!("Ark's mapping arrives with the lifecycle branch"),
         Provider::Modellix => vec![json!({"code": 0, "message": "success", "data": {
             "status": "pending", "task_id": "task-abc123", "model_id": "model-123",
             "get_result": {"method": "GET", "url": "https://api.modellix.ai/api/v1/tasks/task-abc123"}
@@ -347,6 +349,7 @@ fn submit_bases(provider: Provider) -> Vec<Value> {
 
 fn error_bases(provider: Provider) -> Vec<Value> {
     match provider {
+        Provider::Ark => unimplemented!("Ark's mapping arrives with the lifecycle branch"),
         Provider::Modellix => vec![json!({"code": 429, "message": "Too many requests"})],
         Provider::Jiekou => vec![
             json!({"code": 403, "reason": "NOT_ENOUGH_BALANCE", "message": "top up", "metadata": {}}),
@@ -401,7 +404,7 @@ fn check<S: Strategy>(provider: Provider, strategy: S, test: impl Fn(S::Value)) 
 
 #[test]
 fn status_mapping_never_panics() {
-    for provider in Provider::ALL {
+    for provider in MAPPED {
         check(provider, answer(status_bases(provider)), |Body(bytes)| {
             assert_mapped_status(status_of(provider, &bytes));
         });
@@ -410,7 +413,7 @@ fn status_mapping_never_panics() {
 
 #[test]
 fn submit_mapping_never_panics() {
-    for provider in Provider::ALL {
+    for provider in MAPPED {
         let bodies = prop_oneof![
             answer(submit_bases(provider)),
             cut_answer(submit_bases(provider))
@@ -423,7 +426,7 @@ fn submit_mapping_never_panics() {
 
 #[test]
 fn error_mapping_never_panics() {
-    for provider in Provider::ALL {
+    for provider in MAPPED {
         let inputs = (
             answer(error_bases(provider)),
             any::<u16>(),

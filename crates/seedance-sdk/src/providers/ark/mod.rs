@@ -1,0 +1,4 @@
+//! BytePlus ModelArk (and Volcengine Ark): Seedance's own API.
+
+mod wire;
+pub(crate) use wire::WIRE;
