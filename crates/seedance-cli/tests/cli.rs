@@ -993,8 +993,7 @@ fn sim_command_serves_the_providers() {
         .expect("the simulator starts");
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let mut urls = Vec::new();
-    // ARK_BASE_URL joins with the simulator's Ark routes.
-    for var in &URL_VARS[..3] {
+    for var in URL_VARS {
         let line = lines.next().expect("a line").expect("UTF-8");
         let url = line
             .strip_prefix(&format!("{var}="))
