@@ -1,0 +1,1 @@
+//! Unit tests that need the private connection: the pragmas a journal runs with.
