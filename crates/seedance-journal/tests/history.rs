@@ -96,7 +96,7 @@ fn fewer_than_three_exact_samples_fall_back_to_provider_and_model() {
     assert_eq!(
         fallback,
         DurationEstimate {
-            median: 300.0,
+            median: 350.0,
             p90: 1100.0,
             n: 6,
             scope: EstimateScope::ProviderModel
