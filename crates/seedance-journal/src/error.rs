@@ -77,11 +77,9 @@ pub enum Error {
     },
     /// A stored row does not decode (an unknown state name, a missing column for its state):
     /// the file was edited by something other than this crate.
-    #[error("job {key} is corrupt in the journal: {detail}")]
+    #[error("the journal is corrupt: {detail}")]
     Corrupt {
-        /// The job.
-        key: JobKey,
-        /// What is wrong.
+        /// What is wrong, naming the job when there is one.
         detail: String,
     },
     /// SQLite failed (disk full, I/O error, a lock held longer than the busy timeout, ...).

@@ -351,8 +351,7 @@ impl Journal {
         for row in rows {
             let (name, n_jobs) = row?;
             let kind = StateKind::parse(&name).ok_or_else(|| Error::Corrupt {
-                key: JobKey::new("?", "?"),
-                detail: format!("unknown state `{name}`"),
+                detail: format!("a job has the unknown state `{name}`"),
             })?;
             counts.insert(kind, usize::try_from(n_jobs).unwrap_or(0));
         }
@@ -456,8 +455,7 @@ fn unknown(key: &JobKey) -> Error {
 
 fn corrupt(key: &JobKey, detail: &str) -> Error {
     Error::Corrupt {
-        key: key.clone(),
-        detail: detail.to_owned(),
+        detail: format!("job {key}: {detail}"),
     }
 }
 

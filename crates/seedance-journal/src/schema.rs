@@ -4,7 +4,7 @@
 use crate::error::{Error, Result};
 use rusqlite::{Connection, ErrorCode, TransactionBehavior};
 use std::path::Path;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Stored in the SQLite header (`PRAGMA application_id`) so a journal is recognised without
 /// guessing from table names: "SDJL".
@@ -80,12 +80,32 @@ pub(crate) fn open_connection(path: &Path) -> Result<Connection> {
     // synchronous=FULL makes SQLite fsync the WAL at every commit: with NORMAL a WAL commit
     // survives a process crash but may be rolled back by a power loss, and a submit intent that
     // vanishes after the request left is exactly the double charge the journal exists to prevent.
-    let _mode: String =
-        conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))?;
+    enable_wal(&conn)?;
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", true)?;
     migrate(&mut conn, path)?;
     Ok(conn)
+}
+
+/// Switches the file to WAL mode (a no-op once it is). The switch from the default rollback
+/// journal needs an exclusive lock and SQLite answers SQLITE_BUSY at once, without the busy
+/// handler, when several connections open a new file together; so this retries until
+/// [`BUSY_TIMEOUT`].
+fn enable_wal(conn: &Connection) -> Result<()> {
+    let deadline = Instant::now() + BUSY_TIMEOUT;
+    loop {
+        match conn
+            .pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get::<_, String>(0))
+        {
+            Ok(_mode) => return Ok(()),
+            Err(rusqlite::Error::SqliteFailure(failure, _))
+                if failure.code == ErrorCode::DatabaseBusy && Instant::now() < deadline =>
+            {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            Err(other) => return Err(other.into()),
+        }
+    }
 }
 
 fn check_identity(conn: &Connection, path: &Path) -> Result<()> {
@@ -93,8 +113,11 @@ fn check_identity(conn: &Connection, path: &Path) -> Result<()> {
         path: path.to_path_buf(),
         reason,
     };
+    // One read transaction, so the three reads see one snapshot even while another process
+    // creates the schema of the same new file.
+    let snapshot = conn.unchecked_transaction()?;
     let application_id: i64 =
-        match conn.pragma_query_value(None, "application_id", |row| row.get(0)) {
+        match snapshot.pragma_query_value(None, "application_id", |row| row.get(0)) {
             Ok(id) => id,
             Err(rusqlite::Error::SqliteFailure(failure, _))
                 if failure.code == ErrorCode::NotADatabase =>
@@ -103,7 +126,7 @@ fn check_identity(conn: &Connection, path: &Path) -> Result<()> {
             }
             Err(other) => return Err(other.into()),
         };
-    let version: i64 = conn.pragma_query_value(None, "user_version", |row| row.get(0))?;
+    let version: i64 = snapshot.pragma_query_value(None, "user_version", |row| row.get(0))?;
     if application_id == APPLICATION_ID {
         if version > SCHEMA_VERSION {
             return Err(Error::NewerSchema {
@@ -120,7 +143,7 @@ fn check_identity(conn: &Connection, path: &Path) -> Result<()> {
         )));
     }
     let n_objects: i64 =
-        conn.query_row("SELECT count(*) FROM sqlite_master", [], |row| row.get(0))?;
+        snapshot.query_row("SELECT count(*) FROM sqlite_master", [], |row| row.get(0))?;
     if n_objects > 0 || version != 0 {
         return Err(not_a_journal(format!(
             "it is an SQLite database with {n_objects} schema objects and no journal application_id"

@@ -111,3 +111,31 @@ fn a_journal_from_a_newer_build_is_refused() {
         "{error}"
     );
 }
+
+#[test]
+fn a_row_edited_by_hand_is_reported_as_corrupt() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("j.sqlite");
+    let journal = Journal::open(&path).unwrap();
+    let key = JobKey::new("edited", "abc");
+    journal.upsert_pending(&key, "ark", "m", "{}", "o").unwrap();
+    journal.begin_submit(&key).unwrap();
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute("UPDATE jobs SET submit_since = NULL", [])
+        .unwrap();
+    let message = journal.job(&key).unwrap_err().to_string();
+    assert_eq!(
+        message,
+        "the journal is corrupt: job `edited` (request abc): submitting without submit_since"
+    );
+    conn.execute("UPDATE jobs SET state = 'lost'", []).unwrap();
+    let error = journal.counts().unwrap_err();
+    assert!(matches!(error, Error::Corrupt { .. }), "{error:?}");
+    assert!(
+        journal
+            .jobs()
+            .unwrap_err()
+            .to_string()
+            .contains("unknown state `lost`")
+    );
+}
