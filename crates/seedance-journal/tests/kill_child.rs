@@ -1,5 +1,6 @@
 //! The submit intent is durable: a child process commits intents and is killed with SIGKILL, and
-//! the parent finds every intent the child reported.
+//! the parent finds every intent the child reported; killed and rerun on the same journal, no
+//! job is ever submitted twice.
 //!
 //! This test owns `main` (`harness = false`) because it re-executes its own binary as the child:
 //! with `SEEDANCE_JOURNAL_CHILD` set to a journal path, it runs [`child`] instead of the test.
@@ -11,15 +12,16 @@ use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
 
 const CHILD_ENV: &str = "SEEDANCE_JOURNAL_CHILD";
-/// The parent kills the child after reading this many lines, in the middle of its loop.
-const LINES_BEFORE_KILL: usize = 40;
+/// Each run's child is killed after the parent has read this many of its lines: right after the
+/// first intent, then at later points in its loop. Fixed, so a failure reproduces.
+const KILL_AFTER_LINES: [usize; 5] = [1, 2, 17, 40, 75];
 
 fn main() {
     if let Ok(path) = std::env::var(CHILD_ENV) {
         child(&path);
         return;
     }
-    a_killed_submitter_leaves_its_intent_durable();
+    killed_submitters_leave_their_intents_durable_and_never_submit_twice();
     eprintln!("kill_child: ok");
 }
 
@@ -27,19 +29,25 @@ fn key(job_idx: usize) -> JobKey {
     JobKey::new(format!("job-{job_idx}"), "h")
 }
 
-/// Commits one intent for `job-0` and announces it, then keeps submitting and answering further
-/// jobs, announcing each commit, until killed.
+/// A miniature batch run, until killed: submits every pending job, announcing each commit;
+/// every tenth job stays submitting, as if the process died between sending and the answer.
+/// A job that a previous run already took past pending is left alone.
 fn child(path: &str) {
     let journal = Journal::open(path).unwrap();
     let mut stdout = std::io::stdout().lock();
     for job_idx in 0.. {
         let key = key(job_idx);
-        journal.upsert_pending(&key, "ark", "m", "{}", "o").unwrap();
+        let job = journal
+            .upsert_pending(&key, "ark", "m", "{}", "o")
+            .unwrap()
+            .into_job();
+        if job.state != JobState::Pending {
+            continue;
+        }
         let intent = journal.begin_submit(&key).unwrap();
         writeln!(stdout, "submitting {job_idx} {}", intent.since).unwrap();
         stdout.flush().unwrap();
-        if job_idx == 0 {
-            // job-0 stays submitting: the process "dies" between sending and the answer.
+        if job_idx % 10 == 0 {
             continue;
         }
         journal
@@ -50,18 +58,17 @@ fn child(path: &str) {
     }
 }
 
-fn a_killed_submitter_leaves_its_intent_durable() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("seedance-batch.sqlite");
-    let before = Journal::open(&path).unwrap().now();
+/// Runs a child on `path`, kills it with SIGKILL after `n_lines` lines, and returns every line
+/// it printed.
+fn run_and_kill(path: &std::path::Path, n_lines: usize) -> Vec<String> {
     let mut child = Command::new(std::env::current_exe().unwrap())
-        .env(CHILD_ENV, &path)
+        .env(CHILD_ENV, path)
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let mut reported = Vec::new();
-    while reported.len() < LINES_BEFORE_KILL {
+    while reported.len() < n_lines {
         reported.push(lines.next().expect("the child is alive").unwrap());
     }
     // std's `Child::kill` is SIGKILL on Unix: no destructor, no rollback, no flush runs.
@@ -73,56 +80,63 @@ fn a_killed_submitter_leaves_its_intent_durable() {
     );
     // Lines the child printed after the ones read above were reported too.
     reported.extend(lines.map_while(Result::ok));
+    reported
+}
 
-    let journal = Journal::open(&path).unwrap();
-    let first = journal.job(&key(0)).unwrap().expect("job-0 survives");
-    let since: i64 = reported[0]
-        .strip_prefix("submitting 0 ")
-        .unwrap()
-        .parse()
-        .unwrap();
-    assert_eq!(first.state, JobState::Submitting { since });
-    assert!(
-        since >= before && since <= journal.now(),
-        "{since} outside the run"
-    );
-    assert_eq!(first.submit_count, 1);
-
-    for line in &reported {
-        let (state, job_idx) = match line.split(' ').collect::<Vec<_>>()[..] {
-            ["submitting", job_idx, _] => (StateKind::Submitting, job_idx),
-            ["submitted", job_idx] => (StateKind::Submitted, job_idx),
-            _ => panic!("unexpected line {line:?}"),
-        };
-        let job = journal
-            .job(&key(job_idx.parse().unwrap()))
-            .unwrap()
-            .expect(line);
-        // A reported intent may have moved on before the kill, never back.
-        let found = job.state.kind();
-        let ok =
-            found == state || (state == StateKind::Submitting && found == StateKind::Submitted);
-        assert!(ok, "{line}: found {found}");
-        assert_eq!(job.submit_count, 1, "{line}");
-    }
-    // Nothing is half-written: every job is submitting or submitted, and a rerun may submit
-    // none of them again.
-    let jobs = journal.jobs().unwrap();
-    assert!(jobs.len() >= LINES_BEFORE_KILL / 2);
-    for job in &jobs {
-        assert!(
-            matches!(
-                job.state.kind(),
-                StateKind::Submitting | StateKind::Submitted | StateKind::Pending
-            ),
-            "{job:?}"
-        );
-        if job.state.kind() != StateKind::Pending {
-            assert!(journal.begin_submit(&job.key).unwrap_err().is_wrong_state());
+fn killed_submitters_leave_their_intents_durable_and_never_submit_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("seedance-batch.sqlite");
+    let before = Journal::open(&path).unwrap().now();
+    let mut first_since = None;
+    for n_lines in KILL_AFTER_LINES {
+        let reported = run_and_kill(&path, n_lines);
+        let journal = Journal::open(&path).unwrap();
+        for line in &reported {
+            let (state, job_idx, since) = match line.split(' ').collect::<Vec<_>>()[..] {
+                ["submitting", job_idx, since] => (StateKind::Submitting, job_idx, Some(since)),
+                ["submitted", job_idx] => (StateKind::Submitted, job_idx, None),
+                _ => panic!("unexpected line {line:?}"),
+            };
+            let job_idx: usize = job_idx.parse().unwrap();
+            let job = journal.job(&key(job_idx)).unwrap().expect(line);
+            // A reported intent may have moved on before the kill, never back.
+            let found = job.state.kind();
+            let moved_on = state == StateKind::Submitting && found == StateKind::Submitted;
+            assert!(found == state || moved_on, "{line}: found {found}");
+            if let Some(since) = since {
+                assert_eq!(job.submit_since, Some(since.parse().unwrap()), "{line}");
+            }
         }
+        // The first run's first intent, committed right before the kill, is there with its
+        // window start, and no later run touched it.
+        let job_0 = journal.job(&key(0)).unwrap().expect("job-0 survives");
+        let JobState::Submitting { since } = job_0.state else {
+            panic!("job-0 is {:?}", job_0.state);
+        };
+        assert!(
+            since >= before && since <= journal.now(),
+            "{since} outside the run"
+        );
+        assert_eq!(*first_since.get_or_insert(since), since);
+        // Nothing is half-written and nothing was submitted twice, across every kill so far.
+        let jobs = journal.jobs().unwrap();
+        for job in &jobs {
+            let kind = job.state.kind();
+            let expected_count = u32::from(kind != StateKind::Pending);
+            assert_eq!(job.submit_count, expected_count, "{job:?}");
+            assert!(
+                matches!(
+                    kind,
+                    StateKind::Pending | StateKind::Submitting | StateKind::Submitted
+                ),
+                "{job:?}"
+            );
+        }
+        let n_submitted = jobs.iter().filter(|job| job.submit_count == 1).count();
+        assert_eq!(journal.total_submits().unwrap(), n_submitted as u64);
+        eprintln!(
+            "kill after {n_lines} lines: {} jobs, {n_submitted} submitted once",
+            jobs.len()
+        );
     }
-    // The surviving job-0 can be reconciled as the batch runner would.
-    journal
-        .mark_needs_attention(&key(0), "outcome unknown")
-        .unwrap();
 }
