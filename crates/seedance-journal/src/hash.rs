@@ -18,7 +18,8 @@ use sha2::{Digest, Sha256};
 /// use serde_json::json;
 ///
 /// let a = json!({"prompt": "a cat", "duration": 5});
-/// let b: serde_json::Value = serde_json::from_str("{ \"duration\": 5,\n \"prompt\": \"a cat\" }").unwrap();
+/// let text = "{ \"duration\": 5,\n \"prompt\": \"a cat\" }";
+/// let b: serde_json::Value = serde_json::from_str(text).unwrap();
 /// assert_eq!(request_hash(&a), request_hash(&b));
 /// assert_ne!(request_hash(&a), request_hash(&json!({"prompt": "a dog", "duration": 5})));
 /// ```

@@ -138,9 +138,10 @@ impl Journal {
             None,
             |tx, seq, now| {
                 tx.execute(
-                "UPDATE jobs SET submit_since = ?2, submit_count = submit_count + 1 WHERE seq = ?1",
-                params![seq, now],
-            )?;
+                    "UPDATE jobs SET submit_since = ?2, submit_count = submit_count + 1 \
+                     WHERE seq = ?1",
+                    params![seq, now],
+                )?;
                 Ok(())
             },
         )?;
@@ -476,7 +477,8 @@ fn add_event(
     detail: Option<&str>,
 ) -> Result<()> {
     tx.execute(
-        "INSERT INTO events (job_seq, from_state, to_state, at, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
+        "INSERT INTO events (job_seq, from_state, to_state, at, detail) \
+         VALUES (?1, ?2, ?3, ?4, ?5)",
         params![seq, from.map(StateKind::as_str), to.as_str(), at, detail],
     )?;
     Ok(())

@@ -6,8 +6,8 @@ use std::fmt;
 /// What identifies a job: the caller's id and the hash of its request.
 ///
 /// The same id with a changed request is a different job, so a job that was already paid for is
-/// never overwritten by an edit to the jobs file; [`Journal::jobs_for_id`](crate::Journal::jobs_for_id)
-/// lists every version.
+/// never overwritten by an edit to the jobs file;
+/// [`Journal::jobs_for_id`](crate::Journal::jobs_for_id) lists every version.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct JobKey {
     /// The caller's job id (for `seedance batch`, the `id` of a jobs-file line).

@@ -33,10 +33,10 @@ fn eight_connections_writing_at_once_keep_every_job() {
     assert_eq!(jobs.len(), N_THREADS * JOBS_PER_THREAD);
     for job in &jobs {
         let expected = format!(r#"{{"task_id":"{}"}}"#, job.key.id);
-        assert!(
-            matches!(&job.state, JobState::Submitted { handle_json, .. } if *handle_json == expected),
-            "{job:?}"
-        );
+        let JobState::Submitted { handle_json, .. } = &job.state else {
+            panic!("{job:?}");
+        };
+        assert_eq!(*handle_json, expected);
         assert_eq!(job.submit_count, 1);
     }
     // Each thread's jobs are in its own insertion order.
