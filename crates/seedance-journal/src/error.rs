@@ -19,6 +19,16 @@ pub enum Error {
         /// What gave it away.
         reason: String,
     },
+    /// The file could not be opened or set up as a journal (a missing directory, no permission,
+    /// a lock held past the busy timeout, ...).
+    #[error("cannot open the journal {}: {source}", path.display())]
+    Open {
+        /// The journal file.
+        path: PathBuf,
+        /// What SQLite said.
+        #[source]
+        source: rusqlite::Error,
+    },
     /// The journal was written by a newer seedance with a schema this build does not know.
     #[error(
         "{} has journal schema version {found}; this build reads versions 1 to {supported}",

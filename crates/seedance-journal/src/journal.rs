@@ -48,7 +48,13 @@ impl Journal {
     /// [`Error::NotAJournal`] naming it, and left untouched.
     pub fn open(path: impl AsRef<Path>) -> Result<Journal> {
         let path = path.as_ref().to_path_buf();
-        let conn = schema::open_connection(&path)?;
+        let conn = schema::open_connection(&path).map_err(|error| match error {
+            Error::Sqlite(source) => Error::Open {
+                path: path.clone(),
+                source,
+            },
+            typed => typed,
+        })?;
         Ok(Journal {
             conn: Mutex::new(conn),
             path,

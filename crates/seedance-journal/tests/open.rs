@@ -139,3 +139,16 @@ fn a_row_edited_by_hand_is_reported_as_corrupt() {
             .contains("unknown state `lost`")
     );
 }
+
+#[test]
+fn a_file_that_cannot_be_created_is_an_open_error_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("missing-dir").join("j.sqlite");
+    let error = refused(&path);
+    assert!(matches!(error, Error::Open { .. }), "{error:?}");
+    let message = error.to_string();
+    assert!(
+        message.starts_with("cannot open the journal ") && message.contains("missing-dir/j.sqlite"),
+        "{message}"
+    );
+}
