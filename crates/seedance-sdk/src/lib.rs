@@ -72,11 +72,11 @@ mod text;
 
 pub use base_url::is_loopback_url;
 pub use capability::{Capabilities, all_capabilities, capabilities, validate};
-pub use client::{Client, ClientBuilder, RetryPolicy, WaitOptions};
-pub use error::{Error, InvalidRequest, ProviderError, Result};
+pub use client::{Client, ClientBuilder, ListFilter, RetryPolicy, TaskSummary, WaitOptions};
+pub use error::{Error, InvalidRequest, ProviderError, Result, TaskOperation};
 pub use media::{ImageRules, Inline, Media};
 pub use provider::Provider;
 pub use request::{
     Field, Inputs, Model, Ratio, Resolution, ServiceTier, VideoRequest, VideoRequestArgs,
 };
-pub use task::{TaskHandle, TaskStatus, Video};
+pub use task::{TaskHandle, TaskState, TaskStatus, Usage, Video};
