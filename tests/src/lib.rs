@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use serde_json::Value;
 
 /// The providers, as named in `specs/`.
-pub const PROVIDERS: [&str; 3] = ["jiekou", "modellix", "odkkk"];
+pub const PROVIDERS: [&str; 4] = ["ark", "jiekou", "modellix", "odkkk"];
 
 /// The API key the tests configure; it must never appear unredacted in a snapshot.
 pub const TEST_API_KEY: &str = "test-key-do-not-log";

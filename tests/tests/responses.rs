@@ -209,6 +209,38 @@ async fn odkkk_examples() {
     .await;
 }
 
+#[tokio::test]
+async fn ark_examples() {
+    use seedance_ark::{Client, types};
+    check_provider("ark", |uri, operation| async move {
+        let client = Client::new(&uri, options()).unwrap();
+        match operation.as_str() {
+            "create_task" => outcome(
+                client
+                    .create_task()
+                    .body(types::CreateTaskRequest::builder().model("m").content(vec![
+                        types::ContentItem {
+                            type_: types::ContentItemType::Text,
+                            text: Some("p".into()),
+                            audio_url: None,
+                            draft_task: None,
+                            image_url: None,
+                            role: None,
+                            video_url: None,
+                        },
+                    ]))
+                    .send()
+                    .await,
+            ),
+            "get_task" => outcome(client.get_task().id("t").send().await),
+            "list_tasks" => outcome(client.list_tasks().send().await),
+            "delete_task" => outcome(client.delete_task().id("t").send().await),
+            other => panic!("no call for new operation {other}: add one"),
+        }
+    })
+    .await;
+}
+
 /// A status the spec does not list (a provider adding `cancelled`) parses as `Unknown`, keeping
 /// the raw value, for every provider's task query.
 #[tokio::test]
@@ -298,4 +330,112 @@ fn schema_check_rejects_what_the_spec_forbids() {
         "{errors:#?}"
     );
     assert!(errors.iter().any(|e| e.starts_with("/seed")), "{errors:#?}");
+}
+
+/// Ark's task status is open: a status the spec does not list keeps its raw value.
+#[tokio::test]
+async fn ark_unlisted_task_status_is_kept_not_rejected() {
+    let server = serve("200", &json!({"id": "cgt-1", "status": "paused"})).await;
+    let client = seedance_ark::Client::new(&server.uri(), options()).unwrap();
+    let task = client
+        .get_task()
+        .id("cgt-1")
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        task.status,
+        Some(seedance_ark::types::TaskStatus::Unknown("paused".into()))
+    );
+}
+
+/// Ark's error body parses into `ErrorResponse`, and the `x-request-id` header stays readable
+/// for the report a caller files.
+#[tokio::test]
+async fn ark_error_body_parses_with_its_request_id() {
+    let server = MockServer::start().await;
+    let body = json!({"error": {"code": "NotFound.TaskId", "message": "task not found",
+        "param": "id", "type": "NotFound"}});
+    Mock::given(any())
+        .respond_with(
+            ResponseTemplate::new(404)
+                .insert_header("x-request-id", "0217-req")
+                .set_body_json(&body),
+        )
+        .mount(&server)
+        .await;
+    let client = seedance_ark::Client::new(&server.uri(), options()).unwrap();
+    let Err(progenitor_client::Error::ErrorResponse(error)) =
+        client.get_task().id("cgt-1").send().await
+    else {
+        panic!("a 404 with Ark's error body is a documented error");
+    };
+    assert_eq!(error.status().as_u16(), 404);
+    assert_eq!(error.headers()["x-request-id"], "0217-req");
+    let detail = error.into_inner().error;
+    assert_eq!(detail.code.as_deref(), Some("NotFound.TaskId"));
+    assert_eq!(detail.param.as_deref(), Some("id"));
+    assert_eq!(detail.type_.as_deref(), Some("NotFound"));
+}
+
+/// Ark documents no DELETE response body; it answers with none or with `{}`. Both succeed.
+#[tokio::test]
+async fn ark_delete_succeeds_with_an_empty_body_and_with_an_empty_object() {
+    for body in [
+        ResponseTemplate::new(200),
+        ResponseTemplate::new(200).set_body_json(json!({})),
+    ] {
+        let server = MockServer::start().await;
+        Mock::given(wiremock::matchers::method("DELETE"))
+            .and(wiremock::matchers::path(
+                "/contents/generations/tasks/cgt-1",
+            ))
+            .respond_with(body)
+            .expect(1)
+            .mount(&server)
+            .await;
+        let client = seedance_ark::Client::new(&server.uri(), options()).unwrap();
+        let response = client.delete_task().id("cgt-1").send().await.unwrap();
+        assert_eq!(response.status().as_u16(), 200);
+    }
+}
+
+/// `filter.task_ids` goes out as a repeated key, and the dotted wire names are kept, exactly as
+/// the list page's example `filter.task_ids=id1&filter.task_ids=id2`.
+#[tokio::test]
+async fn ark_list_repeats_the_task_ids_key() {
+    use seedance_ark::types;
+    let server = serve("200", &json!({"items": [], "total": 0})).await;
+    let client = seedance_ark::Client::new(&server.uri(), options()).unwrap();
+    let list = client
+        .list_tasks()
+        .filter_task_ids(vec!["id1".to_owned(), "id2".to_owned()])
+        .filter_status(types::StatusFilter::Succeeded)
+        .filter_model("ep-1")
+        .filter_service_tier(types::ServiceTier::Flex)
+        .page_num(std::num::NonZeroU32::new(2).unwrap())
+        .page_size(std::num::NonZeroU32::new(50).unwrap())
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(list.total, Some(0));
+    let requests = server.received_requests().await.unwrap();
+    assert_eq!(requests.len(), 1);
+    assert_eq!(requests[0].url.path(), "/contents/generations/tasks");
+    assert_eq!(
+        requests[0].url.query(),
+        Some(
+            "filter.model=ep-1&filter.service_tier=flex&filter.status=succeeded\
+             &filter.task_ids=id1&filter.task_ids=id2&page_num=2&page_size=50"
+        )
+    );
+
+    // Unset filters are not sent at all.
+    let server = serve("200", &json!({"items": [], "total": 0})).await;
+    let client = seedance_ark::Client::new(&server.uri(), options()).unwrap();
+    client.list_tasks().send().await.unwrap();
+    let requests = server.received_requests().await.unwrap();
+    assert_eq!(requests[0].url.query(), None);
 }

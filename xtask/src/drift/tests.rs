@@ -223,6 +223,40 @@ fn provider_mode_reuses_the_assembly() {
     let _ = fs::remove_dir_all(&dir);
 }
 
+/// `drift --provider ark`: Ark's primary source is our transcription of the BytePlus pages
+/// (BytePlus publishes no OpenAPI document), so a re-transcription is compared through the same
+/// patches; the committed one is no change, and one that drops a field is breaking.
+#[test]
+fn provider_mode_works_for_ark() {
+    let root = crate::project_root().expect("tests run inside the workspace");
+    let primary = root.join("specs/ark/sources/content-generation.transcribed.json");
+    let (old, new, failures) = provider_pair(&root, "ark", primary.to_str().unwrap()).unwrap();
+    assert!(failures.is_empty(), "{failures:?}");
+    assert!(
+        diff(&old, &new).is_empty(),
+        "{}",
+        report_text(&diff(&old, &new))
+    );
+
+    let mut published: Value =
+        serde_json::from_str(&fs::read_to_string(&primary).unwrap()).unwrap();
+    published["components"]["schemas"]["CreateTaskRequest"]["properties"]
+        .as_object_mut()
+        .unwrap()
+        .remove("frames");
+    let dir = std::env::temp_dir().join(format!("seedance-drift-ark-{}", std::process::id()));
+    fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("published.json");
+    fs::write(&path, serde_json::to_string(&published).unwrap()).unwrap();
+    let (old, new, _) = provider_pair(&root, "ark", path.to_str().unwrap()).unwrap();
+    let changes = diff(&old, &new);
+    assert_eq!(
+        class_of(&changes, "request-property-removed", "/properties/frames"),
+        Class::Breaking
+    );
+    let _ = fs::remove_dir_all(&dir);
+}
+
 /// The acceptance case: an unchanged spec exits 0; one with a removed request property, a
 /// narrowed enum, a new required property and a renamed operationId exits 1 naming each; an
 /// unreadable input exits 2.
