@@ -441,7 +441,10 @@ fn not_possible(
         (_, Some(TaskState::Running)) => {
             "a running task can be neither cancelled nor deleted; wait for it to end"
         }
-        (TaskOperation::Cancel, Some(_)) => {
+        (
+            TaskOperation::Cancel,
+            Some(TaskState::Succeeded | TaskState::Failed | TaskState::Expired),
+        ) => {
             "only a queued task can be cancelled; to remove the record of a finished task, delete it"
         }
         (_, Some(TaskState::Cancelled)) => {
