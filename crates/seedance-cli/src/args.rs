@@ -3,7 +3,7 @@
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 use clap::{Args, Parser, Subcommand};
-use seedance_sdk::{Model, Provider, Ratio, Resolution, ServiceTier, TaskState};
+use seedance_sdk::{Model, Provider, Ratio, Resolution, ServiceTier, TaskState, VideoDuration};
 
 /// Generate videos with ByteDance Seedance models through Modellix, Jiekou.AI or odkkk.
 ///
@@ -65,9 +65,9 @@ pub(crate) struct GenerateArgs {
     /// Reference audio URL (repeatable; seedance-2.0-fast).
     #[arg(long, value_name = "URL")]
     pub(crate) reference_audio: Vec<String>,
-    /// Duration in seconds.
-    #[arg(long, value_name = "SECONDS")]
-    pub(crate) duration: Option<u32>,
+    /// Duration in seconds, or `auto` to let the model choose (where it can).
+    #[arg(long, value_name = "auto|SECONDS")]
+    pub(crate) duration: Option<VideoDuration>,
     /// Output resolution.
     #[arg(long, value_enum)]
     pub(crate) resolution: Option<Resolution>,

@@ -71,12 +71,13 @@ mod task;
 mod text;
 
 pub use base_url::is_loopback_url;
-pub use capability::{Capabilities, all_capabilities, capabilities, validate};
+pub use capability::{Capabilities, Mode, all_capabilities, capabilities, validate};
 pub use client::{Client, ClientBuilder, ListFilter, RetryPolicy, TaskSummary, WaitOptions};
 pub use error::{Error, InvalidRequest, ProviderError, Result, TaskOperation};
 pub use media::{ImageRules, Inline, Media};
 pub use provider::Provider;
 pub use request::{
-    Field, Inputs, Model, Ratio, Resolution, ServiceTier, VideoRequest, VideoRequestArgs,
+    Field, Inputs, Model, Ratio, Resolution, ServiceTier, VideoDuration, VideoRequest,
+    VideoRequestArgs,
 };
 pub use task::{TaskHandle, TaskState, TaskStatus, Usage, Video};

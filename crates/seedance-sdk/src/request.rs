@@ -5,47 +5,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::media::Media;
 
-/// A Seedance model.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
-#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
-pub enum Model {
-    /// Seedance 1.5 Pro: text, first frame, or first and last frame; audio co-generation.
-    #[serde(rename = "seedance-1.5-pro")]
-    #[cfg_attr(
-        feature = "clap",
-        value(name = "seedance-1.5-pro", help = "Seedance 1.5 Pro")
-    )]
-    Seedance15Pro,
-    /// Seedance 2.0 Fast: also up to 9 reference images and 3 reference audio clips; 480p/720p.
-    #[serde(rename = "seedance-2.0-fast")]
-    #[cfg_attr(
-        feature = "clap",
-        value(
-            name = "seedance-2.0-fast",
-            help = "Seedance 2.0 Fast (reference images and audio; 480p/720p)"
-        )
-    )]
-    Seedance20Fast,
-}
+mod duration;
+mod field;
+mod model;
 
-impl Model {
-    /// Every model, in a stable order.
-    pub const ALL: [Model; 2] = [Model::Seedance15Pro, Model::Seedance20Fast];
-
-    /// The name used on the command line and in errors.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Model::Seedance15Pro => "seedance-1.5-pro",
-            Model::Seedance20Fast => "seedance-2.0-fast",
-        }
-    }
-}
-
-impl std::fmt::Display for Model {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use self::{duration::VideoDuration, field::Field, model::Model};
 
 /// Output resolution.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
@@ -63,6 +27,10 @@ pub enum Resolution {
     #[serde(rename = "1080p")]
     #[cfg_attr(feature = "clap", value(name = "1080p"))]
     P1080,
+    /// 4k (Seedance 2.0 on Ark).
+    #[serde(rename = "4k")]
+    #[cfg_attr(feature = "clap", value(name = "4k"))]
+    P4k,
 }
 
 impl Resolution {
@@ -72,6 +40,7 @@ impl Resolution {
             Resolution::P480 => "480p",
             Resolution::P720 => "720p",
             Resolution::P1080 => "1080p",
+            Resolution::P4k => "4k",
         }
     }
 }
@@ -104,6 +73,10 @@ pub enum Ratio {
     #[serde(rename = "21:9")]
     #[cfg_attr(feature = "clap", value(name = "21:9"))]
     R21x9,
+    /// 9:21.
+    #[serde(rename = "9:21")]
+    #[cfg_attr(feature = "clap", value(name = "9:21"))]
+    R9x21,
     /// Chosen by the model (from the prompt, or from the first frame).
     #[serde(rename = "adaptive")]
     #[cfg_attr(
@@ -123,6 +96,7 @@ impl Ratio {
             Ratio::R3x4 => "3:4",
             Ratio::R9x16 => "9:16",
             Ratio::R21x9 => "21:9",
+            Ratio::R9x21 => "9:21",
             Ratio::Adaptive => "adaptive",
         }
     }
@@ -174,17 +148,45 @@ pub enum Inputs {
         /// The last frame.
         last: Media,
     },
-    /// Reference images (up to 9) and reference audio URLs (up to 3) guiding style and subject;
-    /// Seedance 2.0 Fast only. At least one image or one audio clip.
+    /// Reference images, videos and audio guiding style, subject, motion and sound (Seedance
+    /// 2.x; Seedance 1.0 Lite takes 1-4 images only). At least one reference; how many of each a
+    /// model takes is in its [`Capabilities`](crate::Capabilities).
     References {
         /// Reference images.
         #[serde(default)]
-        #[schemars(length(max = 9))]
+        #[schemars(length(max = 30))]
         images: Vec<Media>,
-        /// Reference audio URLs, http(s) with a host.
+        /// Reference video URLs: `http(s)` with a host, or `asset://<id>`.
         #[serde(default)]
-        #[schemars(length(max = 3))]
-        audio: Vec<String>,
+        #[schemars(length(max = 10))]
+        videos: Vec<String>,
+        /// Reference audio: an `http(s)` URL, `asset://<id>`, a `data:audio/<format>;base64,`
+        /// URL, bytes, or (in code and on the command line) a local wav or mp3 file.
+        #[serde(default)]
+        #[schemars(length(max = 10))]
+        audio: Vec<Media>,
+    },
+    /// Edit one video (Seedance 2.0 family): the prompt says what changes, optional images show
+    /// what to put in.
+    Edit {
+        /// The video to edit: `http(s)` with a host, or `asset://<id>`.
+        video: String,
+        /// Reference images for the edit.
+        #[serde(default)]
+        images: Vec<Media>,
+    },
+    /// Extend 1-3 videos into one longer video (Seedance 2.0 family).
+    Extend {
+        /// The videos to extend, in order: `http(s)` with a host, or `asset://<id>`.
+        #[schemars(length(min = 1, max = 3))]
+        videos: Vec<String>,
+    },
+    /// The final video of a draft (a task submitted with `draft: true`), with the draft's
+    /// content and settings.
+    FromDraft {
+        /// The draft task's id.
+        #[schemars(length(min = 1))]
+        task_id: String,
     },
 }
 
@@ -196,6 +198,9 @@ impl Inputs {
             Inputs::FirstFrame { .. } => "first-frame",
             Inputs::FirstLastFrames { .. } => "first-last-frames",
             Inputs::References { .. } => "references",
+            Inputs::Edit { .. } => "edit",
+            Inputs::Extend { .. } => "extend",
+            Inputs::FromDraft { .. } => "from-draft",
         }
     }
 }
@@ -213,12 +218,19 @@ pub struct VideoRequest {
     /// The model.
     #[serde(default = "default_model")]
     pub model: Model,
+    /// The provider's own id for the model, instead of the one the facade picks for `model`:
+    /// another dated version of the same family, or an endpoint id (`ep-...`). Ark only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model_id: Option<String>,
     /// Frames or references.
     #[serde(default)]
     pub inputs: Inputs,
-    /// Duration in seconds.
+    /// Duration in seconds, or `"auto"` (the model chooses; sent as -1).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub duration: Option<u32>,
+    pub duration: Option<VideoDuration>,
+    /// Number of frames instead of a duration: 25 + 4n in [29, 289] (Seedance 1.0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub frames: Option<u32>,
     /// Output resolution.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resolution: Option<Resolution>,
@@ -253,6 +265,16 @@ pub struct VideoRequest {
     /// loopback, private, link-local or CGNAT address; up to 2048 characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub callback_url: Option<String>,
+    /// Queue priority, 0 (default) to 9 (Seedance 2.x; not with the flex tier).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<u8>,
+    /// A cheap 480p draft to review before paying for the final video (see
+    /// [`Inputs::FromDraft`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub draft: Option<bool>,
+    /// An id of the end user (a hash, up to 64 characters) the provider uses to trace abuse.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub safety_identifier: Option<String>,
 }
 
 fn default_model() -> Model {
@@ -265,8 +287,10 @@ impl VideoRequest {
         Self {
             prompt: prompt.into(),
             model: default_model(),
+            model_id: None,
             inputs: Inputs::Text,
             duration: None,
+            frames: None,
             resolution: None,
             ratio: None,
             seed: None,
@@ -278,6 +302,9 @@ impl VideoRequest {
             execution_expires_after: None,
             return_last_frame: None,
             callback_url: None,
+            priority: None,
+            draft: None,
+            safety_identifier: None,
         }
     }
 
@@ -339,22 +366,75 @@ impl VideoRequestArgs {
         self
     }
 
-    /// Reference images and audio URLs (Seedance 2.0 Fast).
+    /// Reference images, videos (`http(s)` or `asset://` URLs) and audio.
     pub fn references(
         mut self,
         images: impl IntoIterator<Item = impl Into<Media>>,
-        audio: impl IntoIterator<Item = impl Into<String>>,
+        videos: impl IntoIterator<Item = impl Into<String>>,
+        audio: impl IntoIterator<Item = impl Into<Media>>,
     ) -> Self {
         self.0.inputs = Inputs::References {
             images: images.into_iter().map(Into::into).collect(),
+            videos: videos.into_iter().map(Into::into).collect(),
             audio: audio.into_iter().map(Into::into).collect(),
         };
         self
     }
 
+    /// Edits `video` (an `http(s)` or `asset://` URL), with optional reference images.
+    pub fn edit(
+        mut self,
+        video: impl Into<String>,
+        images: impl IntoIterator<Item = impl Into<Media>>,
+    ) -> Self {
+        self.0.inputs = Inputs::Edit {
+            video: video.into(),
+            images: images.into_iter().map(Into::into).collect(),
+        };
+        self
+    }
+
+    /// Extends `videos` (1-3 `http(s)` or `asset://` URLs) into one longer video.
+    pub fn extend(mut self, videos: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.0.inputs = Inputs::Extend {
+            videos: videos.into_iter().map(Into::into).collect(),
+        };
+        self
+    }
+
+    /// The final video of the draft task `task_id`.
+    pub fn from_draft(mut self, task_id: impl Into<String>) -> Self {
+        self.0.inputs = Inputs::FromDraft {
+            task_id: task_id.into(),
+        };
+        self
+    }
+
+    /// Duration in seconds (a `u32`), or [`VideoDuration::Auto`].
+    pub fn duration(mut self, duration: impl Into<VideoDuration>) -> Self {
+        self.0.duration = Some(duration.into());
+        self
+    }
+
+    /// The provider's own model id or an endpoint id (Ark).
+    pub fn model_id(mut self, id: impl Into<String>) -> Self {
+        self.0.model_id = Some(id.into());
+        self
+    }
+
+    /// An id of the end user, up to 64 characters.
+    pub fn safety_identifier(mut self, id: impl Into<String>) -> Self {
+        self.0.safety_identifier = Some(id.into());
+        self
+    }
+
     setters! {
-        /// Duration in seconds.
-        duration: u32,
+        /// Number of frames, 25 + 4n in [29, 289] (Seedance 1.0).
+        frames: u32,
+        /// Queue priority, 0 to 9 (Seedance 2.x).
+        priority: u8,
+        /// A 480p draft.
+        draft: bool,
         /// Output resolution.
         resolution: Resolution,
         /// Aspect ratio.
@@ -389,76 +469,6 @@ impl VideoRequestArgs {
     }
 }
 
-/// Declares [`Field`] once: its variants, their names in [`VideoRequest`], and the list of all.
-macro_rules! fields {
-    ($($(#[$doc:meta])* $variant:ident = $name:literal,)*) => {
-        /// A unified request field, named as in [`VideoRequest`].
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
-        #[serde(rename_all = "snake_case")]
-        pub enum Field {
-            $($(#[$doc])* $variant,)*
-        }
-
-        impl Field {
-            /// Every field, in declaration order.
-            pub(crate) const ALL: &[Field] = &[$(Field::$variant),*];
-
-            /// The field's name in [`VideoRequest`] (and, with dashes, on the command line).
-            pub fn as_str(self) -> &'static str {
-                match self {
-                    $(Field::$variant => $name,)*
-                }
-            }
-        }
-    };
-}
-
-fields! {
-    /// `prompt`.
-    Prompt = "prompt",
-    /// `model`.
-    Model = "model",
-    /// `inputs` as a first frame.
-    FirstFrame = "first_frame",
-    /// `inputs` as a last frame.
-    LastFrame = "last_frame",
-    /// `inputs` as reference images.
-    ReferenceImages = "reference_images",
-    /// `inputs` as reference audio.
-    ReferenceAudio = "reference_audio",
-    /// `duration`.
-    Duration = "duration",
-    /// `resolution`.
-    Resolution = "resolution",
-    /// `ratio`.
-    Ratio = "ratio",
-    /// `seed`.
-    Seed = "seed",
-    /// `camera_fixed`.
-    CameraFixed = "camera_fixed",
-    /// `generate_audio`.
-    GenerateAudio = "generate_audio",
-    /// `watermark`.
-    Watermark = "watermark",
-    /// `fps`.
-    Fps = "fps",
-    /// `service_tier`.
-    ServiceTier = "service_tier",
-    /// `execution_expires_after`.
-    ExecutionExpiresAfter = "execution_expires_after",
-    /// `return_last_frame`.
-    ReturnLastFrame = "return_last_frame",
-    /// `callback_url`.
-    CallbackUrl = "callback_url",
-}
-
-impl Field {
-    /// Whether a request always carries the field, so that no provider can lack it.
-    pub(crate) fn is_required(self) -> bool {
-        matches!(self, Field::Prompt | Field::Model)
-    }
-}
-
 impl VideoRequest {
     /// The value of `field` as JSON, `None` when it is unset: the one place that reads a field
     /// by its [`Field`], used by validation and by every provider's payload.
@@ -475,8 +485,18 @@ impl VideoRequest {
             Field::FirstFrame
             | Field::LastFrame
             | Field::ReferenceImages
-            | Field::ReferenceAudio => None,
-            Field::Duration => self.duration.map(json),
+            | Field::ReferenceAudio
+            | Field::ReferenceVideos
+            | Field::Edit
+            | Field::Extend
+            | Field::DraftTask => None,
+            Field::ModelId => self.model_id.as_ref().map(json),
+            // What is sent: `auto` is -1 on every wire that takes it.
+            Field::Duration => self.duration.map(|d| json(d.wire_value())),
+            Field::Frames => self.frames.map(json),
+            Field::Priority => self.priority.map(json),
+            Field::Draft => self.draft.map(json),
+            Field::SafetyIdentifier => self.safety_identifier.as_ref().map(json),
             Field::Resolution => self.resolution.map(json),
             Field::Ratio => self.ratio.map(json),
             Field::Seed => self.seed.map(json),
@@ -489,11 +509,5 @@ impl VideoRequest {
             Field::ReturnLastFrame => self.return_last_frame.map(json),
             Field::CallbackUrl => self.callback_url.as_ref().map(json),
         }
-    }
-}
-
-impl std::fmt::Display for Field {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
     }
 }

@@ -137,7 +137,7 @@ async fn wait_options_that_cannot_work_are_refused_before_any_request() {
 
 #[tokio::test]
 async fn huge_status_bodies_are_refused_unread() {
-    for provider in Provider::ALL {
+    for provider in common::PROVIDERS {
         let server = MockServer::start().await;
         let huge = format!("{{\"pad\":\"{}\"}}", "x".repeat(6 * 1024 * 1024));
         status_mock(provider)
@@ -162,7 +162,7 @@ async fn huge_status_bodies_are_refused_unread() {
 
 #[tokio::test]
 async fn a_huge_submit_answer_may_hide_an_accepted_task() {
-    for provider in Provider::ALL {
+    for provider in common::PROVIDERS {
         let server = MockServer::start().await;
         let huge = format!("{{\"pad\":\"{}\"}}", "x".repeat(6 * 1024 * 1024));
         Mock::given(any())
@@ -184,7 +184,7 @@ async fn a_huge_submit_answer_may_hide_an_accepted_task() {
 
 #[tokio::test]
 async fn a_submit_redirected_to_another_origin_goes_nowhere_else() {
-    for provider in Provider::ALL {
+    for provider in common::PROVIDERS {
         let elsewhere = MockServer::start().await;
         Mock::given(any())
             .respond_with(ResponseTemplate::new(200))

@@ -67,7 +67,7 @@ async fn download_client() -> (MockServer, Client) {
 #[tokio::test]
 async fn downloads_from_another_origin_without_the_key() {
     let bytes = video_bytes();
-    for provider in Provider::ALL {
+    for provider in common::PROVIDERS {
         let videos =
             video_server(ResponseTemplate::new(200).set_body_raw(bytes.clone(), "video/mp4")).await;
 

@@ -19,7 +19,7 @@ use wiremock::{
 
 #[tokio::test]
 async fn handle_round_trips_and_resumes_in_a_new_client() {
-    for provider in Provider::ALL {
+    for provider in common::PROVIDERS {
         let server = MockServer::start().await;
         Mock::given(method("POST"))
             .respond_with(ResponseTemplate::new(200).set_body_json(submit_ok(provider)))
@@ -64,12 +64,14 @@ async fn handle_round_trips_and_resumes_in_a_new_client() {
         assert_eq!(resumed.base_url(), handle.base_url);
         let mut succeeded = status_example(provider, "succeeded");
         match provider {
+            Provider::Ark => unimplemented!("Ark's mapping arrives with the lifecycle branch"),
             Provider::Modellix => succeeded["data"]["task_id"] = json!(id),
             Provider::Jiekou => succeeded["task"]["task_id"] = json!(id),
             Provider::Odkkk => succeeded["id"] = json!(id),
         }
         // The status request names the task of the handle.
         let mock = match provider {
+            Provider::Ark => unimplemented!("Ark's mapping arrives with the lifecycle branch"),
             Provider::Modellix => {
                 Mock::given(method("GET")).and(path(format!("/api/v1/tasks/{id}")))
             }
@@ -152,7 +154,7 @@ async fn a_handle_of_another_provider_is_refused_without_sending() {
 /// A handle naming a server the client was not configured with never receives the key.
 #[tokio::test]
 async fn a_handle_never_chooses_where_the_key_goes() {
-    for provider in Provider::ALL {
+    for provider in common::PROVIDERS {
         let attacker = MockServer::start().await;
         Mock::given(any())
             .respond_with(ResponseTemplate::new(200))
@@ -242,7 +244,7 @@ async fn the_api_key_never_shows() {
         .api_key(API_KEY)
         .base_url(base_url(Provider::Modellix, &server));
     assert!(!format!("{builder:?}").contains(API_KEY));
-    for provider in Provider::ALL {
+    for provider in common::PROVIDERS {
         let client = client(provider, &server);
         let debug = format!("{client:?}");
         assert!(!debug.contains(API_KEY), "{provider}: {debug}");
@@ -250,7 +252,7 @@ async fn the_api_key_never_shows() {
     }
 
     let mut errors: Vec<Error> = Vec::new();
-    for provider in Provider::ALL {
+    for provider in common::PROVIDERS {
         // 401 on submit and on status.
         let server = MockServer::start().await;
         let unauthorized = common::examples(provider, common::status_op(provider), "get", 401)

@@ -270,7 +270,7 @@ async fn image_and_audio_urls_are_http_with_a_host() {
             "contains whitespace, control characters or backslashes",
         ),
     ];
-    for provider in Provider::ALL {
+    for provider in common::PROVIDERS {
         for (url, part) in bad {
             let request = VideoRequest::builder("p")
                 .first_last_frames("https://example.com/first.png", Media::Url(url.into()))
@@ -283,7 +283,7 @@ async fn image_and_audio_urls_are_http_with_a_host() {
     let fast = |images: Vec<Media>, audio: Vec<&str>| {
         VideoRequest::builder("p")
             .model(Model::Seedance20Fast)
-            .references(images, audio)
+            .references(images, Vec::<String>::new(), audio)
             .build()
     };
     for (url, part) in bad {
@@ -537,6 +537,7 @@ async fn a_valid_data_url_is_sent_canonically() {
         client(provider, &server).submit(&request).await.unwrap();
         let sent = captured_one(&server).await;
         let key = match provider {
+            Provider::Ark => unimplemented!("Ark's mapping arrives with the lifecycle branch"),
             Provider::Modellix => "first_frame_image",
             _ => "image",
         };
@@ -551,7 +552,7 @@ async fn a_valid_data_url_is_sent_canonically() {
 /// Modellix documents no image rules, yet its inline images are capped at the upstream limit.
 #[test]
 fn modellix_inline_images_have_the_upstream_size_limit() {
-    for model in Model::ALL {
+    for model in [Model::Seedance15Pro, Model::Seedance20Fast] {
         let caps = capabilities(Provider::Modellix, model).unwrap();
         let rules = caps.inline_images.rules().expect("rules for inline images");
         assert_eq!(rules.max_bytes, 30 * 1024 * 1024);

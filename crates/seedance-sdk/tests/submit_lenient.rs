@@ -62,10 +62,11 @@ async fn modellix_answer_without_model_id_is_accepted() {
 /// Each provider's answer with its unused members of the wrong type is still accepted.
 #[tokio::test]
 async fn unused_members_of_the_wrong_type_do_not_matter() {
-    for provider in Provider::ALL {
+    for provider in common::PROVIDERS {
         let mut answer = submit_ok(provider);
         let expected = task_id_of_submit(provider);
         match provider {
+            Provider::Ark => unimplemented!("Ark's mapping arrives with the lifecycle branch"),
             Provider::Modellix => answer["data"]["get_result"] = json!("GET /tasks/x"),
             Provider::Jiekou => answer["extra"] = json!(1),
             Provider::Odkkk => {
@@ -112,7 +113,7 @@ async fn truncated_answer_keeps_the_task_id() {
 #[tokio::test]
 async fn html_answer_is_outcome_unknown_with_its_body() {
     let html = "<html><body>502 Bad Gateway</body></html>";
-    for provider in Provider::ALL {
+    for provider in common::PROVIDERS {
         let result = submit_answered(provider, raw_answer(200, html, "text/html")).await;
         let (task_id, body) = outcome_unknown(provider, result);
         assert_eq!(task_id, None, "{provider}");
@@ -125,7 +126,7 @@ async fn html_answer_is_outcome_unknown_with_its_body() {
 /// the generated type reaches the facade without the members the type does not know).
 #[tokio::test]
 async fn task_id_found_anywhere_in_a_misshapen_answer() {
-    for provider in Provider::ALL {
+    for provider in common::PROVIDERS {
         let answer = json!({
             "created": "yesterday",
             "request": {"id": "req-9"},
@@ -141,7 +142,7 @@ async fn task_id_found_anywhere_in_a_misshapen_answer() {
 /// A 2xx other than the documented 200 is read like one instead of being reported as an error.
 #[tokio::test]
 async fn undocumented_2xx_with_a_task_id_is_accepted() {
-    for provider in Provider::ALL {
+    for provider in common::PROVIDERS {
         let answer = ResponseTemplate::new(202).set_body_json(submit_ok(provider));
         let handle = submit_answered(provider, answer)
             .await

@@ -154,7 +154,11 @@ fn cases() -> Vec<Case> {
             field: Field::ReferenceAudio,
             request: || {
                 fast()
-                    .references(Vec::<String>::new(), ["file:///etc/passwd"])
+                    .references(
+                        Vec::<String>::new(),
+                        Vec::<String>::new(),
+                        ["file:///etc/passwd"],
+                    )
                     .build()
             },
         },
@@ -164,7 +168,11 @@ fn cases() -> Vec<Case> {
             field: Field::ReferenceImages,
             request: || {
                 prompt()
-                    .references(["https://example.com/ref.png"], Vec::<String>::new())
+                    .references(
+                        ["https://example.com/ref.png"],
+                        Vec::<String>::new(),
+                        Vec::<String>::new(),
+                    )
                     .build()
             },
         },
@@ -176,6 +184,7 @@ fn cases() -> Vec<Case> {
                 fast()
                     .references(
                         (1..=10).map(|i| format!("https://example.com/ref{i}.png")),
+                        Vec::<String>::new(),
                         Vec::<String>::new(),
                     )
                     .build()
@@ -189,6 +198,7 @@ fn cases() -> Vec<Case> {
                 fast()
                     .references(
                         ["https://example.com/ref.png"],
+                        Vec::<String>::new(),
                         (1..=4).map(|i| format!("https://example.com/a{i}.mp3")),
                     )
                     .build()
@@ -200,7 +210,11 @@ fn cases() -> Vec<Case> {
             field: Field::ReferenceImages,
             request: || {
                 fast()
-                    .references(Vec::<String>::new(), Vec::<String>::new())
+                    .references(
+                        Vec::<String>::new(),
+                        Vec::<String>::new(),
+                        Vec::<String>::new(),
+                    )
                     .build()
             },
         },
@@ -308,7 +322,7 @@ fn cases() -> Vec<Case> {
 #[tokio::test]
 async fn invalid_requests_are_refused_before_sending() {
     let mut servers = Vec::new();
-    for provider in Provider::ALL {
+    for provider in common::PROVIDERS {
         let server = MockServer::start().await;
         Mock::given(any())
             .respond_with(ResponseTemplate::new(200).set_body_json(submit_ok(provider)))
@@ -385,6 +399,7 @@ async fn valid_neighbours_are_sent() {
             fast()
                 .references(
                     (1..=9).map(|i| format!("https://example.com/ref{i}.png")),
+                    Vec::<String>::new(),
                     (1..=3).map(|i| format!("https://example.com/a{i}.mp3")),
                 )
                 .build(),

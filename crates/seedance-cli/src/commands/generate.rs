@@ -115,7 +115,8 @@ fn request(args: &GenerateArgs) -> VideoRequest {
         _ if !args.reference_image.is_empty() || !args.reference_audio.is_empty() => builder
             .references(
                 args.reference_image.iter().map(String::as_str),
-                &args.reference_audio,
+                Vec::<String>::new(),
+                args.reference_audio.iter().map(String::as_str),
             ),
         _ => builder,
     };
@@ -222,10 +223,11 @@ mod tests {
                     Media::Url("https://example.com/a.png".into()),
                     Media::Path("b.png".into())
                 ],
-                audio: vec!["https://example.com/a.mp3".into()],
+                videos: vec![],
+                audio: vec![Media::Url("https://example.com/a.mp3".into())],
             }
         );
-        assert_eq!(request.duration, Some(5));
+        assert_eq!(request.duration, Some(5.into()));
         assert_eq!(request.resolution, Some(Resolution::P720));
         assert_eq!(request.ratio, Some(seedance_sdk::Ratio::R9x16));
         assert_eq!(request.seed, Some(-1));

@@ -79,7 +79,12 @@ pub(crate) async fn submitted_candidates(
         .map_or(0, |d| d.as_secs());
     let since = submitted_at.saturating_sub(CLOCK_SLACK_SECONDS);
     match client
-        .find_submitted(request.model, model_id(request), since, now.max(submitted_at))
+        .find_submitted(
+            request.model,
+            request.model_id.as_deref(),
+            since,
+            now.max(submitted_at),
+        )
         .await
     {
         Ok(handles) => Some(handles),
@@ -93,11 +98,6 @@ pub(crate) async fn submitted_candidates(
     }
 }
 
-/// The model id the request was sent with, when it overrides the model's own.
-fn model_id(request: &VideoRequest) -> Option<&str> {
-    let _ = request;
-    None
-}
 
 /// Tells, on stderr, which tasks a submit with an unknown outcome may have created and how to
 /// adopt one.

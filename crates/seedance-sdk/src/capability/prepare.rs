@@ -4,7 +4,7 @@
 use super::capabilities;
 use crate::{
     error::{Error, InvalidRequest, Result},
-    media::MediaProblem,
+    media::{Media, MediaProblem},
     provider::Provider,
     providers::Resolved,
     request::{Field, Inputs, Model, VideoRequest},
@@ -36,46 +36,67 @@ pub(crate) async fn prepare(provider: Provider, request: &VideoRequest) -> Resul
         }
     })?;
     caps.validate(request)?;
-    let inline = caps.inline_images;
-    let resolve = |field: Field, media: &crate::Media| {
-        let model = request.model;
-        let media = media.clone();
-        async move {
-            media.resolve(inline).await.map_err(|problem| {
-                let message = match problem {
-                    MediaProblem::UrlOnly => format!(
-                        "{provider} accepts image URLs only; upload the file somewhere \
-                         the provider can fetch and pass its http(s) URL"
-                    ),
-                    MediaProblem::Unreadable(message) | MediaProblem::Rejected(message) => message,
-                };
-                Error::from(InvalidRequest {
-                    provider,
-                    model,
-                    field,
-                    message,
-                })
-            })
-        }
+    let (inline, assets) = (caps.inline_images, caps.asset_urls);
+    let refused = |field: Field, problem: MediaProblem, what: &str| {
+        let message = match problem {
+            MediaProblem::UrlOnly => format!(
+                "{provider} accepts {what} URLs only; upload the file somewhere \
+                 the provider can fetch and pass its http(s) URL"
+            ),
+            MediaProblem::Unreadable(message) | MediaProblem::Rejected(message) => message,
+        };
+        Error::from(InvalidRequest {
+            provider,
+            model: request.model,
+            field,
+            message,
+        })
+    };
+    let image = async |field: Field, media: &Media| {
+        media
+            .resolve(inline, assets)
+            .await
+            .map_err(|problem| refused(field, problem, "image"))
     };
     let mut resolved = Resolved::default();
     match &request.inputs {
-        Inputs::Text => {}
+        Inputs::Text | Inputs::FromDraft { .. } => {}
         Inputs::FirstFrame { first } => {
-            resolved.first = Some(resolve(Field::FirstFrame, first).await?);
+            resolved.first = Some(image(Field::FirstFrame, first).await?);
         }
         Inputs::FirstLastFrames { first, last } => {
-            resolved.first = Some(resolve(Field::FirstFrame, first).await?);
-            resolved.last = Some(resolve(Field::LastFrame, last).await?);
+            resolved.first = Some(image(Field::FirstFrame, first).await?);
+            resolved.last = Some(image(Field::LastFrame, last).await?);
         }
-        Inputs::References { images, audio } => {
-            for image in images {
+        Inputs::References {
+            images,
+            videos,
+            audio,
+        } => {
+            for media in images {
                 resolved
                     .images
-                    .push(resolve(Field::ReferenceImages, image).await?);
+                    .push(image(Field::ReferenceImages, media).await?);
             }
-            resolved.audio = audio.clone();
+            // Video URLs were checked by `validate`; they are sent as given.
+            resolved.videos = videos.clone();
+            for clip in audio {
+                let sent = clip
+                    .resolve_audio(caps.inline_audio, assets)
+                    .await
+                    .map_err(|problem| refused(Field::ReferenceAudio, problem, "audio"))?;
+                resolved.audio.push(sent);
+            }
         }
+        Inputs::Edit { video, images } => {
+            resolved.videos = vec![video.clone()];
+            for media in images {
+                resolved
+                    .images
+                    .push(image(Field::ReferenceImages, media).await?);
+            }
+        }
+        Inputs::Extend { videos } => resolved.videos = videos.clone(),
     }
     Ok(resolved)
 }

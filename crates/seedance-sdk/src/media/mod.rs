@@ -18,7 +18,10 @@ use tokio::io::AsyncReadExt;
 
 use crate::text::bounded;
 
-/// An image given to the model: by URL, as bytes, or as a local file.
+mod audio;
+
+/// An image (or, as reference audio, an audio clip) given to the model: by URL, as bytes, or as
+/// a local file.
 ///
 /// Bytes and files are sent inline as a `data:image/<format>;base64,` URL, and only to providers
 /// that accept inline images; a provider that takes URLs only gets a clear error, never a silent
@@ -41,7 +44,7 @@ use crate::text::bounded;
 #[derive(Clone, PartialEq, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 #[schemars(
-    description = "An image given to the model: an http(s) URL the provider fetches, a `data:image/<format>;base64,` URL, or bytes with their MIME type. Local file paths are not accepted in JSON."
+    description = "An image or audio clip given to the model: an http(s) URL the provider fetches, an `asset://<id>` (Ark), a `data:image/<format>;base64,` (or `data:audio/<format>;base64,`) URL, or bytes with their MIME type. Local file paths are not accepted in JSON."
 )]
 pub enum Media {
     /// An `http(s)` URL the provider can fetch, or a `data:image/<format>;base64,` URL (decoded
@@ -150,7 +153,8 @@ impl std::fmt::Debug for Media {
 }
 
 impl From<&str> for Media {
-    /// `http://`, `https://` and `data:` strings are URLs; anything else is a local path.
+    /// `data:` and `<scheme>://` strings (`http(s)://`, `asset://`) are URLs; anything else is a
+    /// local path.
     fn from(value: &str) -> Self {
         if is_url(value) {
             Media::Url(value.to_owned())
@@ -178,9 +182,16 @@ impl From<&Path> for Media {
     }
 }
 
+/// Whether `value` is a URL rather than a local path: `data:`, or any `<scheme>://` (so that a
+/// `file://` or `ftp://` string is refused as a URL instead of read as a relative path).
 fn is_url(value: &str) -> bool {
-    let lower = value.get(..8).unwrap_or(value).to_ascii_lowercase();
-    lower.starts_with("http://") || lower.starts_with("https://") || is_data_url(value)
+    let has_scheme = value.split_once("://").is_some_and(|(scheme, _)| {
+        scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+            && scheme
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+    });
+    has_scheme || is_data_url(value)
 }
 
 /// Whether `value` starts with the `data:` scheme, in any case.
@@ -188,6 +199,20 @@ pub(crate) fn is_data_url(value: &str) -> bool {
     value
         .get(..5)
         .is_some_and(|scheme| scheme.eq_ignore_ascii_case("data:"))
+}
+
+/// Whether `value` is an `asset://<id>` URL (media uploaded to Ark's asset library) with a
+/// plausible id: no whitespace, control characters, slashes or backslashes.
+pub(crate) fn is_asset_url(value: &str) -> bool {
+    let scheme = "asset://";
+    value
+        .get(..scheme.len())
+        .is_some_and(|head| head.eq_ignore_ascii_case(scheme))
+        && value.len() > scheme.len()
+        && value.len() <= 1024
+        && !value[scheme.len()..]
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '/' | '\\' | '?' | '#'))
 }
 
 /// Parses `url` and checks that it is `http(s)` with a host.
@@ -238,6 +263,12 @@ pub(crate) const SEEDANCE_IMAGE_RULES: ImageRules = ImageRules {
     max_bytes: MAX_IMAGE_BYTES,
     side_px: Some((300, 6000)),
     aspect: Some((0.4, 2.5)),
+};
+
+/// Ark's rules for Seedance 1.5 Pro and later: also HEIC and HEIF.
+pub(crate) const SEEDANCE_HEIF_IMAGE_RULES: ImageRules = ImageRules {
+    formats: &["jpeg", "png", "webp", "bmp", "tiff", "gif", "heic", "heif"],
+    ..SEEDANCE_IMAGE_RULES
 };
 
 /// For a provider that documents no rules (Modellix says only "URL or Base64"): the formats the
@@ -295,7 +326,18 @@ const DATA_URL_FORM: &str = "allowed: data:image/<format>;base64,<data>";
 impl Media {
     /// The string to send: the URL, or a data URL built from bytes, a file or a data URL after
     /// the checks.
-    pub(crate) async fn resolve(&self, inline: Inline) -> Result<String, MediaProblem> {
+    /// With `assets`, an `asset://<id>` URL is sent as it is.
+    pub(crate) async fn resolve(
+        &self,
+        inline: Inline,
+        assets: bool,
+    ) -> Result<String, MediaProblem> {
+        if let Media::Url(url) = self
+            && assets
+            && is_asset_url(url)
+        {
+            return Ok(url.clone());
+        }
         if let Media::Url(url) = self
             && !is_data_url(url)
         {
@@ -315,7 +357,7 @@ impl Media {
                 (Some(mime_type), data)
             }
             Media::Bytes { mime_type, data } => (Some(mime_type.clone()), data.clone()),
-            Media::Path(path) => (None, read_image_file(path, rules.max_bytes).await?),
+            Media::Path(path) => (None, read_file(path, rules.max_bytes, "image").await?),
         };
         let format = check_image(&data, declared.as_deref(), rules)?;
         // Re-encoded canonically, so what is sent is exactly what was checked.
@@ -326,28 +368,42 @@ impl Media {
 
 /// Splits a `data:image/<format>;base64,` URL into its MIME type and decoded bytes.
 fn decode_data_url(url: &str, max_bytes: u64) -> Result<(String, Vec<u8>), MediaProblem> {
+    decode_data_url_of(url, max_bytes, "image", DATA_URL_FORM)
+}
+
+/// Splits a `data:<kind>/<format>;base64,` URL into its MIME type and decoded bytes; `form`
+/// says what is allowed, for messages.
+pub(crate) fn decode_data_url_of(
+    url: &str,
+    max_bytes: u64,
+    kind: &str,
+    form: &str,
+) -> Result<(String, Vec<u8>), MediaProblem> {
     let rest = &url["data:".len()..];
     let Some((header, payload)) = rest.split_once(',') else {
         return Err(MediaProblem::Rejected(format!(
-            "the data URL has no data; {DATA_URL_FORM}"
+            "the data URL has no data; {form}"
         )));
     };
     let header = header.to_ascii_lowercase();
     let Some(mime_type) = header.strip_suffix(";base64") else {
         return Err(MediaProblem::Rejected(format!(
-            "the data URL is not base64 ({:?}); {DATA_URL_FORM}",
+            "the data URL is not base64 ({:?}); {form}",
             bounded(&header)
         )));
     };
-    let is_image = mime_type.strip_prefix("image/").is_some_and(|format| {
-        !format.is_empty()
-            && format
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
-    });
-    if !is_image {
+    let prefix = format!("{kind}/");
+    let is_kind = mime_type
+        .strip_prefix(prefix.as_str())
+        .is_some_and(|format| {
+            !format.is_empty()
+                && format
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+        });
+    if !is_kind {
         return Err(MediaProblem::Rejected(format!(
-            "the data URL's media type {:?} is not accepted; {DATA_URL_FORM}",
+            "the data URL's media type {:?} is not accepted; {form}",
             bounded(mime_type)
         )));
     }
@@ -366,13 +422,13 @@ fn decode_data_url(url: &str, max_bytes: u64) -> Result<(String, Vec<u8>), Media
     );
     let data = engine.decode(payload).map_err(|err| {
         MediaProblem::Rejected(format!(
-            "the data URL's data is not valid base64 ({err}); {DATA_URL_FORM}"
+            "the data URL's data is not valid base64 ({err}); {form}"
         ))
     })?;
     Ok((mime_type.to_owned(), data))
 }
 
-fn too_large(what: String, max_bytes: u64) -> MediaProblem {
+pub(crate) fn too_large(what: String, max_bytes: u64) -> MediaProblem {
     MediaProblem::Rejected(format!(
         "{what}, too large; allowed: under {} MB ({max_bytes} bytes)",
         max_bytes / (1024 * 1024)
@@ -381,17 +437,21 @@ fn too_large(what: String, max_bytes: u64) -> MediaProblem {
 
 /// Reads a local image: its metadata first, then never more than `max_bytes` bytes, so a
 /// device, a FIFO or a file that grows cannot exhaust memory or block.
-async fn read_image_file(path: &Path, max_bytes: u64) -> Result<Vec<u8>, MediaProblem> {
+pub(crate) async fn read_file(
+    path: &Path,
+    max_bytes: u64,
+    kind: &str,
+) -> Result<Vec<u8>, MediaProblem> {
     let unreadable = |err: std::io::Error| {
         MediaProblem::Unreadable(format!("cannot read {}: {err}", path.display()))
     };
     // By path first: opening a FIFO would block until a writer comes.
     let metadata = tokio::fs::metadata(path).await.map_err(unreadable)?;
-    check_file(path, &metadata, max_bytes)?;
+    check_file(path, &metadata, max_bytes, kind)?;
     let file = tokio::fs::File::open(path).await.map_err(unreadable)?;
     // Then on the open file, in case the path was replaced in between.
     let metadata = file.metadata().await.map_err(unreadable)?;
-    check_file(path, &metadata, max_bytes)?;
+    check_file(path, &metadata, max_bytes, kind)?;
     let data = read_at_most(file, max_bytes, metadata.len())
         .await
         .map_err(unreadable)?;
@@ -422,10 +482,11 @@ fn check_file(
     path: &Path,
     metadata: &std::fs::Metadata,
     max_bytes: u64,
+    kind: &str,
 ) -> Result<(), MediaProblem> {
     if !metadata.is_file() {
         return Err(MediaProblem::Rejected(format!(
-            "{} is {}, not a regular file; allowed: a regular image file",
+            "{} is {}, not a regular file; allowed: a regular {kind} file",
             path.display(),
             file_kind(metadata.file_type())
         )));
@@ -476,6 +537,8 @@ fn check_image(
         Ok(ImageType::Bmp) => "bmp",
         Ok(ImageType::Tiff) => "tiff",
         Ok(ImageType::Gif) => "gif",
+        Ok(ImageType::Heif(imagesize::Compression::Hevc)) => "heic",
+        Ok(ImageType::Heif(_)) => "heif",
         Ok(other) => {
             return Err(MediaProblem::Rejected(format!(
                 "{other:?} images are not accepted"

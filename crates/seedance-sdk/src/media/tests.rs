@@ -59,17 +59,17 @@ async fn url_only_providers_refuse_inline_media() {
         data: png(800, 600),
     };
     assert_eq!(
-        bytes.resolve(Inline::Refused).await,
+        bytes.resolve(Inline::Refused, false).await,
         Err(MediaProblem::UrlOnly)
     );
     let path = Media::from("./first.png");
     assert_eq!(
-        path.resolve(Inline::Refused).await,
+        path.resolve(Inline::Refused, false).await,
         Err(MediaProblem::UrlOnly)
     );
     let url = Media::from("https://example.com/a.png");
     assert_eq!(
-        url.resolve(Inline::Refused).await,
+        url.resolve(Inline::Refused, false).await,
         Ok("https://example.com/a.png".into())
     );
 }
@@ -81,7 +81,7 @@ async fn bytes_become_a_data_url() {
         data: png(800, 600),
     };
     let url = bytes
-        .resolve(Inline::Accepted(Some(SEEDANCE_IMAGE_RULES)))
+        .resolve(Inline::Accepted(Some(SEEDANCE_IMAGE_RULES)), false)
         .await
         .unwrap();
     assert!(
@@ -113,7 +113,7 @@ async fn undocumented_rules_still_cap_the_size() {
         data,
     };
     assert_eq!(
-        bytes.resolve(Inline::Accepted(None)).await,
+        bytes.resolve(Inline::Accepted(None), false).await,
         Err(MediaProblem::Rejected(
             "31457280 bytes, too large; allowed: under 30 MB (31457280 bytes)".into()
         ))

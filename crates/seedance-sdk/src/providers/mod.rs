@@ -46,6 +46,7 @@ macro_rules! provider_api {
     };
 }
 
+pub(crate) mod ark;
 #[cfg(test)]
 mod hostile;
 pub(crate) mod jiekou;
@@ -168,11 +169,12 @@ pub(crate) fn connect(
         Provider::Modellix => modellix::connect(base_url, http, options),
         Provider::Jiekou => jiekou::connect(base_url, http, options),
         Provider::Odkkk => odkkk::connect(base_url, http, options),
+        Provider::Ark => ark::connect(base_url, http, options),
     }
 }
 
 /// The providers with task endpoints beyond submit and status (cancel, delete, list).
-pub(crate) const LIFECYCLE: &[Provider] = &[];
+pub(crate) const LIFECYCLE: &[Provider] = &[Provider::Ark];
 
 /// The table from each unified field `provider` sends to its wire name.
 pub(crate) fn wire(provider: Provider) -> &'static [(Field, &'static str)] {
@@ -180,6 +182,7 @@ pub(crate) fn wire(provider: Provider) -> &'static [(Field, &'static str)] {
         Provider::Modellix => modellix::WIRE,
         Provider::Jiekou => jiekou::WIRE,
         Provider::Odkkk => odkkk::WIRE,
+        Provider::Ark => ark::WIRE,
     }
 }
 
@@ -201,6 +204,9 @@ pub(crate) struct Resolved {
     pub(crate) first: Option<String>,
     pub(crate) last: Option<String>,
     pub(crate) images: Vec<String>,
+    /// Reference videos, the video to edit, or the videos to extend: `http(s)` or `asset://`.
+    pub(crate) videos: Vec<String>,
+    /// Reference audio: URLs, `asset://` ids or `data:audio/...` URLs.
     pub(crate) audio: Vec<String>,
 }
 
@@ -213,6 +219,7 @@ impl Resolved {
             Field::LastFrame => self.last.clone().map(Value::from),
             Field::ReferenceImages => list(&self.images),
             Field::ReferenceAudio => list(&self.audio),
+            Field::ReferenceVideos => list(&self.videos),
             _ => None,
         }
     }

@@ -81,6 +81,13 @@ pub(crate) async fn submit(
             let body: types::Seedance20FastI2vAsyncBody = body.into_body(PROVIDER)?;
             client.seedance20_fast_i2v_async().body(body).send().await
         }
+        // Refused by `capability::prepare` before any request: Modellix sells no other model.
+        (model, _) => {
+            return Err(Error::RequestSchema {
+                provider: PROVIDER,
+                message: format!("{model} has no Modellix endpoint"),
+            });
+        }
     };
     match result {
         Ok(value) => map_submit(value.into_inner()),

@@ -20,9 +20,14 @@ use wiremock::{
 /// The API key every test client uses; it must never show up in any output.
 pub(crate) const API_KEY: &str = "sk-test-secret";
 
+/// The providers whose mappings these tests exercise; Ark's mapping arrives with the lifecycle
+/// branch, which adds it here.
+pub(crate) const PROVIDERS: [Provider; 3] = [Provider::Modellix, Provider::Jiekou, Provider::Odkkk];
+
 /// The documented task ids of each provider's examples.
 pub(crate) fn task_id(provider: Provider) -> &'static str {
     match provider {
+        Provider::Ark => unimplemented!("Ark's mapping arrives with the lifecycle branch"),
         Provider::Modellix => "task-abc123",
         Provider::Jiekou => "d4f3b2a1-7c6e-4b8a-9f1e-2a3b4c5d6e7f",
         Provider::Odkkk => "task-unified-1756817821-4x3rx6ny",
@@ -32,6 +37,7 @@ pub(crate) fn task_id(provider: Provider) -> &'static str {
 /// The path stem of the provider's documented server URL.
 pub(crate) fn stem(provider: Provider) -> &'static str {
     match provider {
+        Provider::Ark => unimplemented!("Ark's mapping arrives with the lifecycle branch"),
         Provider::Modellix => "/api/v1",
         Provider::Jiekou => "",
         Provider::Odkkk => "/apiv1",
@@ -82,6 +88,7 @@ pub(crate) fn spec(provider: Provider) -> Value {
 /// The spec path of the submit operation used for text to video.
 pub(crate) fn submit_op(provider: Provider) -> &'static str {
     match provider {
+        Provider::Ark => unimplemented!("Ark's mapping arrives with the lifecycle branch"),
         Provider::Modellix => "/bytedance/seedance-1.5-pro-t2v",
         Provider::Jiekou => "/v3/async/seedance-v1.5-pro-t2v",
         Provider::Odkkk => "/v1/videos/generations",
@@ -91,6 +98,7 @@ pub(crate) fn submit_op(provider: Provider) -> &'static str {
 /// The spec path of the status operation.
 pub(crate) fn status_op(provider: Provider) -> &'static str {
     match provider {
+        Provider::Ark => unimplemented!("Ark's mapping arrives with the lifecycle branch"),
         Provider::Modellix => "/tasks/{task_id}",
         Provider::Jiekou => "/v3/async/task-result",
         Provider::Odkkk => "/v1/tasks/{task_id}",
@@ -162,6 +170,7 @@ pub(crate) fn submit_ok(provider: Provider) -> Value {
 pub(crate) fn task_id_of_submit(provider: Provider) -> String {
     let answer = submit_ok(provider);
     let id = match provider {
+        Provider::Ark => unimplemented!("Ark's mapping arrives with the lifecycle branch"),
         Provider::Modellix => &answer["data"]["task_id"],
         Provider::Jiekou => &answer["task_id"],
         Provider::Odkkk => &answer["id"],
@@ -178,6 +187,7 @@ pub(crate) fn status_example(provider: Provider, name: &str) -> Value {
 /// The name of the "waiting" example of each provider.
 pub(crate) fn waiting_example_name(provider: Provider) -> &'static str {
     match provider {
+        Provider::Ark => unimplemented!("Ark's mapping arrives with the lifecycle branch"),
         Provider::Jiekou => "queued",
         Provider::Modellix | Provider::Odkkk => "pending",
     }
@@ -186,6 +196,7 @@ pub(crate) fn waiting_example_name(provider: Provider) -> &'static str {
 /// Sets the task status word of a task-query body.
 pub(crate) fn set_status_word(provider: Provider, body: &mut Value, word: &str) {
     let slot = match provider {
+        Provider::Ark => unimplemented!("Ark's mapping arrives with the lifecycle branch"),
         Provider::Modellix => &mut body["data"]["status"],
         Provider::Jiekou => &mut body["task"]["status"],
         Provider::Odkkk => &mut body["status"],
@@ -196,6 +207,7 @@ pub(crate) fn set_status_word(provider: Provider, body: &mut Value, word: &str) 
 /// Replaces the video URL of a succeeded task-query body.
 pub(crate) fn set_video_url(provider: Provider, body: &mut Value, url: &str) {
     let slot = match provider {
+        Provider::Ark => unimplemented!("Ark's mapping arrives with the lifecycle branch"),
         Provider::Modellix => &mut body["data"]["result"]["resources"][0]["url"],
         Provider::Jiekou => &mut body["videos"][0]["video_url"],
         Provider::Odkkk => &mut body["results"][0],
@@ -209,6 +221,7 @@ pub(crate) fn set_video_url(provider: Provider, body: &mut Value, url: &str) {
 pub(crate) fn status_mock(provider: Provider) -> MockBuilder {
     let id = task_id(provider);
     match provider {
+        Provider::Ark => unimplemented!("Ark's mapping arrives with the lifecycle branch"),
         Provider::Modellix => Mock::given(method("GET")).and(path(format!("/api/v1/tasks/{id}"))),
         Provider::Jiekou => Mock::given(method("GET"))
             .and(path("/v3/async/task-result"))

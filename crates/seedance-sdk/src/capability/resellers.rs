@@ -1,0 +1,186 @@
+//! The resellers' capabilities: Modellix, Jiekou and odkkk, from their specs.
+
+use super::{Capabilities, Mode};
+use crate::{
+    media::{Inline, SEEDANCE_IMAGE_RULES, UNDOCUMENTED_IMAGE_RULES},
+    provider::Provider,
+    request::{Field, Model, Ratio, Resolution},
+};
+
+const FRAME_MODES: &[Mode] = &[Mode::Text, Mode::FirstFrame, Mode::FirstLastFrames];
+const ALL_RATIOS: &[Ratio] = &[
+    Ratio::R16x9,
+    Ratio::R4x3,
+    Ratio::R1x1,
+    Ratio::R3x4,
+    Ratio::R9x16,
+    Ratio::R21x9,
+    Ratio::Adaptive,
+];
+const FIXED_RATIOS: &[Ratio] = &[
+    Ratio::R21x9,
+    Ratio::R16x9,
+    Ratio::R4x3,
+    Ratio::R1x1,
+    Ratio::R3x4,
+    Ratio::R9x16,
+];
+const ALL_RESOLUTIONS: &[Resolution] = &[Resolution::P480, Resolution::P720, Resolution::P1080];
+const FAST_RESOLUTIONS: &[Resolution] = &[Resolution::P480, Resolution::P720];
+
+/// The capabilities of `provider` (Modellix, Jiekou or odkkk) for `model`, or `None` when the
+/// provider does not sell it.
+///
+/// Sources: `specs/<provider>/openapi.json`; a test checks this table against the specs. None
+/// documents `duration: -1`, so `auto` is refused; none takes reference videos.
+pub(super) fn capabilities(provider: Provider, model: Model) -> Option<Capabilities> {
+    use Field as F;
+    let caps = match (provider, model) {
+        (Provider::Modellix, Model::Seedance15Pro) => Capabilities {
+            provider,
+            model,
+            duration: (4, 12),
+            duration_auto: false,
+            frame_count: None,
+            resolutions: ALL_RESOLUTIONS,
+            ratios: ALL_RATIOS,
+            seed: Some((-1, 2_147_483_647)),
+            fps: &[],
+            prompt_max_chars: Some(10_000),
+            modes: FRAME_MODES,
+            max_reference_images: 0,
+            max_reference_videos: 0,
+            max_reference_audio: 0,
+            audio_needs_visual: false,
+            execution_expires_after: Some((3600, 259_200)),
+            priority: None,
+            safety_identifier_max_chars: None,
+            frames: true,
+            // Modellix documents no image rules; the upstream 30 MB limit still bounds a file.
+            inline_images: Inline::Accepted(Some(UNDOCUMENTED_IMAGE_RULES)),
+            inline_audio: false,
+            asset_urls: false,
+            fields: &[
+                F::Duration,
+                F::Resolution,
+                F::Ratio,
+                F::Seed,
+                F::CameraFixed,
+                F::GenerateAudio,
+                F::ServiceTier,
+                F::ExecutionExpiresAfter,
+                F::ReturnLastFrame,
+            ],
+        },
+        (Provider::Modellix, Model::Seedance20Fast) => Capabilities {
+            provider,
+            model,
+            duration: (4, 15),
+            duration_auto: false,
+            frame_count: None,
+            resolutions: FAST_RESOLUTIONS,
+            ratios: FIXED_RATIOS,
+            seed: Some((-1, 4_294_967_295)),
+            fps: &[],
+            prompt_max_chars: Some(10_000),
+            modes: &[
+                Mode::Text,
+                Mode::FirstFrame,
+                Mode::FirstLastFrames,
+                Mode::ReferenceImages,
+                Mode::ReferenceAudio,
+            ],
+            max_reference_images: 9,
+            max_reference_videos: 0,
+            max_reference_audio: 3,
+            audio_needs_visual: false,
+            execution_expires_after: Some((3600, 259_200)),
+            priority: None,
+            safety_identifier_max_chars: None,
+            frames: true,
+            // Modellix documents no image rules; the upstream 30 MB limit still bounds a file.
+            inline_images: Inline::Accepted(Some(UNDOCUMENTED_IMAGE_RULES)),
+            inline_audio: false,
+            asset_urls: false,
+            fields: &[
+                F::Duration,
+                F::Resolution,
+                F::Ratio,
+                F::Seed,
+                F::CameraFixed,
+                F::GenerateAudio,
+                F::ExecutionExpiresAfter,
+                F::ReturnLastFrame,
+            ],
+        },
+        (Provider::Jiekou, Model::Seedance15Pro) => Capabilities {
+            provider,
+            model,
+            duration: (4, 12),
+            duration_auto: false,
+            frame_count: None,
+            resolutions: ALL_RESOLUTIONS,
+            ratios: ALL_RATIOS,
+            seed: Some((-1, 4_294_967_295)),
+            fps: &[24],
+            prompt_max_chars: None,
+            modes: FRAME_MODES,
+            max_reference_images: 0,
+            max_reference_videos: 0,
+            max_reference_audio: 0,
+            audio_needs_visual: false,
+            execution_expires_after: Some((3600, 259_200)),
+            priority: None,
+            safety_identifier_max_chars: None,
+            frames: true,
+            inline_images: Inline::Accepted(Some(SEEDANCE_IMAGE_RULES)),
+            inline_audio: false,
+            asset_urls: false,
+            fields: &[
+                F::Duration,
+                F::Resolution,
+                F::Ratio,
+                F::Seed,
+                F::CameraFixed,
+                F::GenerateAudio,
+                F::Watermark,
+                F::Fps,
+                F::ServiceTier,
+                F::ExecutionExpiresAfter,
+            ],
+        },
+        (Provider::Odkkk, Model::Seedance15Pro) => Capabilities {
+            provider,
+            model,
+            duration: (4, 12),
+            duration_auto: false,
+            frame_count: None,
+            resolutions: ALL_RESOLUTIONS,
+            ratios: ALL_RATIOS,
+            seed: None,
+            fps: &[],
+            prompt_max_chars: Some(2000),
+            modes: FRAME_MODES,
+            max_reference_images: 0,
+            max_reference_videos: 0,
+            max_reference_audio: 0,
+            audio_needs_visual: false,
+            execution_expires_after: None,
+            priority: None,
+            safety_identifier_max_chars: None,
+            frames: true,
+            inline_images: Inline::Refused,
+            inline_audio: false,
+            asset_urls: false,
+            fields: &[
+                F::Duration,
+                F::Resolution,
+                F::Ratio,
+                F::GenerateAudio,
+                F::CallbackUrl,
+            ],
+        },
+        _ => return None,
+    };
+    Some(caps)
+}
