@@ -13,8 +13,18 @@ use std::{
 use seedance_sim::{Fault, FaultRule, Route, Sim, SimConfig};
 use serde_json::Value;
 
-const KEY_VARS: [&str; 3] = ["MODELLIX_API_KEY", "JIEKOU_API_KEY", "ODKKK_API_KEY"];
-const URL_VARS: [&str; 3] = ["MODELLIX_BASE_URL", "JIEKOU_BASE_URL", "ODKKK_BASE_URL"];
+const KEY_VARS: [&str; 4] = [
+    "MODELLIX_API_KEY",
+    "JIEKOU_API_KEY",
+    "ODKKK_API_KEY",
+    "ARK_API_KEY",
+];
+const URL_VARS: [&str; 4] = [
+    "MODELLIX_BASE_URL",
+    "JIEKOU_BASE_URL",
+    "ODKKK_BASE_URL",
+    "ARK_BASE_URL",
+];
 
 /// The binary, with no key, base URL or log settings inherited from the environment.
 fn seedance(args: &[&str]) -> Command {
@@ -762,6 +772,9 @@ fn sim_command_serves_the_providers() {
             .unwrap_or_else(|| panic!("{var}= in {line:?}"));
         urls.push(url.to_owned());
     }
+    // Ark on the same origin, under its own `/api/v3`.
+    let origin = urls[2].strip_suffix("/apiv1").expect("odkkk under /apiv1");
+    assert_eq!(urls[3], format!("{origin}/api/v3"));
     let dir = TempDir::new("sim-command");
     let output = dir.path("out.mp4");
     // No key: the simulator on loopback gets "sim".

@@ -10,6 +10,10 @@ pub enum Route {
     Submit,
     /// Task status query.
     Status,
+    /// Task listing (Ark).
+    List,
+    /// Task cancellation or deletion (Ark).
+    Delete,
     /// Result video download (media origin).
     Video,
     /// Every route.
@@ -41,12 +45,16 @@ pub enum Fault {
     FailTask,
     /// (Submit) The task is created and later expires.
     ExpireTask,
+    /// (Submit) The task stays queued this long, then runs for the configured task duration
+    /// (by default a task is queued for the first tenth of that duration). Long enough, it lets
+    /// a test cancel a queued Ark task; zero makes it run at once.
+    HoldQueued(Duration),
 }
 
 /// A fault and the requests it applies to.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FaultRule {
-    /// Only this provider (`modellix`, `jiekou`, `odkkk`); `None` for all. Ignored for
+    /// Only this provider (`modellix`, `jiekou`, `odkkk`, `ark`); `None` for all. Ignored for
     /// [`Route::Video`].
     pub provider: Option<String>,
     /// Only this route.
@@ -208,6 +216,8 @@ fn route_name(route: Route) -> &'static str {
     match route {
         Route::Submit => "submit",
         Route::Status => "status",
+        Route::List => "list",
+        Route::Delete => "delete",
         Route::Video => "video",
         Route::Any => "any",
     }

@@ -1,9 +1,15 @@
 //! An embedded simulator of every Seedance provider, for tests, demos and the CLI's `--sim`.
 //!
-//! One API origin serves all three providers on their own paths (Modellix under `/api/v1`,
-//! Jiekou under `/v3/async`, odkkk under `/apiv1/v1`), validates request bodies against each
-//! provider's own spec and answers with that provider's error bodies and status codes. Tasks go
-//! queued → running (with progress) → succeeded over a configurable duration (zero included).
+//! One API origin serves all four providers on their own paths (Modellix under `/api/v1`,
+//! Jiekou under `/v3/async`, odkkk under `/apiv1/v1`, BytePlus ModelArk under `/api/v3`),
+//! validates request bodies against each provider's own spec and answers with that provider's
+//! error bodies and status codes. Tasks go queued → running (with progress) → succeeded over a
+//! configurable duration (zero included); [`Fault::HoldQueued`] keeps one queued longer.
+//!
+//! Ark tasks can also be listed (filters, pages, Ark's 7-day window), cancelled while queued,
+//! deleted once finished, and expire after their `execution_expires_after`; every Ark answer
+//! carries an `x-request-id`. The simulator's clock can be moved forward
+//! ([`Sim::advance_clock`]) to reach such deadlines without waiting.
 //! Request bodies up to 64 MiB are accepted, so inline images are as large as the providers take.
 //! Result videos are real MP4 files served from a **second origin** (another port), and expire.
 //!
@@ -36,7 +42,7 @@ use tokio::net::TcpListener;
 pub use validate::openapi_schema_errors;
 
 /// The providers the simulator implements, by their lowercase names.
-pub const PROVIDERS: [&str; 3] = ["modellix", "jiekou", "odkkk"];
+pub const PROVIDERS: [&str; 4] = ["modellix", "jiekou", "odkkk", "ark"];
 
 /// How the simulator behaves.
 #[derive(Clone, Debug)]
@@ -68,7 +74,7 @@ impl Default for SimConfig {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Counters {
     /// Requests per route, keyed `"<provider> <route>"` (e.g. `"jiekou submit"`,
-    /// `"odkkk status"`) or `"media video"`.
+    /// `"odkkk status"`, Ark's `"ark list"` and `"ark delete"`) or `"media video"`.
     pub per_route: BTreeMap<String, u64>,
     /// Submits per prompt, over every provider: the submits that created a task (a submit
     /// refused by an injected status or by validation is not counted).
@@ -179,7 +185,7 @@ impl Sim {
         self.media_addr
     }
 
-    /// The base URL to give a client of `provider` (`modellix`, `jiekou` or `odkkk`).
+    /// The base URL to give a client of `provider` (`modellix`, `jiekou`, `odkkk` or `ark`).
     ///
     /// # Panics
     ///
@@ -189,6 +195,7 @@ impl Sim {
             "modellix" => "/api/v1",
             "jiekou" => "",
             "odkkk" => "/apiv1",
+            "ark" => "/api/v3",
             other => panic!("the simulator has no provider {other:?}; known: {PROVIDERS:?}"),
         };
         format!("http://{}{stem}", self.api_addr)
@@ -203,6 +210,13 @@ impl Sim {
     /// not it learned of the task.
     pub fn created_tasks(&self) -> Vec<CreatedTask> {
         self.state.created_tasks()
+    }
+
+    /// Moves the simulator's clock forward by `by`: tasks progress, expire (Ark's
+    /// `execution_expires_after`), age out of Ark's 7-day window and lose their result URLs as
+    /// if that much time had passed. Real time keeps running on top.
+    pub fn advance_clock(&self, by: Duration) {
+        self.state.advance_clock(by);
     }
 
     /// Adds a fault rule while running.

@@ -216,7 +216,10 @@ mod tests {
     use axum::http::HeaderValue;
 
     use super::*;
-    use crate::{FaultRule, Sim, SimConfig, state::Outcome};
+    use crate::{
+        FaultRule, Sim, SimConfig,
+        state::{NewTask, Outcome},
+    };
 
     #[test]
     fn range_headers_are_read_as_rfc_9110_says() {
@@ -257,9 +260,15 @@ mod tests {
         })
         .await
         .unwrap();
-        let id = sim
-            .state
-            .create("jiekou", "m", "a prompt", Outcome::Succeed, false);
+        let id = sim.state.create(NewTask {
+            provider: "jiekou",
+            model: "m",
+            prompt: "a prompt",
+            outcome: Outcome::Succeed,
+            return_last_frame: false,
+            hold_queued: None,
+            request: serde_json::Value::Null,
+        });
         let url = format!("http://{}/videos/{id}.mp4", sim.media_addr());
         seedance_runtime::install_crypto_provider();
         let http = reqwest::Client::new();

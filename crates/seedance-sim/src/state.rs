@@ -10,6 +10,7 @@ use std::{
     time::Duration,
 };
 
+use serde_json::Value;
 use tokio::time::Instant;
 
 use crate::{Counters, CreatedTask, SimConfig, faults::Faults};
@@ -26,14 +27,34 @@ pub(crate) enum Outcome {
 pub(crate) struct Task {
     pub(crate) provider: &'static str,
     pub(crate) model: String,
-    /// Creation order, for [`State::created_tasks`].
+    /// Creation order.
     pub(crate) number: u64,
-    pub(crate) prompt: String,
+    /// On the simulator's clock ([`State::now`]).
     pub(crate) created: Instant,
     pub(crate) created_unix: u64,
+    /// Time from creation to the start of the run.
+    pub(crate) queued: Duration,
+    /// Time from creation to the end (queued time included).
     pub(crate) duration: Duration,
     pub(crate) outcome: Outcome,
     pub(crate) return_last_frame: bool,
+    /// The request body as accepted, for providers whose task echoes its parameters (Ark).
+    pub(crate) request: Value,
+    /// When the task was cancelled (Ark cancels queued tasks), on the simulator's clock.
+    pub(crate) cancelled: Option<Instant>,
+}
+
+/// What a new task needs beyond its provider, model and prompt.
+#[derive(Debug)]
+pub(crate) struct NewTask<'a> {
+    pub(crate) provider: &'static str,
+    pub(crate) model: &'a str,
+    pub(crate) prompt: &'a str,
+    pub(crate) outcome: Outcome,
+    pub(crate) return_last_frame: bool,
+    /// How long it stays queued; `None`: the first tenth of the task duration.
+    pub(crate) hold_queued: Option<Duration>,
+    pub(crate) request: Value,
 }
 
 /// Where a task stands now.
@@ -57,7 +78,11 @@ pub(crate) struct State {
     pub(crate) media_addr: SocketAddr,
     pub(crate) faults: Faults,
     tasks: Mutex<HashMap<String, Task>>,
+    /// Every task created, in order: deleting a task's record (Ark) does not undo its creation.
+    created: Mutex<Vec<CreatedTask>>,
     counters: Mutex<Counters>,
+    /// How far the simulator's clock is ahead of the real one ([`crate::Sim::advance_clock`]).
+    clock_offset: Mutex<Duration>,
     next_id: AtomicU64,
 }
 
@@ -77,9 +102,30 @@ impl State {
             config,
             media_addr,
             tasks: Mutex::new(HashMap::new()),
+            created: Mutex::default(),
             counters: Mutex::new(Counters::default()),
+            clock_offset: Mutex::default(),
             next_id: AtomicU64::new(1),
         }
+    }
+
+    fn clock_offset(&self) -> Duration {
+        *self.clock_offset.lock().expect("clock lock")
+    }
+
+    /// Moves the simulator's clock forward by `by`.
+    pub(crate) fn advance_clock(&self, by: Duration) {
+        *self.clock_offset.lock().expect("clock lock") += by;
+    }
+
+    /// The simulator's clock: the real one plus every [`State::advance_clock`].
+    pub(crate) fn now(&self) -> Instant {
+        Instant::now() + self.clock_offset()
+    }
+
+    /// Simulated time since `then` (an instant of [`State::now`]).
+    pub(crate) fn since(&self, then: Instant) -> Duration {
+        self.now().saturating_duration_since(then)
     }
 
     pub(crate) fn count(&self, key: &str) {
@@ -102,65 +148,100 @@ impl State {
     }
 
     /// Creates a task and returns its id.
-    pub(crate) fn create(
-        &self,
-        provider: &'static str,
-        model: &str,
-        prompt: &str,
-        outcome: Outcome,
-        return_last_frame: bool,
-    ) -> String {
+    pub(crate) fn create(&self, new: NewTask<'_>) -> String {
+        let NewTask {
+            provider,
+            model,
+            prompt,
+            outcome,
+            return_last_frame,
+            hold_queued,
+            request,
+        } = new;
         let n = self.next_id.fetch_add(1, Ordering::Relaxed);
-        let id = format!("sim-{provider}-{n:06}");
+        let id = match provider {
+            // Ark's ids look like `cgt-20250101123456-abcd`; clients may check the prefix.
+            "ark" => format!("cgt-sim-{n:06}"),
+            _ => format!("sim-{provider}-{n:06}"),
+        };
+        let run = self.config.task_duration;
+        let (queued, duration) = match hold_queued {
+            Some(hold) => (hold, hold + run),
+            None => (run / 10, run),
+        };
         let created_unix = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
+            .map_or(0, |d| d.as_secs())
+            + self.clock_offset().as_secs();
+        self.created.lock().expect("task lock").push(CreatedTask {
+            id: id.clone(),
+            provider: provider.to_owned(),
+            prompt: prompt.to_owned(),
+        });
         self.tasks.lock().expect("task lock").insert(
             id.clone(),
             Task {
                 provider,
                 model: model.to_owned(),
                 number: n,
-                prompt: prompt.to_owned(),
-                created: Instant::now(),
+                created: self.now(),
                 created_unix,
-                duration: self.config.task_duration,
+                queued,
+                duration,
                 outcome,
                 return_last_frame,
+                request,
+                cancelled: None,
             },
         );
         id
     }
 
     pub(crate) fn created_tasks(&self) -> Vec<CreatedTask> {
-        let tasks = self.tasks.lock().expect("task lock");
-        let mut created: Vec<(u64, CreatedTask)> = tasks
-            .iter()
-            .map(|(id, task)| {
-                let created = CreatedTask {
-                    id: id.clone(),
-                    provider: task.provider.to_owned(),
-                    prompt: task.prompt.clone(),
-                };
-                (task.number, created)
-            })
-            .collect();
-        created.sort_by_key(|(number, _)| *number);
-        created.into_iter().map(|(_, task)| task).collect()
+        self.created.lock().expect("task lock").clone()
     }
 
     pub(crate) fn task(&self, id: &str) -> Option<Task> {
         self.tasks.lock().expect("task lock").get(id).cloned()
     }
 
+    /// The tasks of `provider`, newest first.
+    pub(crate) fn tasks_of(&self, provider: &str) -> Vec<(String, Task)> {
+        let tasks = self.tasks.lock().expect("task lock");
+        let mut found: Vec<(String, Task)> = tasks
+            .iter()
+            .filter(|(_, task)| task.provider == provider)
+            .map(|(id, task)| (id.clone(), task.clone()))
+            .collect();
+        found.sort_by_key(|(_, task)| std::cmp::Reverse(task.number));
+        found
+    }
+
+    /// Marks task `id` cancelled now; false when there is no such task.
+    pub(crate) fn cancel(&self, id: &str) -> bool {
+        let mut tasks = self.tasks.lock().expect("task lock");
+        match tasks.get_mut(id) {
+            Some(task) => {
+                task.cancelled = Some(self.now());
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Forgets task `id` (its result URLs stop working too).
+    pub(crate) fn remove(&self, id: &str) -> Option<Task> {
+        self.tasks.lock().expect("task lock").remove(id)
+    }
+
     /// The phase of task `id` now.
     pub(crate) fn phase(&self, id: &str, task: &Task) -> Phase {
-        let elapsed = task.created.elapsed();
+        let elapsed = self.since(task.created);
+        if elapsed < task.queued {
+            return Phase::Queued;
+        }
         if elapsed < task.duration {
             let fraction = elapsed.as_secs_f64() / task.duration.as_secs_f64();
-            if fraction < 0.1 {
-                return Phase::Queued;
-            }
             return Phase::Running {
                 progress: (fraction * 100.0) as u8,
                 eta: task.duration - elapsed,
@@ -180,6 +261,6 @@ impl State {
 
     /// Whether the result URLs of task `id` are past their lifetime.
     pub(crate) fn result_expired(&self, task: &Task) -> bool {
-        task.created.elapsed() > task.duration + self.config.url_ttl
+        self.since(task.created) > task.duration + self.config.url_ttl
     }
 }

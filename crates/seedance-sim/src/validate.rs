@@ -9,10 +9,11 @@ use seedance_openapi::escape;
 use serde_json::{Map, Value, json};
 
 /// The assembled specs, compiled into the simulator so it checks requests exactly as documented.
-const SPECS: [(&str, &str); 3] = [
+const SPECS: [(&str, &str); 4] = [
     ("modellix", include_str!("../specs/modellix.json")),
     ("jiekou", include_str!("../specs/jiekou.json")),
     ("odkkk", include_str!("../specs/odkkk.json")),
+    ("ark", include_str!("../specs/ark.json")),
 ];
 
 /// The spec of `provider`, parsed once.
@@ -56,6 +57,56 @@ pub(crate) fn request_body(provider: &str, spec_path: &str, body: &Value) -> Res
             Err(Invalid { param, message })
         }
     }
+}
+
+/// Validates the query of `GET spec_path` of `provider`: each pair whose key the spec declares
+/// (a repeated key is an array parameter's items), with integers parsed as the schema says.
+/// Keys the spec does not declare are ignored, as HTTP APIs commonly do.
+pub(crate) fn query(
+    provider: &str,
+    spec_path: &str,
+    pairs: &[(String, String)],
+) -> Result<(), Invalid> {
+    let operation = format!("/paths/{}/get", escape(spec_path));
+    let parameters = spec(provider)
+        .pointer(&format!("{operation}/parameters"))
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    for (key, text) in pairs {
+        let Some(index) = parameters
+            .iter()
+            .position(|p| p["in"] == "query" && p["name"] == key.as_str())
+        else {
+            continue;
+        };
+        let mut pointer = format!("{operation}/parameters/{index}/schema");
+        let mut schema = &parameters[index]["schema"];
+        if schema["type"] == "array" {
+            pointer.push_str("/items");
+            schema = &schema["items"];
+        }
+        let value = if schema["type"] == "integer" {
+            match text.parse::<i64>() {
+                Ok(n) => json!(n),
+                Err(_) => {
+                    return Err(Invalid {
+                        param: key.clone(),
+                        message: format!("{text:?} is not an integer"),
+                    });
+                }
+            }
+        } else {
+            json!(text)
+        };
+        if let Some((_, message)) = schema_errors(provider, &pointer, &value).into_iter().next() {
+            return Err(Invalid {
+                param: key.clone(),
+                message,
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Every error of `instance` against the schema at `pointer` of `provider`'s spec, as

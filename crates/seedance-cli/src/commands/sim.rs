@@ -23,6 +23,19 @@ pub(super) fn task_duration(seconds: f64, given: &str) -> Result<Duration, Usage
     Ok(Duration::from_secs_f64(seconds))
 }
 
+/// The variable that points a client of the simulated provider `name` at a base URL: the
+/// facade's own name for it, else `<NAME>_BASE_URL` (the convention every provider follows),
+/// so a provider the simulator serves is printed even before the facade knows it.
+fn base_url_env(name: &str) -> String {
+    Provider::ALL
+        .into_iter()
+        .find(|provider| provider.as_str() == name)
+        .map_or_else(
+            || format!("{}_BASE_URL", name.to_uppercase()),
+            |provider| provider.base_url_env().to_owned(),
+        )
+}
+
 /// Starts the simulator on `args.addr`, prints each provider's base URL and serves until
 /// Ctrl-C.
 pub(crate) async fn run(args: SimArgs) -> Result<()> {
@@ -33,12 +46,8 @@ pub(crate) async fn run(args: SimArgs) -> Result<()> {
     let sim = Sim::start_on(config, args.addr)
         .await
         .with_context(|| format!("cannot listen on {}; pick another --addr", args.addr))?;
-    for provider in Provider::ALL {
-        println!(
-            "{}={}",
-            provider.base_url_env(),
-            sim.base_url(provider.as_str())
-        );
+    for name in seedance_sim::PROVIDERS {
+        println!("{}={}", base_url_env(name), sim.base_url(name));
     }
     eprintln!("simulator running (any non-empty API key works); press Ctrl-C to stop");
     sim.serve_until(async {
@@ -51,6 +60,23 @@ pub(crate) async fn run(args: SimArgs) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_simulated_provider_has_its_base_url_variable() {
+        let names: Vec<String> = seedance_sim::PROVIDERS
+            .into_iter()
+            .map(base_url_env)
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "MODELLIX_BASE_URL",
+                "JIEKOU_BASE_URL",
+                "ODKKK_BASE_URL",
+                "ARK_BASE_URL"
+            ]
+        );
+    }
 
     #[test]
     fn task_durations_are_bounded() {

@@ -20,6 +20,7 @@ const PROVIDER: Provider = Provider {
     name: "jiekou",
     error_body,
     rate_limit_header: None,
+    nulls_are_absent: false,
 };
 
 fn error_body(status: u16, message: &str, param: Option<&str>) -> Value {

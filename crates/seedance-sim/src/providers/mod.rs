@@ -1,6 +1,7 @@
 //! The API origin: one module per provider, sharing the request flow (counting, faults,
 //! authentication, validation against the spec, the task store).
 
+mod ark;
 mod jiekou;
 mod modellix;
 mod odkkk;
@@ -19,7 +20,7 @@ use serde_json::Value;
 
 use crate::{
     faults::{Fault, Route},
-    state::{Outcome, State, Task},
+    state::{NewTask, Outcome, State, Task},
     validate::{self, Invalid},
 };
 
@@ -32,6 +33,7 @@ pub(crate) fn router(state: Arc<State>) -> Router {
         .merge(modellix::routes())
         .merge(jiekou::routes())
         .merge(odkkk::routes())
+        .merge(ark::routes())
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
 }
@@ -43,6 +45,9 @@ pub(crate) struct Provider {
     pub(crate) error_body: fn(status: u16, message: &str, param: Option<&str>) -> Value,
     /// Extra headers on a 429 (Modellix documents `X-RateLimit-Reset`).
     pub(crate) rate_limit_header: Option<&'static str>,
+    /// Whether top-level members whose value is `null` are dropped before validation, as from
+    /// an absent member (Ark: its official SDKs send every unset field as `null`).
+    pub(crate) nulls_are_absent: bool,
 }
 
 impl Provider {
@@ -189,10 +194,15 @@ pub(crate) async fn submit(
             return provider.error(rejection.status().as_u16(), &rejection.body_text(), None);
         }
     };
-    let json: Value = match serde_json::from_slice(&body) {
+    let mut json: Value = match serde_json::from_slice(&body) {
         Ok(json) => json,
         Err(err) => return provider.error(400, &format!("Invalid format: {err}"), None),
     };
+    if provider.nulls_are_absent
+        && let Value::Object(members) = &mut json
+    {
+        members.retain(|_, value| !value.is_null());
+    }
     if let Err(invalid) = validate::request_body(provider.name, spec_path, &json) {
         return provider.error(400, &invalid.message, Some(&invalid.param));
     }
@@ -208,13 +218,19 @@ pub(crate) async fn submit(
     } else {
         Outcome::Succeed
     };
-    let id = state.create(
-        provider.name,
-        &accepted.model,
-        &accepted.prompt,
+    let hold_queued = faults.iter().find_map(|fault| match fault {
+        Fault::HoldQueued(hold) => Some(*hold),
+        _ => None,
+    });
+    let id = state.create(NewTask {
+        provider: provider.name,
+        model: &accepted.model,
+        prompt: &accepted.prompt,
         outcome,
-        accepted.return_last_frame,
-    );
+        return_last_frame: accepted.return_last_frame,
+        hold_queued,
+        request: json,
+    });
     let task = state.task(&id).expect("just created");
     deliver(answer(state, &id, &task), &faults)
 }

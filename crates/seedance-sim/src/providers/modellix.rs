@@ -23,6 +23,7 @@ const PROVIDER: Provider = Provider {
     name: "modellix",
     error_body,
     rate_limit_header: Some("x-ratelimit-reset"),
+    nulls_are_absent: false,
 };
 
 fn error_body(status: u16, message: &str, param: Option<&str>) -> Value {
