@@ -703,7 +703,14 @@ mod ark {
             .status(&handle(base))
             .await
             .unwrap();
-        check("get_task", "ark", TASK, "get", &spec, &captured(&server).await);
+        check(
+            "get_task",
+            "ark",
+            TASK,
+            "get",
+            &spec,
+            &captured(&server).await,
+        );
 
         let (server, spec) = server_for("ark", TASKS, "get").await;
         let filter = ListFilter::default()
@@ -715,7 +722,11 @@ mod ark {
             .list(filter)
             .collect()
             .await;
-        assert_eq!(listed.len(), 0, "the example's task is neither cgt-1 nor cgt-2");
+        assert_eq!(
+            listed.len(),
+            0,
+            "the example's task is neither cgt-1 nor cgt-2"
+        );
         let sent = captured(&server).await;
         assert_eq!(
             sent.query.as_deref(),

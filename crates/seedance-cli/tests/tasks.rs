@@ -162,7 +162,11 @@ fn list_cancel_and_delete_against_the_simulator() {
     ])
     .success();
     assert_eq!(limited.stdout.lines().count(), 1, "{}", limited.describe());
-    assert!(limited.stdout.starts_with("queued\t"), "{}", limited.describe());
+    assert!(
+        limited.stdout.starts_with("queued\t"),
+        "{}",
+        limited.describe()
+    );
 
     let cancelled = run(&["cancel", &queued, "--base-url", &url]).success();
     assert_eq!(
@@ -174,7 +178,9 @@ fn list_cancel_and_delete_against_the_simulator() {
     let refused = run(&["delete", &queued, "--base-url", &url]);
     assert_eq!(refused.code, 1, "{}", refused.describe());
     assert!(
-        refused.stderr.contains("is cancelled and cannot be deleted"),
+        refused
+            .stderr
+            .contains("is cancelled and cannot be deleted"),
         "{}",
         refused.describe()
     );
@@ -184,7 +190,9 @@ fn list_cancel_and_delete_against_the_simulator() {
     let running_cancel = run(&["cancel", &other, "--base-url", &url]);
     assert_eq!(running_cancel.code, 1, "{}", running_cancel.describe());
     assert!(
-        running_cancel.stderr.contains("is succeeded and cannot be cancelled"),
+        running_cancel
+            .stderr
+            .contains("is succeeded and cannot be cancelled"),
         "{}",
         running_cancel.describe()
     );
@@ -228,7 +236,14 @@ fn a_queued_task_is_cancelled_at_the_timeout_on_request() {
 
     let other = sim.submit("seedance-1.5-pro");
     let waited = run(&[
-        "wait", &other, "--base-url", &url, "--timeout", "1s", "-o", output,
+        "wait",
+        &other,
+        "--base-url",
+        &url,
+        "--timeout",
+        "1s",
+        "-o",
+        output,
     ]);
     assert_eq!(waited.code, 1, "{}", waited.describe());
     assert!(
@@ -304,9 +319,8 @@ fn an_unknown_outcome_lists_the_tasks_to_adopt() {
 fn providers_without_task_endpoints_exit_2_before_any_request() {
     let sim = TestSim::start();
     let url = sim.sim.base_url("modellix");
-    let handle = format!(
-        r#"{{"provider":"modellix","base_url":"{url}","task_id":"t-1","created_at":0}}"#
-    );
+    let handle =
+        format!(r#"{{"provider":"modellix","base_url":"{url}","task_id":"t-1","created_at":0}}"#);
     for args in [
         vec!["cancel", handle.as_str(), "--base-url", url.as_str()],
         vec!["delete", handle.as_str(), "--base-url", url.as_str()],

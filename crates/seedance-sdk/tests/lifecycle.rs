@@ -286,8 +286,11 @@ async fn delete_of_a_running_task_names_its_state() {
     assert_eq!(deletes(&requests(&server).await), 1);
 }
 
-/// Serves 250 tasks in pages of `page_size`, newest first, recording each query.
-fn paged(total: usize, queries: Arc<Mutex<Vec<Vec<(String, String)>>>>) -> impl wiremock::Respond {
+/// The query pairs of each list request, in order.
+type Queries = Arc<Mutex<Vec<Vec<(String, String)>>>>;
+
+/// Serves `total` tasks in pages of `page_size`, newest first, recording each query.
+fn paged(total: usize, queries: Queries) -> impl wiremock::Respond {
     move |request: &Request| {
         let pairs: Vec<(String, String)> = request
             .url
@@ -360,10 +363,7 @@ async fn list_reads_every_page_with_the_filters() {
     assert_eq!(first.handle.base_url, base_url(&server.uri()));
     let video = first.video().expect("a succeeded task has its video");
     assert_eq!(video.video_url, "https://cdn.example.com/cgt-0000.mp4");
-    assert_eq!(
-        video.usage.and_then(|u| u.completion_tokens),
-        Some(108_900)
-    );
+    assert_eq!(video.usage.and_then(|u| u.completion_tokens), Some(108_900));
 }
 
 #[tokio::test]
@@ -380,7 +380,10 @@ async fn list_stops_at_the_limit_the_total_or_an_empty_page() {
     assert_eq!(all.len(), 250);
     assert_eq!(queries.lock().unwrap().len(), 3);
     queries.lock().unwrap().clear();
-    let some: Vec<_> = client.list(ListFilter::default().limit(150)).collect().await;
+    let some: Vec<_> = client
+        .list(ListFilter::default().limit(150))
+        .collect()
+        .await;
     assert_eq!(some.len(), 150);
     assert_eq!(queries.lock().unwrap().len(), 2, "no page past the limit");
 
@@ -394,7 +397,9 @@ async fn list_stops_at_the_limit_the_total_or_an_empty_page() {
                 .find(|(k, _)| k == "page_num")
                 .map(|(_, v)| v.into_owned());
             let items: Vec<Value> = match page.as_deref() {
-                Some("1") => (0..100).map(|i| task(&format!("t{i}"), "queued", 5)).collect(),
+                Some("1") => (0..100)
+                    .map(|i| task(&format!("t{i}"), "queued", 5))
+                    .collect(),
                 _ => Vec::new(),
             };
             ResponseTemplate::new(200).set_body_json(json!({"items": items}))
@@ -427,11 +432,18 @@ async fn a_model_is_listed_under_each_of_its_ids() {
         .lock()
         .unwrap()
         .iter()
-        .filter_map(|q| q.iter().find(|(k, _)| k == "filter.model").map(|(_, v)| v.clone()))
+        .filter_map(|q| {
+            q.iter()
+                .find(|(k, _)| k == "filter.model")
+                .map(|(_, v)| v.clone())
+        })
         .collect();
     assert_eq!(
         models,
-        ["seedance-1-0-lite-t2v-250428", "seedance-1-0-lite-i2v-250428"]
+        [
+            "seedance-1-0-lite-t2v-250428",
+            "seedance-1-0-lite-i2v-250428"
+        ]
     );
 }
 
@@ -455,7 +467,11 @@ async fn find_submitted_lists_the_tasks_of_the_window() {
         .await
         .unwrap();
     let ids: Vec<&str> = found.iter().map(|h| h.task_id.as_str()).collect();
-    assert_eq!(ids, ["cgt-edge", "cgt-mine"], "oldest first, window inclusive");
+    assert_eq!(
+        ids,
+        ["cgt-edge", "cgt-mine"],
+        "oldest first, window inclusive"
+    );
     assert!(found.iter().all(|h| h.provider == Provider::Ark));
     let sent = server.received_requests().await.unwrap();
     assert_eq!(sent.len(), 1);
@@ -572,7 +588,12 @@ async fn local_ark(cancellable: bool) -> (String, Arc<Mutex<Vec<String>>>) {
                         "HTTP/1.1 {code}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
                         body.len()
                     );
-                    if socket.get_mut().write_all(response.as_bytes()).await.is_err() {
+                    if socket
+                        .get_mut()
+                        .write_all(response.as_bytes())
+                        .await
+                        .is_err()
+                    {
                         return;
                     }
                 }
@@ -633,9 +654,21 @@ async fn a_task_still_queued_at_the_deadline_is_cancelled_on_request() {
         };
         assert_eq!(*after, Duration::from_secs(60));
         assert_eq!(**timed_out, handle);
-        assert_eq!(*cancelled, expect_cancelled, "{cancel_on_timeout} {cancellable}");
-        let deletes = log.lock().unwrap().iter().filter(|m| *m == "DELETE").count();
-        assert_eq!(deletes, usize::from(cancel_on_timeout), "{cancel_on_timeout}");
+        assert_eq!(
+            *cancelled, expect_cancelled,
+            "{cancel_on_timeout} {cancellable}"
+        );
+        let deletes = log
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|m| *m == "DELETE")
+            .count();
+        assert_eq!(
+            deletes,
+            usize::from(cancel_on_timeout),
+            "{cancel_on_timeout}"
+        );
         if expect_cancelled {
             assert!(err.to_string().contains("has been cancelled"), "{err}");
         } else {

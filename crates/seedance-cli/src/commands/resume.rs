@@ -34,7 +34,16 @@ pub(crate) async fn wait(args: WaitArgs) -> Result<()> {
     let target = Target::check(args.finish.output.as_deref())?;
     let (timeout, json) = (args.finish.timeout, args.print.json);
     let cancel = args.finish.cancel_on_timeout;
-    wait_and_download(&client, &handle, timeout, cancel, &target, json, Progress::new()).await
+    wait_and_download(
+        &client,
+        &handle,
+        timeout,
+        cancel,
+        &target,
+        json,
+        Progress::new(),
+    )
+    .await
 }
 
 /// Runs `seedance download`.

@@ -98,7 +98,6 @@ pub(crate) async fn submitted_candidates(
     }
 }
 
-
 /// Tells, on stderr, which tasks a submit with an unknown outcome may have created and how to
 /// adopt one.
 pub(crate) fn print_candidates(provider: Provider, handles: &[TaskHandle], insecure: bool) {

@@ -269,7 +269,11 @@ impl Client {
                     state.buffer.clear();
                     return Some((Err(err), state));
                 }
-                if state.filter.limit.is_some_and(|limit| state.yielded >= limit) {
+                if state
+                    .filter
+                    .limit
+                    .is_some_and(|limit| state.yielded >= limit)
+                {
                     return None;
                 }
                 if let Some(summary) = state.buffer.pop_front() {

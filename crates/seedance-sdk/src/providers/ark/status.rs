@@ -74,11 +74,7 @@ pub(crate) fn map_status(task_id: &str, task: types::Task) -> Result<TaskStatus,
         types::TaskStatus::Failed => {
             let error = task.error.unwrap_or_default();
             TaskStatus::Failed {
-                code: error
-                    .code
-                    .as_deref()
-                    .filter(|c| !c.is_empty())
-                    .map(bounded),
+                code: error.code.as_deref().filter(|c| !c.is_empty()).map(bounded),
                 message: error.message.filter(|m| !m.is_empty()).map_or_else(
                     || "the task failed (Ark gives no reason)".into(),
                     |m| bounded(&m),

@@ -9,8 +9,8 @@ use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 use super::{
-    Submitted, ark, decode_error, find_task_id, jiekou, modellix, odkkk, plausible_task_id, retry_after,
-    scan_task_id, with_request_id,
+    Submitted, ark, decode_error, find_task_id, jiekou, modellix, odkkk, plausible_task_id,
+    retry_after, scan_task_id, with_request_id,
 };
 use crate::{Error, Provider, TaskStatus, text::TEXT_LIMIT};
 
