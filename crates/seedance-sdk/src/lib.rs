@@ -11,7 +11,12 @@
 //!   [`Client::watch`] poll with back-off and a deadline; [`Client::download`] streams to a
 //!   file atomically and never sends the API key to the video's host.
 //! - **Safe retries**: status and download requests retry transient failures; a submit is
-//!   never retried once it may have reached the provider ([`Error::OutcomeUnknown`]).
+//!   never retried once it may have reached the provider ([`Error::OutcomeUnknown`]); on Ark,
+//!   [`Client::find_submitted`] then finds the tasks it may have created.
+//! - **Cancel, delete, list** where the provider can (Ark): [`Client::cancel`],
+//!   [`Client::delete`], [`Client::list`] and [`WaitOptions::cancel_on_timeout`]; elsewhere
+//!   [`Error::Unsupported`] before any request. A finished [`Video`] carries the provider's
+//!   [`Usage`] figures.
 //! - **Credentials stay where you sent them**: the API key goes only to the base URL you
 //!   configured or to the provider's documented server, never to one named by a task handle
 //!   ([`ClientBuilder::for_handle`]) and never over plain HTTP to a remote host.
