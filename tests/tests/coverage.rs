@@ -326,6 +326,7 @@ async fn every_request(provider: Provider) -> Vec<VideoRequest> {
                 Mode::FromDraft => Inputs::FromDraft {
                     task_id: "cgt-draft-1".into(),
                 },
+                other => panic!("{provider} {model}: no request for the mode {other:?} yet"),
             };
             let mut request = request(provider, model, inputs);
             if *mode == Mode::Draft {

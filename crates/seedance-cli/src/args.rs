@@ -5,10 +5,11 @@ use std::{net::SocketAddr, path::PathBuf, time::Duration};
 use clap::{Args, Parser, Subcommand};
 use seedance_sdk::{Model, Provider, Ratio, Resolution, ServiceTier, TaskState, VideoDuration};
 
-/// Generate videos with ByteDance Seedance models through Modellix, Jiekou.AI or odkkk.
+/// Generate videos with ByteDance Seedance models through Modellix, Jiekou.AI, odkkk or BytePlus
+/// ModelArk (ark).
 ///
-/// API keys come from MODELLIX_API_KEY, JIEKOU_API_KEY and ODKKK_API_KEY; server URLs from
-/// MODELLIX_BASE_URL, JIEKOU_BASE_URL and ODKKK_BASE_URL when set.
+/// API keys come from MODELLIX_API_KEY, JIEKOU_API_KEY, ODKKK_API_KEY and ARK_API_KEY; server
+/// URLs from MODELLIX_BASE_URL, JIEKOU_BASE_URL, ODKKK_BASE_URL and ARK_BASE_URL when set.
 #[derive(Debug, Parser)]
 #[command(name = "seedance", version, propagate_version = true)]
 pub(crate) struct Cli {
@@ -50,24 +51,52 @@ pub(crate) struct GenerateArgs {
     /// The provider to use.
     #[arg(long, value_enum)]
     pub(crate) provider: Provider,
-    /// The model.
-    #[arg(long, value_enum, default_value_t = Model::Seedance15Pro)]
-    pub(crate) model: Model,
+    /// The model [default: seedance-1.5-pro].
+    #[arg(long, value_enum)]
+    pub(crate) model: Option<Model>,
+    /// The provider's own id for the model instead of the default one: another dated id of the
+    /// same family, or an endpoint id (ep-...) (ark).
+    #[arg(long, value_name = "ID")]
+    pub(crate) model_id: Option<String>,
     /// First frame: a local image file or an http(s) URL.
-    #[arg(long, value_name = "PATH|URL", conflicts_with_all = ["reference_image", "reference_audio"])]
+    #[arg(long, value_name = "PATH|URL", conflicts_with_all = REFERENCE_FLAGS)]
     pub(crate) first_frame: Option<String>,
     /// Last frame: a local image file or an http(s) URL.
-    #[arg(long, value_name = "PATH|URL", requires = "first_frame", conflicts_with_all = ["reference_image", "reference_audio"])]
+    #[arg(long, value_name = "PATH|URL", requires = "first_frame", conflicts_with_all = REFERENCE_FLAGS)]
     pub(crate) last_frame: Option<String>,
-    /// Reference image, a local file or an http(s) URL (repeatable; seedance-2.0-fast).
-    #[arg(long, value_name = "PATH|URL")]
+    /// Reference image, a local file or an http(s) URL (repeatable; 1.0 lite, 2.x; with --edit,
+    /// what to put in the video).
+    #[arg(long, value_name = "PATH|URL", conflicts_with = "extend")]
     pub(crate) reference_image: Vec<String>,
-    /// Reference audio URL (repeatable; seedance-2.0-fast).
+    /// Reference video, an http(s) or asset:// URL (repeatable; 2.x; with --edit or --extend, the
+    /// video(s) to edit or extend).
     #[arg(long, value_name = "URL")]
+    pub(crate) reference_video: Vec<String>,
+    /// Reference audio, a local wav or mp3 file (sent inline where the provider takes it) or an
+    /// http(s) or asset:// URL (repeatable; 2.x).
+    #[arg(long, value_name = "PATH|URL", conflicts_with_all = ["edit", "extend"])]
     pub(crate) reference_audio: Vec<String>,
+    /// Edit the one --reference-video (2.0 family); sets --ratio adaptive and --duration auto
+    /// unless given.
+    #[arg(long, requires = "reference_video", conflicts_with = "extend")]
+    pub(crate) edit: bool,
+    /// Extend the --reference-video(s), 1 to 3, into one video (2.0 family); sets --ratio
+    /// adaptive and --duration auto unless given.
+    #[arg(long, requires = "reference_video")]
+    pub(crate) extend: bool,
+    /// Make a cheap 480p draft to review first (1.5 pro, 2.5); then pass its task id to
+    /// --from-draft.
+    #[arg(long)]
+    pub(crate) draft: bool,
+    /// Make the final video of this draft task, with the draft's content and settings.
+    #[arg(long, value_name = "TASK_ID", conflicts_with_all = ["reference_image", "reference_video", "reference_audio", "edit", "extend"])]
+    pub(crate) from_draft: Option<String>,
     /// Duration in seconds, or `auto` to let the model choose (where it can).
     #[arg(long, value_name = "auto|SECONDS")]
     pub(crate) duration: Option<VideoDuration>,
+    /// Number of frames instead of a duration, 25 + 4n in [29, 289] (1.0 models).
+    #[arg(long, value_name = "N")]
+    pub(crate) frames: Option<u32>,
     /// Output resolution.
     #[arg(long, value_enum)]
     pub(crate) resolution: Option<Resolution>,
@@ -101,6 +130,12 @@ pub(crate) struct GenerateArgs {
     /// Seconds after which the provider abandons the task.
     #[arg(long, value_name = "SECONDS")]
     pub(crate) expires_after: Option<u32>,
+    /// Queue priority, 0 (default) to 9 (2.x).
+    #[arg(long, value_name = "N")]
+    pub(crate) priority: Option<u8>,
+    /// An id of the end user (a hash, up to 64 characters) the provider uses to trace abuse.
+    #[arg(long, value_name = "ID")]
+    pub(crate) safety_identifier: Option<String>,
     /// Replace the provider's server URL; the API key is sent there [default:
     /// <PROVIDER>_BASE_URL, else the provider's documented server].
     #[arg(long, value_name = "URL", conflicts_with = "sim")]
@@ -122,6 +157,17 @@ pub(crate) struct GenerateArgs {
     #[command(flatten)]
     pub(crate) print: PrintArgs,
 }
+
+/// The flags that make a request a references, edit, extension or from-draft request, which
+/// frames cannot join.
+const REFERENCE_FLAGS: [&str; 6] = [
+    "reference_image",
+    "reference_video",
+    "reference_audio",
+    "edit",
+    "extend",
+    "from_draft",
+];
 
 /// `seedance status`.
 #[derive(Debug, Args)]

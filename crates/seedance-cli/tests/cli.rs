@@ -557,6 +557,232 @@ fn invalid_input_exits_2_and_sends_nothing() {
     assert_eq!(sim.api_requests(), 0, "{:?}", sim.sim.counters());
 }
 
+/// Ark's rules, refused before any request: a trap as the server proves nothing was sent.
+#[test]
+fn ark_refusals_exit_2_and_send_nothing() {
+    let trap = Trap::new();
+    let base_url = trap.url("/api/v3");
+    let dir = TempDir::new("ark-invalid");
+    let mut wav = b"RIFF\x24\x00\x00\x00WAVEfmt ".to_vec();
+    wav.resize(44, 0);
+    std::fs::write(dir.path("voice.wav"), &wav).unwrap();
+    std::fs::write(dir.path("notes.txt"), b"not audio").unwrap();
+    let (voice, notes) = (dir.str("voice.wav"), dir.str("notes.txt"));
+    let video = "https://example.com/v.mp4";
+    let cases: Vec<(&str, Vec<&str>, Vec<&str>)> = vec![
+        (
+            "ark",
+            vec!["--model", "seedance-2.0", "--duration", "16"],
+            vec![
+                "invalid duration for ark seedance-2.0",
+                "4-15 seconds or auto",
+            ],
+        ),
+        (
+            "ark",
+            vec!["--model", "seedance-1.0-pro", "--duration", "auto"],
+            vec!["duration", "auto is not supported", "2-12 seconds"],
+        ),
+        (
+            "ark",
+            vec!["--model", "seedance-1.0-pro", "--frames", "30"],
+            vec!["frames", "25 + 4n in 29-289"],
+        ),
+        (
+            "ark",
+            vec![
+                "--model",
+                "seedance-1.0-pro",
+                "--frames",
+                "29",
+                "--duration",
+                "5",
+            ],
+            vec!["frames", "one of frames and duration"],
+        ),
+        (
+            "ark",
+            vec![
+                "--model",
+                "seedance-2.0",
+                "--model-id",
+                "dreamina-seedance-2-0-fast-260128",
+            ],
+            vec!["model_id", "dreamina-seedance-2-0-", "ep-"],
+        ),
+        (
+            "ark",
+            vec!["--model", "seedance-2.0", "--reference-audio", &voice],
+            vec!["reference_audio", "at least one reference image or video"],
+        ),
+        (
+            "ark",
+            vec![
+                "--model",
+                "seedance-2.0",
+                "--reference-video",
+                video,
+                "--reference-audio",
+                &notes,
+            ],
+            vec!["reference_audio", "wav or mp3"],
+        ),
+        (
+            "ark",
+            vec![
+                "--model",
+                "seedance-2.0",
+                "--edit",
+                "--reference-video",
+                video,
+                "--reference-video",
+                video,
+            ],
+            vec!["--edit takes one --reference-video"],
+        ),
+        (
+            "ark",
+            vec![
+                "--model",
+                "seedance-2.0",
+                "--edit",
+                "--reference-video",
+                video,
+                "--reference-audio",
+                &voice,
+            ],
+            vec!["--edit", "--reference-audio"],
+        ),
+        (
+            "ark",
+            vec![
+                "--model",
+                "seedance-2.0",
+                "--extend",
+                "--reference-video",
+                video,
+                "--ratio",
+                "16:9",
+            ],
+            vec!["ratio", "allowed: adaptive"],
+        ),
+        (
+            "ark",
+            vec![
+                "--model",
+                "seedance-2.5",
+                "--edit",
+                "--reference-video",
+                video,
+            ],
+            vec!["edit", "seedance-2.0, seedance-2.0-fast, seedance-2.0-mini"],
+        ),
+        (
+            "ark",
+            vec!["--model", "seedance-1.0-pro", "--from-draft", "cgt-1"],
+            vec!["draft_task", "seedance-1.5-pro, seedance-2.5"],
+        ),
+        (
+            "ark",
+            vec!["--model", "seedance-2.5", "--draft", "--resolution", "720p"],
+            vec!["resolution", "allowed: 480p"],
+        ),
+        (
+            "ark",
+            vec!["--model", "seedance-2.0", "--priority", "10"],
+            vec!["priority", "0-9"],
+        ),
+        (
+            "ark",
+            vec!["--model", "seedance-2.0", "--service-tier", "flex"],
+            vec!["service_tier", "not supported"],
+        ),
+        (
+            "ark",
+            vec!["--model", "seedance-2.0-fast", "--resolution", "4k"],
+            vec!["resolution", "480p, 720p"],
+        ),
+        (
+            "ark",
+            vec!["--duration", "soon"],
+            vec!["--duration", "auto or whole seconds"],
+        ),
+        (
+            "modellix",
+            vec![
+                "--model",
+                "seedance-2.0-fast",
+                "--reference-image",
+                "https://example.com/a.png",
+                "--reference-audio",
+                &voice,
+            ],
+            vec!["reference_audio", "modellix does not take"],
+        ),
+        (
+            "modellix",
+            vec!["--model-id", "seedance-1-5-pro-251215"],
+            vec!["model_id", "not supported"],
+        ),
+        (
+            "modellix",
+            vec!["--model", "seedance-2.0-fast", "--reference-video", video],
+            vec!["reference_videos", "not supported"],
+        ),
+    ];
+    for (provider, extra, expected) in cases {
+        let mut args = vec![
+            "generate",
+            "A cat",
+            "--provider",
+            provider,
+            "--base-url",
+            &base_url,
+        ];
+        args.extend(extra);
+        let result = run(seedance(&args).envs(KEY_VARS.map(|var| (var, "key"))));
+        assert_eq!(result.code, 2, "{args:?}: {}", result.describe());
+        assert!(result.stdout.is_empty(), "{}", result.describe());
+        let last = result.stderr.lines().last().unwrap_or_default();
+        assert!(last.starts_with("error: "), "{}", result.describe());
+        for word in expected {
+            assert!(last.contains(word), "{word:?} in {}", result.describe());
+        }
+    }
+    trap.assert_untouched();
+}
+
+/// Choosing a model upstream marks retired warns with its replacement; the default does not.
+#[test]
+fn a_retired_model_warns_with_its_replacement() {
+    let sim = TestSim::start(Duration::ZERO);
+    let warning = "warning: seedance-1.5-pro is retired upstream; its recommended replacement is seedance-2.0-mini (--model seedance-2.0-mini)";
+    for (extra, warns) in [
+        (&["--model", "seedance-1.5-pro"][..], true),
+        (&[][..], false),
+    ] {
+        let base_url = sim.base_url("modellix");
+        let mut args = vec![
+            "generate",
+            "A cat",
+            "--provider",
+            "modellix",
+            "--base-url",
+            &base_url,
+            "--no-wait",
+        ];
+        args.extend(extra);
+        let result = run(seedance(&args).env("MODELLIX_API_KEY", "sim"));
+        result.assert_success();
+        assert_eq!(
+            result.stderr.contains(warning),
+            warns,
+            "{}",
+            result.describe()
+        );
+    }
+}
+
 #[test]
 fn missing_key_and_bad_handles_exit_2() {
     let result = run(&mut seedance(&[
@@ -728,12 +954,14 @@ fn providers_and_schema_print_json() {
     result.assert_success();
     let providers = result.json();
     let rows = providers.as_array().expect("an array");
-    assert_eq!(rows.len(), 4);
+    assert_eq!(rows.len(), 12);
     for (provider, model) in [
         ("modellix", "seedance-1.5-pro"),
         ("modellix", "seedance-2.0-fast"),
         ("jiekou", "seedance-1.5-pro"),
         ("odkkk", "seedance-1.5-pro"),
+        ("ark", "seedance-1.0-lite"),
+        ("ark", "seedance-2.5"),
     ] {
         let row = rows
             .iter()
@@ -748,7 +976,7 @@ fn providers_and_schema_print_json() {
     let table = run(&mut seedance(&["providers"]));
     table.assert_success();
     assert!(table.stdout.starts_with("PROVIDER"), "{}", table.describe());
-    assert_eq!(table.stdout.lines().count(), 5, "{}", table.describe());
+    assert_eq!(table.stdout.lines().count(), 13, "{}", table.describe());
 
     let result = run(&mut seedance(&["schema"]));
     result.assert_success();
@@ -765,7 +993,7 @@ fn sim_command_serves_the_providers() {
         .expect("the simulator starts");
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let mut urls = Vec::new();
-    for var in URL_VARS {
+    for var in &URL_VARS {
         let line = lines.next().expect("a line").expect("UTF-8");
         let url = line
             .strip_prefix(&format!("{var}="))

@@ -150,7 +150,7 @@ pub enum Inputs {
     },
     /// Reference images, videos and audio guiding style, subject, motion and sound (Seedance
     /// 2.x; Seedance 1.0 Lite takes 1-4 images only). At least one reference; how many of each a
-    /// model takes is in its [`Capabilities`](crate::Capabilities).
+    /// model takes is in its capabilities (`seedance providers`).
     References {
         /// Reference images.
         #[serde(default)]
@@ -167,7 +167,7 @@ pub enum Inputs {
         audio: Vec<Media>,
     },
     /// Edit one video (Seedance 2.0 family): the prompt says what changes, optional images show
-    /// what to put in.
+    /// what to put in. Needs `ratio: "adaptive"` and `duration: "auto"` (the builder sets both).
     Edit {
         /// The video to edit: `http(s)` with a host, or `asset://<id>`.
         video: String,
@@ -175,7 +175,8 @@ pub enum Inputs {
         #[serde(default)]
         images: Vec<Media>,
     },
-    /// Extend 1-3 videos into one longer video (Seedance 2.0 family).
+    /// Extend 1-3 videos into one longer video (Seedance 2.0 family). Needs `ratio: "adaptive"`
+    /// and `duration: "auto"` (the builder sets both).
     Extend {
         /// The videos to extend, in order: `http(s)` with a host, or `asset://<id>`.
         #[schemars(length(min = 1, max = 3))]
@@ -230,6 +231,7 @@ pub struct VideoRequest {
     pub duration: Option<VideoDuration>,
     /// Number of frames instead of a duration: 25 + 4n in [29, 289] (Seedance 1.0).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 29, max = 289))]
     pub frames: Option<u32>,
     /// Output resolution.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -267,13 +269,15 @@ pub struct VideoRequest {
     pub callback_url: Option<String>,
     /// Queue priority, 0 (default) to 9 (Seedance 2.x; not with the flex tier).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(max = 9))]
     pub priority: Option<u8>,
-    /// A cheap 480p draft to review before paying for the final video (see
-    /// [`Inputs::FromDraft`]).
+    /// A cheap 480p draft to review before paying for the final video (made from it with the
+    /// `from_draft` inputs).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub draft: Option<bool>,
     /// An id of the end user (a hash, up to 64 characters) the provider uses to trace abuse.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = 64))]
     pub safety_identifier: Option<String>,
 }
 
@@ -382,6 +386,10 @@ impl VideoRequestArgs {
     }
 
     /// Edits `video` (an `http(s)` or `asset://` URL), with optional reference images.
+    ///
+    /// An edit keeps the video's shape and length, so it needs `ratio` adaptive and `duration`
+    /// auto: this sets both when they are unset (a value set earlier or later is kept, and
+    /// refused by validation unless it is adaptive or auto).
     pub fn edit(
         mut self,
         video: impl Into<String>,
@@ -391,14 +399,22 @@ impl VideoRequestArgs {
             video: video.into(),
             images: images.into_iter().map(Into::into).collect(),
         };
-        self
+        self.keep_shape()
     }
 
-    /// Extends `videos` (1-3 `http(s)` or `asset://` URLs) into one longer video.
+    /// Extends `videos` (1-3 `http(s)` or `asset://` URLs) into one longer video; like
+    /// [`edit`](Self::edit), sets `ratio` adaptive and `duration` auto when unset.
     pub fn extend(mut self, videos: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.0.inputs = Inputs::Extend {
             videos: videos.into_iter().map(Into::into).collect(),
         };
+        self.keep_shape()
+    }
+
+    /// Sets `ratio` adaptive and `duration` auto where unset, as edits and extensions need.
+    fn keep_shape(mut self) -> Self {
+        self.0.ratio.get_or_insert(Ratio::Adaptive);
+        self.0.duration.get_or_insert(VideoDuration::Auto);
         self
     }
 

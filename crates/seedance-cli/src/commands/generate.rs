@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use anyhow::{Context, Result};
-use seedance_sdk::{Client, Error, VideoRequest};
+use seedance_sdk::{Client, Error, Model, VideoRequest};
 use seedance_sim::{Sim, SimConfig};
 use serde_json::json;
 
@@ -11,7 +11,7 @@ use super::{
     SIM_API_KEY, Server, Target, client, resume::resume_command, sim::task_duration, tasks,
     wait_and_download,
 };
-use crate::{args::GenerateArgs, output, progress::Progress, text::printable};
+use crate::{UsageError, args::GenerateArgs, output, progress::Progress, text::printable};
 
 /// How long a task takes in the in-process simulator, unless `SEEDANCE_SIM_TASK_SECONDS` says.
 const SIM_TASK_SECONDS: f64 = 3.0;
@@ -20,7 +20,10 @@ const SIM_TASK_SECONDS: f64 = 3.0;
 pub(crate) async fn run(args: GenerateArgs) -> Result<()> {
     let provider = args.provider;
     let json = args.print.json;
-    let request = request(&args);
+    let request = request(&args)?;
+    if let Some(warning) = retired_warning(args.model) {
+        eprintln!("{warning}");
+    }
     // Refuse invalid input first: validation reads local files but needs no key and sends nothing.
     seedance_sdk::validate(provider, &request).await?;
     let target = if args.no_wait {
@@ -106,24 +109,55 @@ pub(crate) async fn run(args: GenerateArgs) -> Result<()> {
     result
 }
 
+/// The model when `--model` is not given.
+const DEFAULT_MODEL: Model = Model::Seedance15Pro;
+
 /// The request the flags describe; a flag not given leaves its field unset.
-fn request(args: &GenerateArgs) -> VideoRequest {
-    let builder = VideoRequest::builder(args.prompt.as_str()).model(args.model);
-    let builder = match (&args.first_frame, &args.last_frame) {
-        (Some(first), Some(last)) => builder.first_last_frames(first.as_str(), last.as_str()),
-        (Some(first), None) => builder.first_frame(first.as_str()),
-        _ if !args.reference_image.is_empty() || !args.reference_audio.is_empty() => builder
-            .references(
-                args.reference_image.iter().map(String::as_str),
-                Vec::<String>::new(),
-                args.reference_audio.iter().map(String::as_str),
-            ),
-        _ => builder,
+///
+/// Only what the request's types cannot hold is refused here (two videos to edit); everything
+/// else is left to `seedance_sdk::validate`, so the command line refuses what a library user's
+/// request is refused for, with the same messages.
+fn request(args: &GenerateArgs) -> Result<VideoRequest, UsageError> {
+    let builder =
+        VideoRequest::builder(args.prompt.as_str()).model(args.model.unwrap_or(DEFAULT_MODEL));
+    let images = || args.reference_image.iter().map(String::as_str);
+    let builder = if let Some(task_id) = &args.from_draft {
+        builder.from_draft(task_id.as_str())
+    } else if args.edit {
+        let [video] = args.reference_video.as_slice() else {
+            return Err(UsageError(format!(
+                "--edit takes one --reference-video, the video to edit; {} given",
+                args.reference_video.len()
+            )));
+        };
+        builder.edit(video.as_str(), images())
+    } else if args.extend {
+        builder.extend(args.reference_video.iter().map(String::as_str))
+    } else {
+        match (&args.first_frame, &args.last_frame) {
+            (Some(first), Some(last)) => builder.first_last_frames(first.as_str(), last.as_str()),
+            (Some(first), None) => builder.first_frame(first.as_str()),
+            _ if !args.reference_image.is_empty()
+                || !args.reference_video.is_empty()
+                || !args.reference_audio.is_empty() =>
+            {
+                builder.references(
+                    images(),
+                    args.reference_video.iter().map(String::as_str),
+                    args.reference_audio.iter().map(String::as_str),
+                )
+            }
+            _ => builder,
+        }
     };
-    VideoRequest {
-        duration: args.duration,
+    // `edit` and `extend` set ratio and duration when unset: a flag given replaces them.
+    let built = builder.build();
+    Ok(VideoRequest {
+        model_id: args.model_id.clone(),
+        duration: args.duration.or(built.duration),
+        frames: args.frames,
         resolution: args.resolution,
-        ratio: args.ratio,
+        ratio: args.ratio.or(built.ratio),
         seed: args.seed,
         camera_fixed: args.camera_fixed.then_some(true),
         generate_audio: args.no_audio.then_some(false),
@@ -133,8 +167,20 @@ fn request(args: &GenerateArgs) -> VideoRequest {
         execution_expires_after: args.expires_after,
         return_last_frame: args.return_last_frame.then_some(true),
         callback_url: args.callback_url.clone(),
-        ..builder.build()
-    }
+        priority: args.priority,
+        draft: args.draft.then_some(true),
+        safety_identifier: args.safety_identifier.clone(),
+        ..built
+    })
+}
+
+/// The warning for a model upstream marks retired, when the user chose it.
+fn retired_warning(model: Option<Model>) -> Option<String> {
+    let model = model?;
+    let replacement = model.replacement()?;
+    Some(format!(
+        "warning: {model} is retired upstream; its recommended replacement is {replacement} (--model {replacement})"
+    ))
 }
 
 /// Starts the simulator in this process; tasks take `SEEDANCE_SIM_TASK_SECONDS` (default 3 s).
@@ -159,7 +205,7 @@ async fn start_sim() -> Result<Sim> {
 #[cfg(test)]
 mod tests {
     use clap::Parser;
-    use seedance_sdk::{Inputs, Media, Model, Resolution};
+    use seedance_sdk::{Inputs, Media, Model, Ratio, Resolution, VideoDuration};
 
     use super::*;
     use crate::args::{Cli, Command};
@@ -169,7 +215,7 @@ mod tests {
         let Command::Generate(args) = cli.command else {
             panic!("not generate")
         };
-        request(&args)
+        request(&args).unwrap()
     }
 
     #[test]
@@ -242,6 +288,186 @@ mod tests {
             Some("https://example.com/cb")
         );
         assert_eq!(request.execution_expires_after, Some(3600));
+    }
+
+    #[test]
+    fn ark_flags_map_to_their_fields() {
+        let request = parse(&[
+            "seedance",
+            "generate",
+            "a cat",
+            "--provider",
+            "ark",
+            "--model",
+            "seedance-2.0",
+            "--model-id",
+            "ep-20260101-abc",
+            "--reference-image",
+            "https://example.com/a.png",
+            "--reference-video",
+            "asset://video-1",
+            "--reference-audio",
+            "clip.wav",
+            "--duration",
+            "auto",
+            "--priority",
+            "3",
+            "--safety-identifier",
+            "user-hash",
+        ]);
+        assert_eq!(request.model, Model::Seedance20);
+        assert_eq!(request.model_id.as_deref(), Some("ep-20260101-abc"));
+        assert_eq!(
+            request.inputs,
+            Inputs::References {
+                images: vec![Media::Url("https://example.com/a.png".into())],
+                videos: vec!["asset://video-1".into()],
+                audio: vec![Media::Path("clip.wav".into())],
+            }
+        );
+        assert_eq!(request.duration, Some(VideoDuration::Auto));
+        assert_eq!(request.priority, Some(3));
+        assert_eq!(request.safety_identifier.as_deref(), Some("user-hash"));
+
+        let lite = parse(&[
+            "seedance",
+            "generate",
+            "p",
+            "--provider",
+            "ark",
+            "--model",
+            "seedance-1.0-lite",
+            "--frames",
+            "29",
+        ]);
+        assert_eq!((lite.frames, lite.duration), (Some(29), None));
+        let draft = parse(&["seedance", "generate", "p", "--provider", "ark", "--draft"]);
+        assert_eq!(draft.draft, Some(true));
+        let from_draft = parse(&[
+            "seedance",
+            "generate",
+            "p",
+            "--provider",
+            "ark",
+            "--from-draft",
+            "cgt-1",
+        ]);
+        assert_eq!(
+            from_draft.inputs,
+            Inputs::FromDraft {
+                task_id: "cgt-1".into()
+            }
+        );
+    }
+
+    #[test]
+    fn edit_and_extend_take_the_reference_videos_and_keep_the_shape() {
+        let edit = parse(&[
+            "seedance",
+            "generate",
+            "snow",
+            "--provider",
+            "ark",
+            "--model",
+            "seedance-2.0",
+            "--edit",
+            "--reference-video",
+            "https://e.com/v.mp4",
+            "--reference-image",
+            "https://e.com/hat.png",
+        ]);
+        assert_eq!(
+            edit.inputs,
+            Inputs::Edit {
+                video: "https://e.com/v.mp4".into(),
+                images: vec![Media::Url("https://e.com/hat.png".into())]
+            }
+        );
+        assert_eq!(
+            (edit.ratio, edit.duration),
+            (Some(Ratio::Adaptive), Some(VideoDuration::Auto))
+        );
+        let extend = parse(&[
+            "seedance",
+            "generate",
+            "on",
+            "--provider",
+            "ark",
+            "--model",
+            "seedance-2.0",
+            "--extend",
+            "--reference-video",
+            "https://e.com/1.mp4",
+            "--reference-video",
+            "https://e.com/2.mp4",
+            "--ratio",
+            "16:9",
+            "--duration",
+            "8",
+        ]);
+        assert_eq!(
+            extend.inputs,
+            Inputs::Extend {
+                videos: vec!["https://e.com/1.mp4".into(), "https://e.com/2.mp4".into()]
+            }
+        );
+        // Given flags are kept, for validation to refuse them by name.
+        assert_eq!(
+            (extend.ratio, extend.duration),
+            (Some(Ratio::R16x9), Some(8.into()))
+        );
+
+        let two = Cli::try_parse_from([
+            "seedance",
+            "generate",
+            "p",
+            "--provider",
+            "ark",
+            "--edit",
+            "--reference-video",
+            "a",
+            "--reference-video",
+            "b",
+        ])
+        .unwrap();
+        let Command::Generate(args) = two.command else {
+            panic!("not generate")
+        };
+        let err = request(&args).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "--edit takes one --reference-video, the video to edit; 2 given"
+        );
+        for conflicting in [
+            &["--edit", "--reference-video", "a", "--reference-audio", "b"][..],
+            &[
+                "--extend",
+                "--reference-video",
+                "a",
+                "--reference-image",
+                "b",
+            ],
+            &["--edit"],
+            &["--from-draft", "t", "--reference-video", "a"],
+            &["--first-frame", "f.png", "--reference-video", "a"],
+        ] {
+            let mut line = vec!["seedance", "generate", "p", "--provider", "ark"];
+            line.extend(conflicting);
+            assert!(Cli::try_parse_from(&line).is_err(), "{conflicting:?}");
+        }
+    }
+
+    #[test]
+    fn a_retired_model_chosen_warns_with_its_replacement() {
+        assert_eq!(
+            retired_warning(Some(Model::Seedance15Pro)).as_deref(),
+            Some(
+                "warning: seedance-1.5-pro is retired upstream; its recommended replacement is seedance-2.0-mini (--model seedance-2.0-mini)"
+            )
+        );
+        assert_eq!(retired_warning(Some(Model::Seedance20)), None);
+        // The default is not a choice: no warning.
+        assert_eq!(retired_warning(None), None);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! `seedance providers`: the capability matrix, as a table or JSON.
 
 use anyhow::Result;
-use seedance_sdk::{Capabilities, Inline, all_capabilities};
+use seedance_sdk::{Capabilities, Inline, Mode, all_capabilities};
 
 use crate::args::ProvidersArgs;
 
@@ -16,6 +16,8 @@ pub(crate) fn run(args: &ProvidersArgs) -> Result<()> {
     Ok(())
 }
 
+const COLUMNS: usize = 9;
+
 /// One row per provider and model, columns aligned.
 fn table(capabilities: &[Capabilities]) -> String {
     let header = [
@@ -25,14 +27,15 @@ fn table(capabilities: &[Capabilities]) -> String {
         "RESOLUTIONS",
         "RATIOS",
         "IMAGES",
+        "MODES",
         "REFERENCES",
         "OPTIONAL FIELDS",
     ]
     .map(String::from);
-    let rows: Vec<[String; 8]> = std::iter::once(header)
+    let rows: Vec<[String; COLUMNS]> = std::iter::once(header)
         .chain(capabilities.iter().map(row))
         .collect();
-    let widths: Vec<usize> = (0..8)
+    let widths: Vec<usize> = (0..COLUMNS)
         .map(|column| rows.iter().map(|r| r[column].len()).max().unwrap_or(0))
         .collect();
     let mut text = String::new();
@@ -48,27 +51,42 @@ fn table(capabilities: &[Capabilities]) -> String {
     text
 }
 
-fn row(caps: &Capabilities) -> [String; 8] {
+fn row(caps: &Capabilities) -> [String; COLUMNS] {
     let join = |items: Vec<&str>| items.join(" ");
     let images = match caps.inline_images {
         Inline::Refused => "URLs only",
         Inline::Accepted(_) => "files or URLs",
     };
-    let references = if caps.max_reference_images + caps.max_reference_audio == 0 {
+    let counts = [
+        (caps.max_reference_images, "images"),
+        (caps.max_reference_videos, "videos"),
+        (caps.max_reference_audio, "audio"),
+    ];
+    let references: Vec<String> = counts
+        .iter()
+        .filter(|(max, _)| *max > 0)
+        .map(|(max, what)| format!("{max} {what}"))
+        .collect();
+    let references = if references.is_empty() {
         "-".to_owned()
     } else {
-        format!(
-            "{} images, {} audio",
-            caps.max_reference_images, caps.max_reference_audio
-        )
+        references.join(", ")
     };
+    let mut duration = format!("{}-{} s", caps.duration.0, caps.duration.1);
+    if caps.duration_auto {
+        duration.push_str(" or auto");
+    }
+    if let Some((min, max)) = caps.frame_count {
+        duration.push_str(&format!(" or {min}-{max} frames"));
+    }
     [
         caps.provider.to_string(),
         caps.model.to_string(),
-        format!("{}-{} s", caps.duration.0, caps.duration.1),
+        duration,
         join(caps.resolutions.iter().map(|r| r.as_str()).collect()),
         join(caps.ratios.iter().map(|r| r.as_str()).collect()),
         images.to_owned(),
+        join(caps.modes.iter().filter_map(|m| mode_label(*m)).collect()),
         references,
         caps.fields
             .iter()
@@ -76,6 +94,22 @@ fn row(caps: &Capabilities) -> [String; 8] {
             .collect::<Vec<_>>()
             .join(", "),
     ]
+}
+
+/// A mode, short; references are counted in their own column.
+fn mode_label(mode: Mode) -> Option<&'static str> {
+    Some(match mode {
+        Mode::Text => "text",
+        Mode::FirstFrame => "first",
+        Mode::FirstLastFrames => "first+last",
+        Mode::ReferenceImages | Mode::ReferenceVideos | Mode::ReferenceAudio => return None,
+        Mode::Edit => "edit",
+        Mode::Extend => "extend",
+        Mode::Draft => "draft",
+        Mode::FromDraft => "from-draft",
+        // `Mode` may grow: a new mode shows under its JSON name.
+        other => other.as_str(),
+    })
 }
 
 #[cfg(test)]
@@ -93,5 +127,18 @@ mod tests {
                 .iter()
                 .any(|l| l.starts_with("odkkk") && l.contains("URLs only"))
         );
+        let ark_2_0 = lines
+            .iter()
+            .find(|l| l.split_whitespace().take(2).eq(["ark", "seedance-2.0"]))
+            .expect("an ark seedance-2.0 row");
+        for part in [
+            "4-15 s or auto",
+            "4k",
+            "9:21",
+            "edit extend",
+            "9 images, 3 videos, 3 audio",
+        ] {
+            assert!(ark_2_0.contains(part), "{part} in {ark_2_0}");
+        }
     }
 }

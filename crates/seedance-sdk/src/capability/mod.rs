@@ -76,6 +76,7 @@ pub struct Capabilities {
 /// A way to generate a video: what [`Inputs`](crate::Inputs) holds, and drafts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Mode {
     /// From the prompt only.
     Text,

@@ -159,20 +159,15 @@ impl Capabilities {
                 format!("{seconds} is out of range; allowed: {min}-{max} seconds"),
             ));
         }
-        if let (Some(priority), Some((min, max))) = (request.priority, self.priority) {
-            if !(min..=max).contains(&priority) {
-                return Err(self.invalid(
-                    Field::Priority,
-                    format!("{priority} is out of range; allowed: {min}-{max}"),
-                ));
-            }
-            if request.service_tier == Some(ServiceTier::Flex) {
-                return Err(self.invalid(
-                    Field::Priority,
-                    "is not accepted with the flex service tier; allowed: priority with the default tier"
-                        .into(),
-                ));
-            }
+        // Priority is documented "not with flex"; no model takes both (flex is 1.x only,
+        // priority 2.x only), so the field tables already keep them apart.
+        if let (Some(priority), Some((min, max))) = (request.priority, self.priority)
+            && !(min..=max).contains(&priority)
+        {
+            return Err(self.invalid(
+                Field::Priority,
+                format!("{priority} is out of range; allowed: {min}-{max}"),
+            ));
         }
         if let (Some(id), Some(max_chars)) =
             (&request.safety_identifier, self.safety_identifier_max_chars)
@@ -195,9 +190,7 @@ impl Capabilities {
         if request.draft != Some(true) {
             return Ok(());
         }
-        if !self.accepts(Mode::Draft) {
-            return Err(self.mode_refused(Field::Draft, Mode::Draft));
-        }
+        // `draft` is in `fields` exactly where `Mode::Draft` is (a test checks the tables).
         if matches!(request.inputs, Inputs::FromDraft { .. }) {
             return Err(self.invalid(
                 Field::Draft,
@@ -252,13 +245,8 @@ impl Capabilities {
 
     fn validate_inputs(&self, request: &VideoRequest) -> Result<(), InvalidRequest> {
         match &request.inputs {
-            Inputs::Text if !self.accepts(Mode::Text) => {
-                Err(self.mode_refused(Field::Prompt, Mode::Text))
-            }
+            // Every model takes text alone (a test checks the tables).
             Inputs::Text => Ok(()),
-            Inputs::FirstFrame { .. } | Inputs::FirstLastFrames { .. } if !self.frames => {
-                Err(self.invalid(Field::FirstFrame, "frames are not supported".into()))
-            }
             Inputs::FirstFrame { .. } if !self.accepts(Mode::FirstFrame) => {
                 Err(self.mode_refused(Field::FirstFrame, Mode::FirstFrame))
             }

@@ -1,6 +1,6 @@
 //! Tests of media reading and checking: files, bytes, data URLs and image headers.
 
-use super::*;
+use super::{file::read_at_most, *};
 
 /// A PNG header with the given dimensions (enough for format and size sniffing).
 pub(crate) fn png(width: u32, height: u32) -> Vec<u8> {

@@ -5,8 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// A Seedance model.
 ///
-/// Which provider sells which model, and what each accepts there, is in
-/// [`capabilities`](crate::capabilities).
+/// Which provider sells which model, and what each accepts there: `capabilities`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum Model {
@@ -37,8 +36,7 @@ pub enum Model {
     )]
     Seedance10ProFast,
     /// Seedance 1.5 Pro: text, first frame, or first and last frame; audio co-generation;
-    /// drafts. Upstream marks it retired in favour of Seedance 2.0 Mini
-    /// ([`Model::replacement`]).
+    /// drafts. Upstream marks it retired in favour of Seedance 2.0 Mini (`Model::replacement`).
     #[serde(rename = "seedance-1.5-pro")]
     #[cfg_attr(
         feature = "clap",
