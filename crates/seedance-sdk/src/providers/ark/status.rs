@@ -12,7 +12,8 @@ use crate::{
 };
 
 /// A documented error body. The code (`InvalidParameter`, `QuotaExceeded`, ...) leads the
-/// message of the typed variants, which have no field for it.
+/// message of the typed variants, which have no field for it; [`Error::Provider`] keeps it as
+/// its `code`.
 pub(crate) fn api_error(
     status: u16,
     headers: &reqwest::header::HeaderMap,
@@ -29,9 +30,11 @@ pub(crate) fn api_error(
         .as_deref()
         .filter(|m| !m.trim().is_empty())
         .unwrap_or("(Ark gave no message)");
+    // `Error::Provider` shows the code on its own; the typed variants have no field for it.
+    let typed = matches!(status, 400..=404 | 413 | 422 | 429);
     let message = match &code {
-        Some(code) => bounded(&format!("{code}: {text}")),
-        None => bounded(text),
+        Some(code) if typed => bounded(&format!("{code}: {text}")),
+        _ => bounded(text),
     };
     let param = error
         .param
