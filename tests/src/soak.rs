@@ -169,6 +169,7 @@ pub async fn run(provider: Provider, options: SoakOptions) -> SoakReport {
         timeout: Duration::from_secs(60),
         initial_interval: Duration::from_millis(20),
         max_interval: Duration::from_millis(50),
+        ..WaitOptions::default()
     };
     let dir = std::env::temp_dir().join(format!(
         "seedance-soak-{}-{provider}-{}",

@@ -2,9 +2,10 @@
 //! `specs/<provider>/coverage.json` and the provider's `openapi.json`.
 //!
 //! For each provider, `seedance_sdk::Client` submits a request for every mode the provider supports
-//! (text to video, first frame, first and last frames, and references with images and audio
-//! where supported) with every optional field the provider accepts set, then asks for a status,
-//! to a loopback mock answering each operation's documented 200 example. Per operationId the
+//! for every model (text to video, frames, references, edit, extend, draft, from-draft) with every
+//! optional field the provider accepts set (less those the rules refuse together), then asks for a
+//! status, and where the provider has them lists tasks with every filter and deletes one, to a
+//! loopback mock answering each operation's documented 200 example. Per operationId the
 //! names of the body properties, query, path and header parameters sent are collected, then:
 //!
 //! - everything sent is declared `mapped` in `coverage.json` (and is in the spec);
@@ -17,9 +18,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use futures_util::StreamExt;
 use seedance_sdk::{
-    Client, Field, Inputs, Media, Model, Provider, Ratio, Resolution, RetryPolicy, ServiceTier,
-    VideoRequest, capabilities,
+    Client, Error, Field, Inputs, ListFilter, Media, Mode, Model, Provider, Ratio, Resolution,
+    RetryPolicy, ServiceTier, TaskOperation, TaskState, VideoDuration, VideoRequest, capabilities,
 };
 use seedance_workspace_tests::{TEST_API_KEY, root, spec};
 use serde_json::{Value, json};
@@ -147,6 +149,13 @@ impl Respond for Documented {
             .and_then(|op| op.example.clone())
         {
             Some(example) => ResponseTemplate::new(200).set_body_json(example),
+            // An operation documented without a body (Ark's DELETE).
+            None if self
+                .find(request.method.as_str(), request.url.path())
+                .is_some() =>
+            {
+                ResponseTemplate::new(200)
+            }
             None => ResponseTemplate::new(404),
         }
     }
@@ -187,7 +196,9 @@ fn request(provider: Provider, model: Model, inputs: Inputs) -> VideoRequest {
     request.inputs = inputs;
     for field in caps.fields {
         match field {
-            Field::Duration => request.duration = Some((caps.duration.0 + 1).into()),
+            Field::Duration => {
+                request.duration = Some(VideoDuration::Seconds(caps.duration.0 + 1));
+            }
             Field::Resolution => request.resolution = Some(Resolution::P720),
             Field::Ratio => request.ratio = Some(Ratio::R9x16),
             Field::Seed => request.seed = Some(42),
@@ -203,57 +214,128 @@ fn request(provider: Provider, model: Model, inputs: Inputs) -> VideoRequest {
             Field::CallbackUrl => {
                 request.callback_url = Some("https://example.com/hooks/seedance".into());
             }
+            Field::Frames => request.frames = caps.frame_count.map(|(min, _)| min + 4),
+            Field::Priority => request.priority = caps.priority.map(|(_, max)| max),
+            Field::SafetyIdentifier => request.safety_identifier = Some("user-7f3a".into()),
+            // Drafts are their own mode; the model's own id is what coverage measures.
+            Field::Draft | Field::ModelId => {}
             other => panic!("{provider}: {other} is not an optional field"),
         }
     }
+    // A frame count replaces the duration.
+    if request.frames.is_some() {
+        request.duration = None;
+    }
     request
+}
+
+/// Unsets `field`, which the rules refused in combination with another one; `false` when it is
+/// not an optional field (the mode itself was refused).
+fn unset(request: &mut VideoRequest, field: Field) -> bool {
+    match field {
+        Field::Duration => request.duration = None,
+        Field::Resolution => request.resolution = None,
+        Field::Ratio => request.ratio = None,
+        Field::Seed => request.seed = None,
+        Field::CameraFixed => request.camera_fixed = None,
+        Field::GenerateAudio => request.generate_audio = None,
+        Field::Watermark => request.watermark = None,
+        Field::Fps => request.fps = None,
+        Field::ServiceTier => request.service_tier = None,
+        Field::ExecutionExpiresAfter => request.execution_expires_after = None,
+        Field::ReturnLastFrame => request.return_last_frame = None,
+        Field::CallbackUrl => request.callback_url = None,
+        Field::Frames => request.frames = None,
+        Field::Priority => request.priority = None,
+        Field::SafetyIdentifier => request.safety_identifier = None,
+        _ => return false,
+    }
+    true
+}
+
+/// `request`, with each field the rules refuse in this combination (frames beside a duration,
+/// flex beside a priority or a draft, ...) left out, or `None` when the mode is refused.
+async fn valid(provider: Provider, mut request: VideoRequest) -> Option<VideoRequest> {
+    // Each round unsets one field; there are fewer than 32 optional fields.
+    for _ in 0..32 {
+        match seedance_sdk::validate(provider, &request).await {
+            Ok(()) => return Some(request),
+            Err(Error::InvalidRequest(refused)) if unset(&mut request, refused.field) => {}
+            Err(err) => panic!("{provider} {}: {err}", request.model),
+        }
+    }
+    None
 }
 
 fn url(name: &str) -> Media {
     Media::from(format!("https://example.com/{name}"))
 }
 
-/// Every mode `provider` supports for every model it sells, each with every field set.
-fn every_request(provider: Provider) -> Vec<VideoRequest> {
+/// Every mode `provider` supports for every model it sells, each with every field set that
+/// the mode allows.
+async fn every_request(provider: Provider) -> Vec<VideoRequest> {
     let mut requests = Vec::new();
     for model in Model::ALL {
         let Some(caps) = capabilities(provider, model) else {
             continue;
         };
-        requests.push(request(provider, model, Inputs::Text));
-        if caps.frames {
-            requests.push(request(
-                provider,
-                model,
-                Inputs::FirstFrame {
+        let mut candidates = Vec::new();
+        for mode in caps.modes {
+            let inputs = match mode {
+                Mode::Text | Mode::Draft => Inputs::Text,
+                Mode::FirstFrame => Inputs::FirstFrame {
                     first: url("first.jpg"),
                 },
-            ));
-            requests.push(request(
-                provider,
-                model,
-                Inputs::FirstLastFrames {
+                Mode::FirstLastFrames => Inputs::FirstLastFrames {
                     first: url("first.jpg"),
                     last: url("last.jpg"),
                 },
-            ));
-        }
-        if caps.max_reference_images > 0 || caps.max_reference_audio > 0 {
-            let images = (1..=caps.max_reference_images.min(2))
-                .map(|i| url(&format!("ref{i}.png")))
-                .collect();
-            let audio = (1..=caps.max_reference_audio.min(1))
-                .map(|i| url(&format!("beat{i}.mp3")))
-                .collect();
-            requests.push(request(
-                provider,
-                model,
-                Inputs::References {
-                    images,
-                    videos: vec![],
-                    audio,
+                // One request with every kind of reference the model takes.
+                Mode::ReferenceImages => Inputs::References {
+                    images: (1..=caps.max_reference_images.min(2))
+                        .map(|i| url(&format!("ref{i}.png")))
+                        .collect(),
+                    videos: (1..=caps.max_reference_videos.min(1))
+                        .map(|i| format!("https://example.com/clip{i}.mp4"))
+                        .collect(),
+                    audio: (1..=caps.max_reference_audio.min(1))
+                        .map(|i| url(&format!("beat{i}.mp3")))
+                        .collect(),
                 },
-            ));
+                Mode::ReferenceVideos | Mode::ReferenceAudio
+                    if caps.modes.contains(&Mode::ReferenceImages) =>
+                {
+                    continue;
+                }
+                Mode::ReferenceVideos | Mode::ReferenceAudio => Inputs::References {
+                    images: Vec::new(),
+                    videos: (1..=caps.max_reference_videos.min(1))
+                        .map(|i| format!("https://example.com/clip{i}.mp4"))
+                        .collect(),
+                    audio: (1..=caps.max_reference_audio.min(1))
+                        .map(|i| url(&format!("beat{i}.mp3")))
+                        .collect(),
+                },
+                Mode::Edit => Inputs::Edit {
+                    video: "https://example.com/source.mp4".into(),
+                    images: Vec::new(),
+                },
+                Mode::Extend => Inputs::Extend {
+                    videos: vec!["https://example.com/part1.mp4".into()],
+                },
+                Mode::FromDraft => Inputs::FromDraft {
+                    task_id: "cgt-draft-1".into(),
+                },
+                other => panic!("{provider} {model}: no request for the mode {other:?} yet"),
+            };
+            let mut request = request(provider, model, inputs);
+            if *mode == Mode::Draft {
+                request.draft = Some(true);
+            }
+            candidates.push(request);
+        }
+        for request in candidates {
+            requests.extend(valid(provider, request).await);
         }
     }
     requests
@@ -278,7 +360,8 @@ async fn measure(provider: Provider, spec: &Value, operations: &[Operation]) -> 
         .retry_policy(RetryPolicy::none())
         .build()
         .expect("the client builds");
-    for request in every_request(provider) {
+    let mut last = None;
+    for request in every_request(provider).await {
         let mode = request.inputs.mode();
         let model = request.model;
         let handle = client
@@ -289,6 +372,24 @@ async fn measure(provider: Provider, spec: &Value, operations: &[Operation]) -> 
             .status(&handle)
             .await
             .unwrap_or_else(|e| panic!("{provider} {model} {mode}: status failed: {e}"));
+        last = Some(handle);
+    }
+    // The task operations, where the provider has them, with every list filter.
+    if TaskOperation::List.supported_by().contains(&provider) {
+        let handle = last.expect("a task was submitted");
+        let filter = ListFilter::default()
+            .status(TaskState::Succeeded)
+            .model(Model::Seedance20)
+            .task_ids([handle.task_id.clone()])
+            .service_tier(ServiceTier::Default);
+        let listed: Vec<_> = client.list(filter).collect().await;
+        for task in listed {
+            task.unwrap_or_else(|e| panic!("{provider}: list failed: {e}"));
+        }
+        client
+            .delete(&handle)
+            .await
+            .unwrap_or_else(|e| panic!("{provider}: delete failed: {e}"));
     }
 
     let finder = Documented {
@@ -403,8 +504,7 @@ fn problems(
 #[tokio::test]
 async fn the_facade_sends_exactly_what_coverage_json_declares_mapped() {
     let mut all = Vec::new();
-    // Ark's mapping arrives with the lifecycle branch, which adds it here.
-    for provider in [Provider::Modellix, Provider::Jiekou, Provider::Odkkk] {
+    for provider in Provider::ALL {
         let name = provider.as_str();
         let spec = spec(name);
         let operations = operations(&spec);

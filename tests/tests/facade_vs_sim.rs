@@ -97,6 +97,7 @@ async fn no_task_is_lost_and_no_submit_is_sent_twice() {
         timeout: Duration::from_secs(60),
         initial_interval: Duration::from_millis(20),
         max_interval: Duration::from_millis(100),
+        ..WaitOptions::default()
     };
 
     let mut jobs = Vec::new();

@@ -462,3 +462,294 @@ mod odkkk {
         );
     }
 }
+
+/// What the facade's Ark client sends for every request shape it can build: each mode of each
+/// model family, `model_id`, a Volcengine host (`doubao-` ids), `duration: auto` (-1), drafts,
+/// frame counts and priority, plus the list, retrieve and delete calls. Each create body is
+/// validated against `CreateTaskRequest` of `specs/ark/openapi.json`.
+mod ark {
+    use futures_util::StreamExt;
+    use seedance_sdk::{
+        Client, Inputs, ListFilter, Media, Model, Provider, Ratio, Resolution, RetryPolicy,
+        ServiceTier, TaskHandle, TaskState, VideoDuration, VideoRequest,
+    };
+    use wiremock::matchers::method;
+
+    use super::*;
+
+    const TASKS: &str = "/contents/generations/tasks";
+    const TASK: &str = "/contents/generations/tasks/{id}";
+    const VOLCENGINE: &str = "ark.cn-beijing.volces.com";
+
+    fn facade(base_url: String, http: Option<reqwest::Client>) -> Client {
+        let mut builder = Client::builder(Provider::Ark)
+            .api_key(TEST_API_KEY)
+            .base_url(base_url)
+            .allow_insecure_http(true)
+            .retry_policy(RetryPolicy::none());
+        if let Some(http) = http {
+            builder = builder.http_client(http);
+        }
+        builder.build().expect("the client builds")
+    }
+
+    /// Submits `request` through the facade to a mock of the BytePlus host (or of the
+    /// Volcengine host, resolved to the loopback mock), then checks and snapshots what was sent.
+    async fn submit(name: &str, request: VideoRequest, volcengine: bool) -> Captured {
+        let (server, spec) = server_for("ark", TASKS, "post").await;
+        let client = if volcengine {
+            let port = server.address().port();
+            seedance_runtime::install_crypto_provider();
+            let http = reqwest::Client::builder()
+                .resolve(VOLCENGINE, *server.address())
+                .build()
+                .unwrap();
+            facade(format!("http://{VOLCENGINE}:{port}/api/v3"), Some(http))
+        } else {
+            facade(format!("{}/api/v3", server.uri()), None)
+        };
+        let handle = client
+            .submit(&request)
+            .await
+            .unwrap_or_else(|err| panic!("{name}: {err}"));
+        assert_eq!(handle.task_id, "cgt-2025******-****");
+        let sent = captured(&server).await;
+        check(name, "ark", TASKS, "post", &spec, &sent);
+        sent
+    }
+
+    fn url(name: &str) -> Media {
+        Media::from(format!("https://example.com/{name}"))
+    }
+
+    fn video(name: &str) -> String {
+        format!("https://example.com/{name}.mp4")
+    }
+
+    fn request(model: Model, inputs: Inputs) -> VideoRequest {
+        let mut request = VideoRequest::builder("A girl holding a fox, \"Hello!\"")
+            .model(model)
+            .build();
+        request.inputs = inputs;
+        request
+    }
+
+    fn first_frame() -> Inputs {
+        Inputs::FirstFrame {
+            first: url("first.png"),
+        }
+    }
+
+    fn model_of(sent: &Captured) -> &str {
+        sent.body.as_ref().unwrap()["model"].as_str().unwrap()
+    }
+
+    #[tokio::test]
+    async fn seedance_1_0_lite_text_and_images() {
+        let mut text = request(Model::Seedance10Lite, Inputs::Text);
+        text.frames = Some(121);
+        text.seed = Some(4_294_967_295);
+        text.camera_fixed = Some(true);
+        text.service_tier = Some(ServiceTier::Flex);
+        let sent = submit("lite_t2v_frames", text, false).await;
+        assert_eq!(model_of(&sent), "seedance-1-0-lite-t2v-250428");
+        let references = Inputs::References {
+            images: vec![url("ref1.png"), url("ref2.png")],
+            videos: Vec::new(),
+            audio: Vec::new(),
+        };
+        let sent = submit(
+            "lite_reference_images",
+            request(Model::Seedance10Lite, references),
+            false,
+        )
+        .await;
+        assert_eq!(model_of(&sent), "seedance-1-0-lite-i2v-250428");
+    }
+
+    #[tokio::test]
+    async fn seedance_1_0_pro_frames() {
+        let mut first_last = request(
+            Model::Seedance10Pro,
+            Inputs::FirstLastFrames {
+                first: url("first.png"),
+                last: url("last.png"),
+            },
+        );
+        first_last.duration = Some(VideoDuration::Seconds(10));
+        first_last.resolution = Some(Resolution::P1080);
+        first_last.ratio = Some(Ratio::Adaptive);
+        first_last.return_last_frame = Some(true);
+        submit("pro_first_last_frames", first_last, false).await;
+        let mut fast = request(Model::Seedance10ProFast, first_frame());
+        fast.watermark = Some(true);
+        fast.execution_expires_after = Some(3600);
+        fast.callback_url = Some("https://example.com/hooks/ark".into());
+        let sent = submit("pro_fast_first_frame", fast, false).await;
+        assert_eq!(model_of(&sent), "seedance-1-0-pro-fast-251015");
+    }
+
+    #[tokio::test]
+    async fn seedance_1_5_pro_auto_duration_draft_and_from_draft() {
+        let mut text = request(Model::Seedance15Pro, Inputs::Text);
+        text.duration = Some(VideoDuration::Auto);
+        text.generate_audio = Some(false);
+        text.safety_identifier = Some("user-7f3a".into());
+        let sent = submit("pro_1_5_t2v_auto_duration", text, false).await;
+        assert_eq!(sent.body.as_ref().unwrap()["duration"], -1);
+        let mut draft = request(Model::Seedance15Pro, first_frame());
+        draft.draft = Some(true);
+        draft.resolution = Some(Resolution::P480);
+        submit("pro_1_5_draft", draft, false).await;
+        let from_draft = request(
+            Model::Seedance15Pro,
+            Inputs::FromDraft {
+                task_id: "cgt-20260101000000-draft".into(),
+            },
+        );
+        submit("pro_1_5_from_draft", from_draft, false).await;
+    }
+
+    #[tokio::test]
+    async fn seedance_2_0_references_edit_and_extend() {
+        let references = Inputs::References {
+            images: vec![url("ref1.png"), url("ref2.png")],
+            videos: vec![video("motion"), "asset://asset-123".into()],
+            audio: vec![url("beat.mp3")],
+        };
+        let mut references = request(Model::Seedance20, references);
+        references.priority = Some(9);
+        references.resolution = Some(Resolution::P4k);
+        references.ratio = Some(Ratio::R9x21);
+        references.duration = Some(VideoDuration::Seconds(15));
+        let sent = submit("v2_0_references", references, false).await;
+        assert_eq!(model_of(&sent), "dreamina-seedance-2-0-260128");
+        let edit = Inputs::Edit {
+            video: video("source"),
+            images: vec![url("hat.png")],
+        };
+        let mut edit = request(Model::Seedance20, edit);
+        edit.ratio = Some(Ratio::Adaptive);
+        edit.duration = Some(VideoDuration::Auto);
+        submit("v2_0_edit", edit, false).await;
+        let extend = Inputs::Extend {
+            videos: vec![video("part1"), video("part2")],
+        };
+        let mut extend = request(Model::Seedance20, extend);
+        extend.ratio = Some(Ratio::Adaptive);
+        extend.duration = Some(VideoDuration::Auto);
+        submit("v2_0_extend", extend, false).await;
+    }
+
+    #[tokio::test]
+    async fn seedance_2_x_family() {
+        let mut fast = request(
+            Model::Seedance20Fast,
+            Inputs::FirstLastFrames {
+                first: url("first.png"),
+                last: url("last.png"),
+            },
+        );
+        fast.generate_audio = Some(true);
+        let sent = submit("v2_0_fast_first_last_frames", fast, false).await;
+        assert_eq!(model_of(&sent), "dreamina-seedance-2-0-fast-260128");
+        let mini = request(Model::Seedance20Mini, Inputs::Text);
+        let sent = submit("v2_0_mini_t2v", mini, false).await;
+        assert_eq!(model_of(&sent), "dreamina-seedance-2-0-mini-260615");
+        let mut two_five = request(Model::Seedance25, Inputs::Text);
+        two_five.duration = Some(VideoDuration::Seconds(30));
+        two_five.draft = Some(true);
+        let sent = submit("v2_5_draft", two_five, false).await;
+        assert_eq!(model_of(&sent), "dreamina-seedance-2-5-260628");
+    }
+
+    #[tokio::test]
+    async fn model_id_and_volcengine_ids() {
+        let mut endpoint = request(Model::Seedance20, first_frame());
+        endpoint.model_id = Some("ep-20260101123456-abcde".into());
+        let sent = submit("model_id_endpoint", endpoint, false).await;
+        assert_eq!(model_of(&sent), "ep-20260101123456-abcde");
+        let sent = submit(
+            "volcengine_seedance_2_0",
+            request(Model::Seedance20, Inputs::Text),
+            true,
+        )
+        .await;
+        assert_eq!(model_of(&sent), "doubao-seedance-2-0-260128");
+        let sent = submit(
+            "volcengine_lite_first_frame",
+            request(Model::Seedance10Lite, first_frame()),
+            true,
+        )
+        .await;
+        assert_eq!(model_of(&sent), "doubao-seedance-1-0-lite-i2v-250428");
+    }
+
+    fn handle(base_url: String) -> TaskHandle {
+        TaskHandle {
+            provider: Provider::Ark,
+            base_url,
+            task_id: "cgt-20260101000000-abcde".into(),
+            created_at: 0,
+            estimated_seconds: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn retrieve_list_and_delete() {
+        let (server, spec) = server_for("ark", TASK, "get").await;
+        let base = format!("{}/api/v3", server.uri());
+        facade(base.clone(), None)
+            .status(&handle(base))
+            .await
+            .unwrap();
+        check(
+            "get_task",
+            "ark",
+            TASK,
+            "get",
+            &spec,
+            &captured(&server).await,
+        );
+
+        let (server, spec) = server_for("ark", TASKS, "get").await;
+        let filter = ListFilter::default()
+            .status(TaskState::Succeeded)
+            .model(Model::Seedance20)
+            .task_ids(["cgt-1", "cgt-2"])
+            .service_tier(ServiceTier::Default);
+        let listed: Vec<_> = facade(format!("{}/api/v3", server.uri()), None)
+            .list(filter)
+            .collect()
+            .await;
+        assert_eq!(
+            listed.len(),
+            0,
+            "the example's task is neither cgt-1 nor cgt-2"
+        );
+        let sent = captured(&server).await;
+        assert_eq!(
+            sent.query.as_deref(),
+            Some(
+                "filter.model=dreamina-seedance-2-0-260128&filter.service_tier=default&\
+                 filter.status=succeeded&filter.task_ids=cgt-1&filter.task_ids=cgt-2&\
+                 page_num=1&page_size=100"
+            )
+        );
+        check("list_tasks", "ark", TASKS, "get", &spec, &sent);
+
+        let server = MockServer::start().await;
+        Mock::given(method("DELETE"))
+            .respond_with(ResponseTemplate::new(200))
+            .mount(&server)
+            .await;
+        let base = format!("{}/api/v3", server.uri());
+        facade(base.clone(), None)
+            .delete(&handle(base))
+            .await
+            .unwrap();
+        let sent = captured(&server).await;
+        assert_eq!(sent.body, None, "DELETE sends no body");
+        insta::assert_json_snapshot!("delete_task", sent);
+    }
+}

@@ -3,7 +3,7 @@
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 use clap::{Args, Parser, Subcommand};
-use seedance_sdk::{Model, Provider, Ratio, Resolution, ServiceTier, VideoDuration};
+use seedance_sdk::{Model, Provider, Ratio, Resolution, ServiceTier, TaskState, VideoDuration};
 
 /// Generate videos with ByteDance Seedance models through Modellix, Jiekou.AI, odkkk or BytePlus
 /// ModelArk (ark).
@@ -29,6 +29,12 @@ pub(crate) enum Command {
     Wait(WaitArgs),
     /// Download the video of a finished task.
     Download(DownloadArgs),
+    /// Cancel a queued task (providers with a cancel endpoint: ark).
+    Cancel(TaskArgs),
+    /// Delete a finished task's record; a queued task is cancelled instead (ark).
+    Delete(TaskArgs),
+    /// List the tasks of the last 7 days (ark).
+    List(ListArgs),
     /// Show what each provider accepts for each model.
     Providers(ProvidersArgs),
     /// Print the JSON Schema of the unified request.
@@ -142,7 +148,7 @@ pub(crate) struct GenerateArgs {
     #[arg(long)]
     pub(crate) sim: bool,
     /// Submit only and print the task handle.
-    #[arg(long, conflicts_with_all = ["output", "timeout"])]
+    #[arg(long, conflicts_with_all = ["output", "timeout", "cancel_on_timeout"])]
     pub(crate) no_wait: bool,
     /// Where the video goes and how long to wait for it.
     #[command(flatten)]
@@ -208,6 +214,48 @@ pub(crate) struct DownloadArgs {
     pub(crate) print: PrintArgs,
 }
 
+/// `seedance cancel` and `seedance delete`.
+#[derive(Debug, Args)]
+pub(crate) struct TaskArgs {
+    /// The handle printed by `generate --no-wait` or `list`, or @FILE holding it.
+    pub(crate) handle: String,
+    /// Where the task's server is.
+    #[command(flatten)]
+    pub(crate) server: ServerArgs,
+    /// How to print the result.
+    #[command(flatten)]
+    pub(crate) print: PrintArgs,
+}
+
+/// `seedance list`.
+#[derive(Debug, Args)]
+pub(crate) struct ListArgs {
+    /// The provider whose tasks to list.
+    #[arg(long, value_enum)]
+    pub(crate) provider: Provider,
+    /// Only tasks in this state.
+    #[arg(long, value_enum)]
+    pub(crate) status: Option<TaskState>,
+    /// Only tasks of this model.
+    #[arg(long, value_enum, conflicts_with = "model_id")]
+    pub(crate) model: Option<Model>,
+    /// Only tasks of this model id or endpoint id, as the provider names it.
+    #[arg(long, value_name = "ID")]
+    pub(crate) model_id: Option<String>,
+    /// Only this task (repeatable).
+    #[arg(long, value_name = "TASK_ID")]
+    pub(crate) task_id: Vec<String>,
+    /// At most this many tasks.
+    #[arg(long, value_name = "N")]
+    pub(crate) limit: Option<usize>,
+    /// The provider's server.
+    #[command(flatten)]
+    pub(crate) server: ServerArgs,
+    /// How to print the result.
+    #[command(flatten)]
+    pub(crate) print: PrintArgs,
+}
+
 /// The server of a task resumed from its handle.
 #[derive(Debug, Args)]
 pub(crate) struct ServerArgs {
@@ -232,6 +280,10 @@ pub(crate) struct FinishArgs {
     /// Give up waiting after this long (90s, 10m, 1h; at most 720h) [default: 30m].
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub(crate) timeout: Option<Duration>,
+    /// At the timeout, cancel the task if it is still queued, so that it is not run and billed
+    /// (providers with a cancel endpoint: ark).
+    #[arg(long)]
+    pub(crate) cancel_on_timeout: bool,
 }
 
 /// How to print a task's result.

@@ -3,7 +3,8 @@
 //!
 //! Exit codes: 0 on success; 2 when the input is refused before any request is sent (usage
 //! errors, invalid requests, invalid handles, an untrusted, insecure or invalid base URL, invalid
-//! options, an unusable `-o`, a missing API key); 1 for any other failure.
+//! options, an unusable `-o`, a missing API key, an operation the provider does not offer); 1 for
+//! any other failure.
 
 mod args;
 mod commands;
@@ -72,7 +73,8 @@ fn describe(err: &anyhow::Error) -> (u8, String) {
             | seedance_sdk::Error::UntrustedBaseUrl { .. }
             | seedance_sdk::Error::InsecureBaseUrl { .. }
             | seedance_sdk::Error::InvalidBaseUrl { .. }
-            | seedance_sdk::Error::InvalidOptions { .. },
+            | seedance_sdk::Error::InvalidOptions { .. }
+            | seedance_sdk::Error::Unsupported { .. },
         ) => (2, format!("{err:#}")),
         _ => (1, format!("{err:#}")),
     }

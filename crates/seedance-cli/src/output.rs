@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use seedance_sdk::{TaskHandle, TaskStatus, Video};
+use seedance_sdk::{Provider, TaskHandle, TaskStatus, TaskSummary, Usage, Video};
 use serde_json::{Value, json};
 
 use crate::{
@@ -51,13 +51,82 @@ pub(crate) fn finished(handle: &TaskHandle, video: &Video, output: &Path, bytes:
             "video_url": video.video_url,
             "last_frame_url": video.last_frame_url,
             "expires_at": video.expires_at,
+            "usage": video.usage,
             "output": output,
             "bytes": bytes,
             "handle": handle,
         }));
     } else {
+        if let Some(usage) = &video.usage {
+            eprintln!("usage: {}", describe_usage(usage));
+        }
         println!("{}", printable(&output.display().to_string()));
     }
+}
+
+/// A usage as words: `108900 tokens`, `8 credits`.
+pub(crate) fn describe_usage(usage: &Usage) -> String {
+    let mut parts = Vec::new();
+    if let Some(tokens) = usage.completion_tokens.or(usage.total_tokens) {
+        parts.push(format!("{tokens} tokens"));
+    }
+    if let Some(credits) = usage.credits {
+        parts.push(format!("{credits} credits"));
+    }
+    if parts.is_empty() {
+        "not reported".into()
+    } else {
+        parts.join(", ")
+    }
+}
+
+/// Prints that the task behind `handle` was `done` (`cancelled`, `deleted`).
+pub(crate) fn task_done(handle: &TaskHandle, done: &str, json: bool) {
+    if json {
+        print_json(&json!({
+            "status": done,
+            "provider": handle.provider,
+            "task_id": handle.task_id,
+            "handle": handle,
+        }));
+    } else {
+        println!("{done} {}", printable(&handle.task_id));
+    }
+}
+
+/// Prints one listed task: status, task id, model id, creation time, then its handle (the
+/// argument `wait`, `cancel` and `delete` take).
+pub(crate) fn listed(task: &TaskSummary) {
+    println!(
+        "{}\t{}\t{}\t{}\t{}",
+        describe(&task.status),
+        printable(&task.handle.task_id),
+        printable(task.model_id.as_deref().unwrap_or("-")),
+        task.created_at
+            .map_or_else(|| "-".to_owned(), |at| at.to_string()),
+        json_safe(&task.handle.to_string()),
+    );
+}
+
+/// Prints the listed tasks as one JSON object.
+pub(crate) fn list_json(provider: Provider, tasks: &[TaskSummary]) {
+    let tasks: Vec<Value> = tasks
+        .iter()
+        .map(|task| {
+            let video = task.video();
+            json!({
+                "task_id": task.handle.task_id,
+                "status": task.status.state().map(|s| s.as_str()),
+                "model_id": task.model_id,
+                "created_at": task.created_at,
+                "video_url": video.map(|v| &v.video_url),
+                "usage": video.and_then(|v| v.usage),
+                "handle": task.handle,
+                "handle_text": task.handle.to_string(),
+            })
+        })
+        .collect();
+    print_json(&json!({ "provider": provider, "count": tasks.len(), "tasks": tasks }));
 }
 
 /// Prints the status of a task.
@@ -72,9 +141,14 @@ pub(crate) fn status(handle: &TaskHandle, status: &TaskStatus, json: bool) {
         print_json(&object);
     } else {
         match status {
-            TaskStatus::Succeeded(video) => {
-                println!("succeeded {}", printable(&video.video_url));
-            }
+            TaskStatus::Succeeded(video) => match &video.usage {
+                Some(usage) => println!(
+                    "succeeded {} (usage: {})",
+                    printable(&video.video_url),
+                    describe_usage(usage)
+                ),
+                None => println!("succeeded {}", printable(&video.video_url)),
+            },
             other => println!("{}", describe(other)),
         }
     }

@@ -5,6 +5,7 @@ use std::{path::PathBuf, time::Duration};
 use crate::{
     provider::Provider,
     request::{Field, Model},
+    task::TaskHandle,
 };
 
 /// A `Result` with [`Error`].
@@ -184,9 +185,54 @@ pub enum Error {
         /// What expired.
         what: String,
     },
-    /// `wait` reached its deadline; the task may still finish: resume with its handle.
-    #[error("gave up waiting after {} s; the task may still finish: check it again with its handle", .0.as_secs())]
-    Timeout(Duration),
+    /// `wait` reached its deadline. Unless `cancelled`, the task may still finish: resume it
+    /// with its handle.
+    #[error(
+        "gave up waiting for task {} after {} s; {}",
+        handle.task_id,
+        after.as_secs(),
+        if *cancelled {
+            "it was still queued and has been cancelled (WaitOptions::cancel_on_timeout), so it will not run"
+        } else {
+            "the task may still finish: check it again with its handle"
+        }
+    )]
+    Timeout {
+        /// The timeout that passed.
+        after: Duration,
+        /// The task waited for.
+        handle: Box<TaskHandle>,
+        /// Whether the task was cancelled at the deadline ([`WaitOptions::cancel_on_timeout`](crate::WaitOptions::cancel_on_timeout)
+        /// and still queued).
+        cancelled: bool,
+    },
+    /// The provider has no endpoint for this operation; nothing was sent.
+    #[error(
+        "{provider} has no API to {operation} tasks; {}",
+        supporters(*operation)
+    )]
+    Unsupported {
+        /// The provider.
+        provider: Provider,
+        /// What was asked.
+        operation: TaskOperation,
+    },
+    /// The task is in a state where the provider cannot cancel (or delete) it: a running task
+    /// can be neither until it ends. Not retried.
+    #[error("task {task_id} on {provider} is {status} and cannot be {}: {hint}", operation.done())]
+    NotCancellable {
+        /// The provider.
+        provider: Provider,
+        /// The task.
+        task_id: String,
+        /// What was asked: [`TaskOperation::Cancel`] or [`TaskOperation::Delete`].
+        operation: TaskOperation,
+        /// Its status, as a word (`running`, `succeeded`, ...; `in an unknown state` when it
+        /// could not be read).
+        status: String,
+        /// What to do instead.
+        hint: String,
+    },
     /// The provider could not be reached (the cause is the error's `source`).
     #[error("network error talking to {provider}")]
     Network {
@@ -268,6 +314,63 @@ pub enum Error {
         #[source]
         source: Option<reqwest::Error>,
     },
+}
+
+/// An operation on a submitted task beyond its status, which only some providers offer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TaskOperation {
+    /// Cancel a queued task.
+    Cancel,
+    /// Delete a task's record.
+    Delete,
+    /// List tasks (also behind [`Client::find_submitted`](crate::Client::find_submitted)).
+    List,
+}
+
+impl TaskOperation {
+    /// Its name: `cancel`, `delete`, `list`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TaskOperation::Cancel => "cancel",
+            TaskOperation::Delete => "delete",
+            TaskOperation::List => "list",
+        }
+    }
+
+    /// The providers with an endpoint for it.
+    pub fn supported_by(self) -> &'static [Provider] {
+        crate::providers::LIFECYCLE
+    }
+
+    /// Its past participle, for messages.
+    fn done(self) -> &'static str {
+        match self {
+            TaskOperation::Cancel => "cancelled",
+            TaskOperation::Delete => "deleted",
+            TaskOperation::List => "listed",
+        }
+    }
+}
+
+impl std::fmt::Display for TaskOperation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// "supported by: ark", or that no provider supports it.
+fn supporters(operation: TaskOperation) -> String {
+    let names: Vec<&str> = operation
+        .supported_by()
+        .iter()
+        .map(|p| p.as_str())
+        .collect();
+    if names.is_empty() {
+        "no provider supports it".into()
+    } else {
+        format!("providers that can: {}", names.join(", "))
+    }
 }
 
 impl Error {

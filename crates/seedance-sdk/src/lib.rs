@@ -12,7 +12,12 @@
 //!   [`Client::watch`] poll with back-off and a deadline; [`Client::download`] streams to a
 //!   file atomically and never sends the API key to the video's host.
 //! - **Safe retries**: status and download requests retry transient failures; a submit is
-//!   never retried once it may have reached the provider ([`Error::OutcomeUnknown`]).
+//!   never retried once it may have reached the provider ([`Error::OutcomeUnknown`]); on Ark,
+//!   [`Client::find_submitted`] then finds the tasks it may have created.
+//! - **Cancel, delete, list** where the provider can (Ark): [`Client::cancel`],
+//!   [`Client::delete`], [`Client::list`] and [`WaitOptions::cancel_on_timeout`]; elsewhere
+//!   [`Error::Unsupported`] before any request. A finished [`Video`] carries the provider's
+//!   [`Usage`] figures.
 //! - **Credentials stay where you sent them**: the API key goes only to the base URL you
 //!   configured or to the provider's documented server, never to one named by a task handle
 //!   ([`ClientBuilder::for_handle`]) and never over plain HTTP to a remote host.
@@ -73,12 +78,12 @@ mod text;
 
 pub use base_url::is_loopback_url;
 pub use capability::{Capabilities, Mode, all_capabilities, capabilities, validate};
-pub use client::{Client, ClientBuilder, RetryPolicy, WaitOptions};
-pub use error::{Error, InvalidRequest, ProviderError, Result};
+pub use client::{Client, ClientBuilder, ListFilter, RetryPolicy, TaskSummary, WaitOptions};
+pub use error::{Error, InvalidRequest, ProviderError, Result, TaskOperation};
 pub use media::{ImageRules, Inline, Media};
 pub use provider::Provider;
 pub use request::{
     Field, Inputs, Model, Ratio, Resolution, ServiceTier, VideoDuration, VideoRequest,
     VideoRequestArgs,
 };
-pub use task::{TaskHandle, TaskStatus, Video};
+pub use task::{TaskHandle, TaskState, TaskStatus, Usage, Video};

@@ -80,6 +80,19 @@ pub enum TaskStatus {
 }
 
 impl TaskStatus {
+    /// Its state without details; `None` for a status the SDK does not know.
+    pub fn state(&self) -> Option<TaskState> {
+        Some(match self {
+            TaskStatus::Queued => TaskState::Queued,
+            TaskStatus::Running { .. } => TaskState::Running,
+            TaskStatus::Succeeded(_) => TaskState::Succeeded,
+            TaskStatus::Failed { .. } => TaskState::Failed,
+            TaskStatus::Cancelled => TaskState::Cancelled,
+            TaskStatus::Expired => TaskState::Expired,
+            TaskStatus::Unknown { .. } => return None,
+        })
+    }
+
     /// Whether the task will not change any more.
     pub fn is_terminal(&self) -> bool {
         matches!(
@@ -127,7 +140,7 @@ impl TaskStatus {
 }
 
 /// A finished video.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Video {
     /// Where to download it (another origin: it never receives the provider's API key).
     pub video_url: String,
@@ -135,6 +148,69 @@ pub struct Video {
     pub last_frame_url: Option<String>,
     /// When the URLs stop working, unix seconds (about 24 h after completion).
     pub expires_at: Option<u64>,
+    /// What the task used, as the provider reports it with the finished task (Ark's token
+    /// counts); `None` when it reports nothing (Modellix, Jiekou and odkkk's task status).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usage: Option<Usage>,
+}
+
+/// What a task used, in the provider's own units; each figure is `None` when the provider
+/// does not report it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Usage {
+    /// Tokens billed for the video (Ark's `usage.completion_tokens`).
+    pub completion_tokens: Option<u64>,
+    /// All tokens billed (Ark's `usage.total_tokens`, equal to `completion_tokens` for video).
+    pub total_tokens: Option<u64>,
+    /// Credits charged or reserved, for providers that bill in credits.
+    pub credits: Option<f64>,
+}
+
+impl Usage {
+    /// `None` when no figure is known, so that an empty usage object is never shown.
+    pub(crate) fn nonempty(self) -> Option<Self> {
+        (self != Usage::default()).then_some(self)
+    }
+}
+
+/// A task's status as a filter word: the states [`TaskStatus`] distinguishes, without their
+/// details.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
+#[serde(rename_all = "snake_case")]
+pub enum TaskState {
+    /// Waiting to start.
+    Queued,
+    /// Generating.
+    Running,
+    /// Done, with a video.
+    Succeeded,
+    /// Ended in failure.
+    Failed,
+    /// Cancelled while queued.
+    Cancelled,
+    /// Abandoned by the provider after its execution expiry.
+    Expired,
+}
+
+impl TaskState {
+    /// As on the wire (Ark's words).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TaskState::Queued => "queued",
+            TaskState::Running => "running",
+            TaskState::Succeeded => "succeeded",
+            TaskState::Failed => "failed",
+            TaskState::Cancelled => "cancelled",
+            TaskState::Expired => "expired",
+        }
+    }
+}
+
+impl std::fmt::Display for TaskState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 impl Video {
@@ -226,6 +302,7 @@ mod tests {
             video_url: "https://cdn.example.com/v.mp4".into(),
             last_frame_url: None,
             expires_at: None,
+            usage: None,
         };
         let succeeded = TaskStatus::Succeeded(video.clone()).into_result(&handle);
         assert_eq!(succeeded.unwrap(), Some(video));

@@ -49,6 +49,7 @@ fn video_at(server: &MockServer, expires_at: Option<u64>) -> Video {
         video_url: format!("{}{VIDEO_PATH}", server.uri()),
         last_frame_url: None,
         expires_at,
+        usage: None,
     }
 }
 
@@ -312,6 +313,7 @@ async fn body_shorter_than_its_content_length_is_an_error_and_leaves_no_file() {
         video_url: format!("{url}{VIDEO_PATH}"),
         last_frame_url: None,
         expires_at: Some(common::unix_now() + 3600),
+        usage: None,
     };
     let mut progress = Vec::new();
     let err = client
@@ -459,6 +461,7 @@ fn signed_video(server: &MockServer) -> Video {
         video_url: format!("{}{VIDEO_PATH}?{SIGNED_QUERY}", server.uri()),
         last_frame_url: None,
         expires_at: Some(common::unix_now() + 3600),
+        usage: None,
     }
 }
 
@@ -590,6 +593,7 @@ async fn video_url_is_checked_before_any_request() {
             video_url: url.into(),
             last_frame_url: None,
             expires_at: None,
+            usage: None,
         };
         for client in [&remote, &local] {
             let err = client.download(&video, &file).await.expect_err(url);
@@ -631,6 +635,7 @@ async fn redirects_are_followed_up_to_ten_hops() {
         video_url: format!("{}/hop/{hop}?{SIGNED_QUERY}", videos.uri()),
         last_frame_url: None,
         expires_at: None,
+        usage: None,
     };
     client.download(&video_from(1), &file).await.unwrap();
     assert_eq!(std::fs::read(&file).unwrap(), bytes, "10 hops are followed");

@@ -158,6 +158,7 @@ fn video_at(server: &Server) -> Video {
         video_url: server.url.clone(),
         last_frame_url: None,
         expires_at: None,
+        usage: None,
     }
 }
 

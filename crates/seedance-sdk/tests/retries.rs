@@ -515,7 +515,7 @@ async fn wait_times_out_on_a_task_that_never_finishes() {
         .expect_err("never finishes");
     let elapsed = start.elapsed();
     assert!(
-        matches!(err, Error::Timeout(d) if d == Duration::from_secs(60)),
+        matches!(err, Error::Timeout { after, cancelled: false, .. } if after == Duration::from_secs(60)),
         "{err:?}"
     );
     assert_eq!(elapsed, Duration::from_secs(60), "gives up at the deadline");
@@ -580,6 +580,7 @@ async fn first_poll_delay_is_the_initial_interval() {
         timeout: Duration::from_secs(600),
         initial_interval: Duration::from_secs(2),
         max_interval: Duration::from_secs(30),
+        ..WaitOptions::default()
     };
     let start = Instant::now();
     let stream = client.watch(&handle, options);

@@ -8,7 +8,7 @@ use seedance_sim::{Sim, SimConfig};
 use serde_json::json;
 
 use super::{
-    SIM_API_KEY, Server, Target, client, resume::resume_command, sim::task_duration,
+    SIM_API_KEY, Server, Target, client, resume::resume_command, sim::task_duration, tasks,
     wait_and_download,
 };
 use crate::{UsageError, args::GenerateArgs, output, progress::Progress, text::printable};
@@ -54,14 +54,22 @@ pub(crate) async fn run(args: GenerateArgs) -> Result<()> {
     let handle = match client.submit(&request).await {
         Ok(handle) => handle,
         Err(err) => {
-            if json && let Error::OutcomeUnknown { submitted_at, .. } = &err {
-                // A possibly paid task: a script must learn of it on stdout, not only in a log.
-                output::print_json(&json!({
-                    "status": "outcome_unknown",
-                    "error": format!("{err:#}"),
-                    "provider": provider,
-                    "submitted_at": submitted_at,
-                }));
+            if let Error::OutcomeUnknown { submitted_at, .. } = &err {
+                // Where the provider can list tasks, the ones this submit may have created.
+                let candidates =
+                    tasks::submitted_candidates(&client, &request, *submitted_at).await;
+                if json {
+                    // A possibly paid task: a script must learn of it on stdout, not only in a log.
+                    output::print_json(&json!({
+                        "status": "outcome_unknown",
+                        "error": format!("{err:#}"),
+                        "provider": provider,
+                        "submitted_at": submitted_at,
+                        "candidates": candidates,
+                    }));
+                } else if let Some(handles) = &candidates {
+                    tasks::print_candidates(provider, handles, args.allow_insecure_http);
+                }
             }
             return Err(err.into());
         }
@@ -85,6 +93,7 @@ pub(crate) async fn run(args: GenerateArgs) -> Result<()> {
         &client,
         &handle,
         args.finish.timeout,
+        args.finish.cancel_on_timeout,
         &target,
         json,
         progress,

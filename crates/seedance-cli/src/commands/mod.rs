@@ -5,6 +5,7 @@ mod providers;
 mod resume;
 mod schema;
 mod sim;
+mod tasks;
 
 use std::{
     path::{Path, PathBuf},
@@ -33,6 +34,9 @@ pub(crate) async fn run(command: Command) -> Result<()> {
         Command::Status(args) => resume::status(args).await,
         Command::Wait(args) => resume::wait(args).await,
         Command::Download(args) => resume::download(args).await,
+        Command::Cancel(args) => tasks::cancel(args).await,
+        Command::Delete(args) => tasks::delete(args).await,
+        Command::List(args) => tasks::list(args).await,
         Command::Providers(args) => providers::run(&args),
         Command::Schema => schema::run(),
         Command::Sim(args) => sim::run(args).await,
@@ -115,8 +119,8 @@ fn is_loopback(url: &str) -> bool {
 }
 
 /// How to poll: `timeout` if given; fast polling against a loopback server (a simulator).
-fn wait_options(timeout: Option<Duration>, base_url: &str) -> WaitOptions {
-    let mut options = WaitOptions::default();
+fn wait_options(timeout: Option<Duration>, cancel_on_timeout: bool, base_url: &str) -> WaitOptions {
+    let mut options = WaitOptions::default().cancel_on_timeout(cancel_on_timeout);
     if let Some(timeout) = timeout {
         options.timeout = timeout;
     }
@@ -229,11 +233,12 @@ async fn wait_and_download(
     client: &Client,
     handle: &TaskHandle,
     timeout: Option<Duration>,
+    cancel_on_timeout: bool,
     target: &Target,
     json: bool,
     mut progress: Progress,
 ) -> Result<()> {
-    let options = wait_options(timeout, &handle.base_url);
+    let options = wait_options(timeout, cancel_on_timeout, &handle.base_url);
     let events = client.watch(handle, options);
     let mut events = std::pin::pin!(events);
     let mut video = None;
@@ -245,7 +250,11 @@ async fn wait_and_download(
             break;
         }
     }
-    let video = video.ok_or(Error::Timeout(options.timeout))?;
+    let video = video.ok_or_else(|| Error::Timeout {
+        after: options.timeout,
+        handle: Box::new(handle.clone()),
+        cancelled: false,
+    })?;
     download(client, handle, &video, &target.path(handle), json, progress).await
 }
 

@@ -14,7 +14,7 @@ use crate::{
 
 /// The handle and a client for it. The client talks to the handle's server only if this process
 /// trusts it (`--base-url`, `<PROVIDER>_BASE_URL` or the provider's documented server).
-fn resume(arg: &str, server: &ServerArgs) -> Result<(TaskHandle, Client)> {
+pub(crate) fn resume(arg: &str, server: &ServerArgs) -> Result<(TaskHandle, Client)> {
     let handle = read_handle(arg)?;
     let client = client(handle.provider, Server::from(server), Some(&handle))?;
     Ok((handle, client))
@@ -33,7 +33,17 @@ pub(crate) async fn wait(args: WaitArgs) -> Result<()> {
     let (handle, client) = resume(&args.handle, &args.server)?;
     let target = Target::check(args.finish.output.as_deref())?;
     let (timeout, json) = (args.finish.timeout, args.print.json);
-    wait_and_download(&client, &handle, timeout, &target, json, Progress::new()).await
+    let cancel = args.finish.cancel_on_timeout;
+    wait_and_download(
+        &client,
+        &handle,
+        timeout,
+        cancel,
+        &target,
+        json,
+        Progress::new(),
+    )
+    .await
 }
 
 /// Runs `seedance download`.

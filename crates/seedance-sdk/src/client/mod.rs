@@ -4,6 +4,7 @@
 mod download;
 mod poll;
 mod retry;
+mod tasks;
 
 use std::time::Duration;
 
@@ -13,7 +14,11 @@ use std::sync::Arc;
 
 pub(crate) use self::retry::parse_retry_after;
 use self::retry::{LogLevel, retry};
-pub use self::{poll::WaitOptions, retry::RetryPolicy};
+pub use self::{
+    poll::WaitOptions,
+    retry::RetryPolicy,
+    tasks::{ListFilter, TaskSummary},
+};
 use crate::{
     base_url,
     capability::prepare,

@@ -6,7 +6,8 @@ use futures_util::{Stream, StreamExt};
 
 use super::Client;
 use crate::{
-    error::{Error, Result},
+    error::{Error, Result, TaskOperation},
+    providers,
     task::{TaskHandle, TaskStatus, Video, unix_now},
 };
 
@@ -19,6 +20,11 @@ pub struct WaitOptions {
     pub initial_interval: Duration,
     /// Longest delay between polls.
     pub max_interval: Duration,
+    /// At the deadline, cancel the task if its last status was queued, so that a task that
+    /// never started is not run (and billed) after nobody waits for it any more. Only for
+    /// providers that can cancel ([`TaskOperation::Cancel`](crate::TaskOperation)); elsewhere
+    /// it is ignored. The [`Error::Timeout`] says whether the task was cancelled.
+    pub cancel_on_timeout: bool,
 }
 
 impl Default for WaitOptions {
@@ -28,11 +34,19 @@ impl Default for WaitOptions {
             timeout: Duration::from_secs(30 * 60),
             initial_interval: Duration::from_secs(2),
             max_interval: Duration::from_secs(30),
+            cancel_on_timeout: false,
         }
     }
 }
 
 impl WaitOptions {
+    /// Sets [`WaitOptions::cancel_on_timeout`].
+    #[must_use]
+    pub fn cancel_on_timeout(mut self, cancel: bool) -> Self {
+        self.cancel_on_timeout = cancel;
+        self
+    }
+
     /// The longest [`WaitOptions::timeout`] accepted: 30 days (results expire after about a day,
     /// and providers abandon tasks within days).
     pub const MAX_TIMEOUT: Duration = Duration::from_secs(30 * 24 * 3600);
@@ -161,13 +175,18 @@ impl Client {
                     {
                         state.done = true;
                         tokio::time::sleep_until(state.deadline).await;
-                        return Some((Err(Error::Timeout(options.timeout)), state));
+                        let err = self.timed_out(handle, &options, state.last.as_ref()).await;
+                        return Some((Err(err), state));
                     }
                     tokio::time::sleep(delay).await;
                 }
                 state.polls += 1;
-                let poll = tokio::time::timeout_at(state.deadline, self.status(handle)).await;
-                match poll.unwrap_or(Err(Error::Timeout(options.timeout))) {
+                let poll = match tokio::time::timeout_at(state.deadline, self.status(handle)).await
+                {
+                    Ok(poll) => poll,
+                    Err(_) => Err(self.timed_out(handle, &options, state.last.as_ref()).await),
+                };
+                match poll {
                     Err(err) => {
                         state.done = true;
                         return Some((Err(err), state));
@@ -190,7 +209,8 @@ impl Client {
     /// # Errors
     ///
     /// [`Error::TaskFailed`] (code `cancelled` for a cancelled task), [`Error::Expired`],
-    /// [`Error::Timeout`] when `options.timeout` passes first, or the error of a poll.
+    /// [`Error::Timeout`] when `options.timeout` passes first (saying whether the task was
+    /// cancelled, with [`WaitOptions::cancel_on_timeout`]), or the error of a poll.
     pub async fn wait(&self, handle: &TaskHandle, options: WaitOptions) -> Result<Video> {
         let events = self.watch(handle, options);
         futures_util::pin_mut!(events);
@@ -199,9 +219,48 @@ impl Client {
                 return Ok(video);
             }
         }
-        Err(Error::Timeout(options.timeout))
+        // The stream ends without an error only after a terminal status, which returned above.
+        Err(self.timed_out(handle, &options, None).await)
+    }
+
+    /// The [`Error::Timeout`] of a wait whose last status was `last`: with
+    /// [`WaitOptions::cancel_on_timeout`], a task still queued is cancelled first (within
+    /// [`CANCEL_GRACE`], past the deadline).
+    async fn timed_out(
+        &self,
+        handle: &TaskHandle,
+        options: &WaitOptions,
+        last: Option<&TaskStatus>,
+    ) -> Error {
+        let queued = matches!(last, Some(TaskStatus::Queued));
+        let cancelled = if options.cancel_on_timeout
+            && queued
+            && providers::supports(self.provider(), TaskOperation::Cancel)
+        {
+            match tokio::time::timeout(CANCEL_GRACE, self.cancel(handle)).await {
+                Ok(Ok(())) => true,
+                Ok(Err(err)) => {
+                    tracing::warn!(task_id = %handle.task_id, error = %err, "cancel at the wait deadline failed");
+                    false
+                }
+                Err(_) => {
+                    tracing::warn!(task_id = %handle.task_id, "cancel at the wait deadline took too long");
+                    false
+                }
+            }
+        } else {
+            false
+        };
+        Error::Timeout {
+            after: options.timeout,
+            handle: Box::new(handle.clone()),
+            cancelled,
+        }
     }
 }
+
+/// How long a cancel at the wait deadline may take, past the deadline.
+const CANCEL_GRACE: Duration = Duration::from_secs(30);
 
 /// A queued or running status without an ETA gets one from the submit-time estimate, if any,
 /// given the time elapsed since the submit.

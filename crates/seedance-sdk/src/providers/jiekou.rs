@@ -191,6 +191,7 @@ pub(crate) fn map_status(
                 video_url: video.video_url.unwrap_or_default(),
                 last_frame_url: None,
                 expires_at: Some(expires_in(ttl)),
+                usage: None,
             })
         }
         types::TaskStatus::Unknown(raw) => undocumented_status(&bounded(&raw)),

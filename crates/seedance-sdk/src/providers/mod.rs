@@ -20,6 +20,10 @@ macro_rules! provider_api {
         }
 
         impl super::ProviderApi for $name {
+            fn provider(&self) -> crate::provider::Provider {
+                PROVIDER
+            }
+
             fn submit<'a>(
                 &'a self,
                 request: &'a crate::request::VideoRequest,
@@ -58,16 +62,21 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::{
-    error::{Error, ProviderError},
+    error::{Error, ProviderError, TaskOperation},
     provider::Provider,
-    request::{Field, VideoRequest},
-    task::{TaskStatus, unix_now},
+    request::{Field, Model, ServiceTier, VideoRequest},
+    task::{TaskState, TaskStatus, unix_now},
     text::{TEXT_LIMIT, bounded},
 };
 
 /// One provider's API as the client uses it: each call is made once (the client retries).
-/// Cancelling and listing tasks would join here.
+///
+/// Cancelling, deleting and listing tasks exist only where the provider has an endpoint for
+/// them; the default bodies answer [`Error::Unsupported`] without sending anything.
 pub(crate) trait ProviderApi: std::fmt::Debug + Send + Sync {
+    /// The provider behind this API.
+    fn provider(&self) -> Provider;
+
     /// Submits `request`, already validated, with its media as `resolved`.
     fn submit<'a>(
         &'a self,
@@ -77,6 +86,76 @@ pub(crate) trait ProviderApi: std::fmt::Debug + Send + Sync {
 
     /// The status of `task_id`.
     fn status<'a>(&'a self, task_id: &'a str) -> BoxFuture<'a, Result<TaskStatus, Error>>;
+
+    /// Cancels the queued task `task_id`.
+    fn cancel<'a>(&'a self, _task_id: &'a str) -> BoxFuture<'a, Result<(), Error>> {
+        unsupported(self.provider(), TaskOperation::Cancel)
+    }
+
+    /// Deletes the record of the task `task_id`, with the provider's own semantics for a task
+    /// that has not ended.
+    fn delete<'a>(&'a self, _task_id: &'a str) -> BoxFuture<'a, Result<(), Error>> {
+        unsupported(self.provider(), TaskOperation::Delete)
+    }
+
+    /// The ids under which the provider lists tasks of `model` (empty where it cannot list).
+    fn model_ids(&self, _model: Model) -> Vec<String> {
+        Vec::new()
+    }
+
+    /// One page of the provider's task list.
+    fn list<'a>(&'a self, _query: &'a ListQuery) -> BoxFuture<'a, Result<TaskPage, Error>> {
+        unsupported(self.provider(), TaskOperation::List)
+    }
+}
+
+/// [`Error::Unsupported`], answered before any request.
+fn unsupported<'a, T: Send + 'a>(
+    provider: Provider,
+    operation: TaskOperation,
+) -> BoxFuture<'a, Result<T, Error>> {
+    Box::pin(std::future::ready(Err(Error::Unsupported {
+        provider,
+        operation,
+    })))
+}
+
+/// Whether `provider` has an endpoint for `operation`; the client asks before its first
+/// request, so that an unsupported operation sends nothing at all.
+pub(crate) fn supports(provider: Provider, operation: TaskOperation) -> bool {
+    TaskOperation::supported_by(operation).contains(&provider)
+}
+
+/// What a page of the task list asks for: the provider's own filters, already mapped.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct ListQuery {
+    /// 1-based.
+    pub(crate) page_num: u32,
+    pub(crate) page_size: u32,
+    pub(crate) status: Option<TaskState>,
+    pub(crate) task_ids: Vec<String>,
+    /// The provider's model id (or endpoint id).
+    pub(crate) model: Option<String>,
+    pub(crate) service_tier: Option<ServiceTier>,
+}
+
+/// One page of the task list.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct TaskPage {
+    pub(crate) items: Vec<ListedTask>,
+    /// How many tasks match in all, when the provider says.
+    pub(crate) total: Option<u64>,
+}
+
+/// A task as a list page shows it.
+#[derive(Debug, Clone)]
+pub(crate) struct ListedTask {
+    pub(crate) task_id: String,
+    pub(crate) status: TaskStatus,
+    /// The model id the provider reports.
+    pub(crate) model: Option<String>,
+    /// Unix seconds.
+    pub(crate) created_at: Option<u64>,
 }
 
 /// The API of `provider` at `base_url`: the one place that lists the provider modules.
@@ -90,9 +169,12 @@ pub(crate) fn connect(
         Provider::Modellix => modellix::connect(base_url, http, options),
         Provider::Jiekou => jiekou::connect(base_url, http, options),
         Provider::Odkkk => odkkk::connect(base_url, http, options),
-        Provider::Ark => unimplemented!("Ark's mapping arrives with the lifecycle branch"),
+        Provider::Ark => ark::connect(base_url, http, options),
     }
 }
+
+/// The providers with task endpoints beyond submit and status (cancel, delete, list).
+pub(crate) const LIFECYCLE: &[Provider] = &[Provider::Ark];
 
 /// The table from each unified field `provider` sends to its wire name.
 pub(crate) fn wire(provider: Provider) -> &'static [(Field, &'static str)] {

@@ -198,6 +198,7 @@ pub(crate) fn map_status(
                 video_url: video.url.clone(),
                 last_frame_url,
                 expires_at: Some(expires_in(RESULT_URL_LIFETIME.as_secs())),
+                usage: None,
             })
         }
         types::TaskStatus::Unknown(raw) => undocumented_status(&bounded(&raw)),

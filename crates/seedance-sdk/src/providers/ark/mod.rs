@@ -1,4 +1,130 @@
-//! BytePlus ModelArk (and Volcengine Ark): Seedance's own API.
+//! BytePlus ModelArk (and Volcengine Ark): Seedance's own API. One create endpoint whose
+//! `content` items carry the prompt and every input, retrieve, list, and one `DELETE` that
+//! cancels a queued task or deletes a finished one; errors as
+//! `{error: {code, message, param, type}}` with `x-request-id`.
 
+mod status;
+mod submit;
+mod tasks;
 mod wire;
 pub(crate) use wire::WIRE;
+
+use std::sync::Arc;
+
+use futures_util::future::BoxFuture;
+use seedance_ark::Client;
+
+#[cfg(test)]
+pub(crate) use self::{
+    status::{api_error, map_status},
+    submit::{map_submit, map_submit_lenient},
+};
+use super::{ListQuery, ProviderApi, Resolved, Submitted, TaskPage};
+use crate::{
+    error::Error,
+    provider::Provider,
+    request::{Inputs, Model, VideoRequest},
+    task::TaskStatus,
+};
+
+const PROVIDER: Provider = Provider::Ark;
+
+/// Ark's API, as the client calls it.
+#[derive(Debug)]
+pub(crate) struct Ark {
+    client: Client,
+    /// Whether the base URL is Volcengine's (`*.volces.com`), which knows the models by their
+    /// `doubao-` ids.
+    volcengine: bool,
+}
+
+/// The Ark API at `base_url`.
+pub(crate) fn connect(
+    base_url: &str,
+    http: reqwest::Client,
+    options: seedance_runtime::ClientOptions,
+) -> Arc<dyn ProviderApi> {
+    Arc::new(Ark {
+        client: Client::new_with_client(base_url, http, options),
+        volcengine: is_volcengine(base_url),
+    })
+}
+
+/// Whether `base_url` is on a Volcengine host (`volces.com` or a subdomain of it).
+pub(crate) fn is_volcengine(base_url: &str) -> bool {
+    url::Url::parse(base_url)
+        .ok()
+        .and_then(|url| url.host_str().map(str::to_ascii_lowercase))
+        .is_some_and(|host| host == "volces.com" || host.ends_with(".volces.com"))
+}
+
+impl ProviderApi for Ark {
+    fn provider(&self) -> Provider {
+        PROVIDER
+    }
+
+    fn submit<'a>(
+        &'a self,
+        request: &'a VideoRequest,
+        resolved: &'a Resolved,
+    ) -> BoxFuture<'a, Result<Submitted, Error>> {
+        Box::pin(submit::submit(
+            &self.client,
+            request,
+            resolved,
+            self.volcengine,
+        ))
+    }
+
+    fn status<'a>(&'a self, task_id: &'a str) -> BoxFuture<'a, Result<TaskStatus, Error>> {
+        Box::pin(tasks::status(&self.client, task_id))
+    }
+
+    fn cancel<'a>(&'a self, task_id: &'a str) -> BoxFuture<'a, Result<(), Error>> {
+        Box::pin(tasks::delete(&self.client, task_id))
+    }
+
+    fn delete<'a>(&'a self, task_id: &'a str) -> BoxFuture<'a, Result<(), Error>> {
+        Box::pin(tasks::delete(&self.client, task_id))
+    }
+
+    fn model_ids(&self, model: Model) -> Vec<String> {
+        // Seedance 1.0 Lite has a text and an image id; the others one id for every mode.
+        let text = wire::model_id(model, &Inputs::Text, self.volcengine);
+        let image = wire::model_id(
+            model,
+            &Inputs::FirstFrame {
+                first: crate::media::Media::Url(String::new()),
+            },
+            self.volcengine,
+        );
+        let mut ids = vec![text.to_owned()];
+        if image != text {
+            ids.push(image.to_owned());
+        }
+        ids
+    }
+
+    fn list<'a>(&'a self, query: &'a ListQuery) -> BoxFuture<'a, Result<TaskPage, Error>> {
+        Box::pin(tasks::list(&self.client, query))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn volcengine_hosts_are_recognized() {
+        for (url, expected) in [
+            ("https://ark.cn-beijing.volces.com/api/v3", true),
+            ("https://VOLCES.com/api/v3", true),
+            ("https://ark.ap-southeast.bytepluses.com/api/v3", false),
+            ("https://volces.com.example.com/api/v3", false),
+            ("https://notvolces.com/api/v3", false),
+            ("http://127.0.0.1:9/api/v3", false),
+        ] {
+            assert_eq!(is_volcengine(url), expected, "{url}");
+        }
+    }
+}

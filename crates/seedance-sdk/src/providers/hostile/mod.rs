@@ -9,13 +9,10 @@ use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 use super::{
-    Submitted, decode_error, find_task_id, jiekou, modellix, odkkk, plausible_task_id, retry_after,
-    scan_task_id, with_request_id,
+    Submitted, ark, decode_error, find_task_id, jiekou, modellix, odkkk, plausible_task_id,
+    retry_after, scan_task_id, with_request_id,
 };
 use crate::{Error, Provider, TaskStatus, text::TEXT_LIMIT};
-
-/// The providers whose mappings are fed here; Ark's mapping arrives with the lifecycle branch.
-pub(super) const MAPPED: [Provider; 3] = [Provider::Modellix, Provider::Jiekou, Provider::Odkkk];
 
 /// The most bytes a bounded string takes (the limit plus the `…` marking a cut).
 const BOUNDED: usize = TEXT_LIMIT + '…'.len_utf8();
@@ -94,7 +91,9 @@ fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, serde_json::Error> {
 fn status_of(provider: Provider, bytes: &[u8]) -> Result<TaskStatus, Error> {
     let decode_failed = |err| Err(decode_error(provider, bytes, &err));
     match provider {
-        Provider::Ark => unimplemented!("Ark's mapping arrives with the lifecycle branch"),
+        Provider::Ark => {
+            decode(bytes).map_or_else(decode_failed, |body| ark::map_status("cgt-1", body))
+        }
         Provider::Modellix => decode(bytes).map_or_else(decode_failed, |body| {
             modellix::map_status("task-abc123", body)
         }),
@@ -110,7 +109,10 @@ fn status_of(provider: Provider, bytes: &[u8]) -> Result<TaskStatus, Error> {
 /// Runs the submit mapping of `provider` on a raw 2xx answer, as `submit_failure` does.
 fn submit_of(provider: Provider, bytes: &[u8]) -> Result<Submitted, Error> {
     match provider {
-        Provider::Ark => unimplemented!("Ark's mapping arrives with the lifecycle branch"),
+        Provider::Ark => decode(bytes).map_or_else(
+            |err| ark::map_submit_lenient(bytes, &err.to_string()),
+            ark::map_submit,
+        ),
         Provider::Modellix => decode(bytes).map_or_else(
             |err| modellix::map_submit_lenient(bytes, &err.to_string()),
             modellix::map_submit,
@@ -129,7 +131,7 @@ fn submit_of(provider: Provider, bytes: &[u8]) -> Result<Submitted, Error> {
 /// Runs the error mapping of `provider` on an error answer with `status` and `headers`.
 fn error_of(provider: Provider, status: u16, headers: &HeaderMap, bytes: &[u8]) -> Error {
     let err = match provider {
-        Provider::Ark => unimplemented!("Ark's mapping arrives with the lifecycle branch"),
+        Provider::Ark => decode(bytes).map(|body| ark::api_error(status, headers, body)),
         Provider::Modellix => decode(bytes).map(|body| modellix::api_error(status, headers, body)),
         Provider::Jiekou => decode(bytes).map(|body| jiekou::api_error(status, headers, body)),
         Provider::Odkkk => decode(bytes).map(|body| odkkk::api_error(status, headers, body)),
@@ -279,6 +281,31 @@ fn five_mib_provider_text_comes_out_bounded() {
         odkkk::map_status("t", odkkk_task(ot::TaskStatus::Failed)),
         odkkk::map_status("t", odkkk_task(ot::TaskStatus::Unknown(huge.clone()))),
     ];
+    use seedance_ark::types as at;
+    let ark_error = at::ErrorResponse {
+        error: at::ErrorDetail {
+            code: Some(huge.clone()),
+            message: Some(huge.clone()),
+            param: Some(huge.clone()),
+            type_: Some(huge.clone()),
+        },
+    };
+    for status in [400, 401, 403, 404, 429, 500] {
+        let err = ark::api_error(status, &headers, ark_error.clone());
+        assert_error_bounded(&with_request_id(err, &headers));
+    }
+    let ark_task = |status: at::TaskStatus| at::Task {
+        error: Some(at::TaskError {
+            code: Some(huge.clone()),
+            message: Some(huge.clone()),
+        }),
+        status: Some(status),
+        ..serde_json::from_value(json!({"id": "t"})).expect("a task")
+    };
+    let statuses = statuses.into_iter().chain([
+        ark::map_status("t", ark_task(at::TaskStatus::Failed)),
+        ark::map_status("t", ark_task(at::TaskStatus::Unknown(huge.clone()))),
+    ]);
     for status in statuses {
         let status = status.expect("a status");
         match &status {
@@ -293,7 +320,7 @@ fn five_mib_provider_text_comes_out_bounded() {
     let body = format!(r#"{{"created": 1, "id": "t", "progress": "{huge}"}}"#);
     assert_error_bounded(&status_of(Provider::Odkkk, body.as_bytes()).unwrap_err());
 
-    for provider in MAPPED {
+    for provider in Provider::ALL {
         let err = submit_of(provider, huge.as_bytes()).unwrap_err();
         assert_error_bounded(&err);
         let Error::OutcomeUnknown { body, .. } = err else {

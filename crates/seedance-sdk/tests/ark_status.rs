@@ -1,0 +1,253 @@
+//! Ark's answers through the facade: every documented task example normalized (video, last
+//! frame, usage, a lifetime counted from the finish), every status word, a failure with its code,
+//! a success without a video, and every documented error response of every operation mapped to
+//! its `Error` variant.
+
+use std::fmt::Write as _;
+
+use futures_util::StreamExt;
+use seedance_sdk::{Client, Error, ListFilter, Provider, RetryPolicy, TaskHandle, TaskStatus};
+use serde_json::{Value, json};
+use wiremock::{
+    Mock, MockServer, ResponseTemplate,
+    matchers::{any, method, path},
+};
+
+const TASK: &str = "cgt-20260101000000-abcde";
+
+fn spec() -> Value {
+    let file = concat!(env!("CARGO_MANIFEST_DIR"), "/../../specs/ark/openapi.json");
+    serde_json::from_str(&std::fs::read_to_string(file).unwrap()).unwrap()
+}
+
+/// The named examples of the retrieve answer.
+fn task_examples(spec: &Value) -> Vec<(String, Value)> {
+    let examples = &spec["paths"]["/contents/generations/tasks/{id}"]["get"]["responses"]["200"]["content"]
+        ["application/json"]["examples"];
+    examples
+        .as_object()
+        .expect("named examples")
+        .iter()
+        .map(|(name, example)| (name.clone(), example["value"].clone()))
+        .collect()
+}
+
+fn client(server: &MockServer) -> Client {
+    Client::builder(Provider::Ark)
+        .api_key("sk-test-secret")
+        .base_url(format!("{}/api/v3", server.uri()))
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap()
+}
+
+fn handle(server: &MockServer) -> TaskHandle {
+    TaskHandle {
+        provider: Provider::Ark,
+        base_url: format!("{}/api/v3", server.uri()),
+        task_id: TASK.into(),
+        created_at: 0,
+        estimated_seconds: None,
+    }
+}
+
+async fn status_of(status: u16, body: &Value) -> Result<TaskStatus, Error> {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(format!("/api/v3/contents/generations/tasks/{TASK}")))
+        .respond_with(
+            ResponseTemplate::new(status)
+                .insert_header("x-request-id", "req-ark-1")
+                .set_body_json(body),
+        )
+        .mount(&server)
+        .await;
+    client(&server).status(&handle(&server)).await
+}
+
+#[tokio::test]
+async fn documented_task_examples() {
+    let spec = spec();
+    let examples = task_examples(&spec);
+    assert_eq!(examples.len(), 3);
+    let mut table = serde_json::Map::new();
+    for (name, body) in examples {
+        let status = status_of(200, &body)
+            .await
+            .unwrap_or_else(|err| panic!("{name}: {err}"));
+        let TaskStatus::Succeeded(video) = &status else {
+            panic!("{name}: {status:?}");
+        };
+        // 24 h from `updated_at`, the time the task finished.
+        let finished = body["updated_at"].as_u64().unwrap();
+        assert_eq!(video.expires_at, Some(finished + 24 * 3600), "{name}");
+        assert!(
+            video.is_expired(),
+            "{name}: these examples finished long ago"
+        );
+        table.insert(name, serde_json::to_value(&status).unwrap());
+    }
+    insta::assert_json_snapshot!("ark__documented_task_examples", table);
+}
+
+#[tokio::test]
+async fn every_status_word() {
+    let base =
+        json!({"id": TASK, "model": "seedance-1-5-pro-251215", "created_at": 1, "updated_at": 2});
+    let with = |extra: Value| {
+        let mut body = base.clone();
+        body.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        body
+    };
+    for (body, expected) in [
+        (with(json!({"status": "queued"})), TaskStatus::Queued),
+        (
+            with(json!({"status": "running"})),
+            TaskStatus::Running {
+                progress: None,
+                eta: None,
+            },
+        ),
+        (with(json!({"status": "cancelled"})), TaskStatus::Cancelled),
+        (with(json!({"status": "expired"})), TaskStatus::Expired),
+        (
+            with(json!({"status": "failed", "error": {
+                "code": "OutputVideoSensitiveContentDetected", "message": "the output was blocked"}})),
+            TaskStatus::Failed {
+                code: Some("OutputVideoSensitiveContentDetected".into()),
+                message: "the output was blocked".into(),
+            },
+        ),
+        (
+            with(json!({"status": "failed", "error": null})),
+            TaskStatus::Failed {
+                code: None,
+                message: "the task failed (Ark gives no reason)".into(),
+            },
+        ),
+        (
+            with(json!({"status": "paused"})),
+            TaskStatus::Unknown {
+                raw: "paused".into(),
+            },
+        ),
+        (
+            base.clone(),
+            TaskStatus::Unknown {
+                raw: "(no status)".into(),
+            },
+        ),
+    ] {
+        assert_eq!(status_of(200, &body).await.unwrap(), expected, "{body}");
+    }
+    for content in [json!({}), json!({"video_url": " "}), Value::Null] {
+        let body = with(json!({"status": "succeeded", "content": content}));
+        let err = status_of(200, &body).await.unwrap_err();
+        assert!(
+            matches!(&err, Error::SucceededWithoutVideo { provider: Provider::Ark, task_id } if task_id == TASK),
+            "{body}: {err:?}"
+        );
+    }
+    // No usage figure: no usage object.
+    let body = with(
+        json!({"status": "succeeded", "content": {"video_url": "https://cdn.example.com/v.mp4"}, "usage": {}}),
+    );
+    let TaskStatus::Succeeded(video) = status_of(200, &body).await.unwrap() else {
+        panic!("succeeded");
+    };
+    assert_eq!(video.usage, None);
+}
+
+/// Each documented error example of each operation, as the facade reports it.
+#[tokio::test]
+async fn documented_error_responses() {
+    let spec = spec();
+    let mut report = String::new();
+    for (op_path, http_method) in [
+        ("/contents/generations/tasks", "post"),
+        ("/contents/generations/tasks/{id}", "get"),
+        ("/contents/generations/tasks", "get"),
+        ("/contents/generations/tasks/{id}", "delete"),
+    ] {
+        let responses = spec["paths"][op_path][http_method]["responses"]
+            .as_object()
+            .unwrap();
+        for (code, response) in responses {
+            let Ok(status) = code.parse::<u16>() else {
+                continue;
+            };
+            if status == 200 {
+                continue;
+            }
+            let body = &response["content"]["application/json"]["example"];
+            let server = MockServer::start().await;
+            Mock::given(any())
+                .respond_with(
+                    ResponseTemplate::new(status)
+                        .insert_header("x-request-id", "req-ark-1")
+                        .set_body_json(body),
+                )
+                .mount(&server)
+                .await;
+            let client = client(&server);
+            let err = match (http_method, op_path) {
+                ("post", _) => client
+                    .submit(&seedance_sdk::VideoRequest::new("A cat"))
+                    .await
+                    .map(|_| ())
+                    .unwrap_err(),
+                ("get", "/contents/generations/tasks") => {
+                    let tasks = client.list(ListFilter::default());
+                    let mut tasks = std::pin::pin!(tasks);
+                    tasks
+                        .next()
+                        .await
+                        .expect("an item")
+                        .map(|_| ())
+                        .unwrap_err()
+                }
+                ("get", _) => client
+                    .status(&handle(&server))
+                    .await
+                    .map(|_| ())
+                    .unwrap_err(),
+                _ => client.delete(&handle(&server)).await.unwrap_err(),
+            };
+            let request_id = match &err {
+                Error::Provider(details) => details.request_id.clone(),
+                _ => None,
+            };
+            let text = err.to_string();
+            // The submit's outcome-unknown message carries the submit time.
+            let text = match text.find("unix time ") {
+                Some(at) => format!("{}unix time [submitted_at]", &text[..at]),
+                None => text,
+            };
+            writeln!(
+                report,
+                "{} {op_path} {status}: {} (request id {request_id:?})\n  {text}",
+                http_method.to_uppercase(),
+                variant(&err),
+            )
+            .unwrap();
+        }
+    }
+    insta::assert_snapshot!("ark__documented_error_responses", report);
+}
+
+fn variant(err: &Error) -> &'static str {
+    match err {
+        Error::BadRequest { .. } => "BadRequest",
+        Error::Auth { .. } => "Auth",
+        Error::PermissionDenied { .. } => "PermissionDenied",
+        Error::NotFound { .. } => "NotFound",
+        Error::RateLimited { .. } => "RateLimited",
+        Error::Provider(_) => "Provider",
+        Error::OutcomeUnknown { .. } => "OutcomeUnknown",
+        Error::NotCancellable { .. } => "NotCancellable",
+        Error::InsufficientQuota { .. } => "InsufficientQuota",
+        other => panic!("unexpected {other:?}"),
+    }
+}
