@@ -31,7 +31,6 @@ pub(crate) const WIRE: &[(Field, &str)] = &[
 ///
 /// Sources: BytePlus's model list and rate-limit table; Volcengine's ids from the laozhang and
 /// apiyi docs (`providers.md` 4.7). Dated ids change: `model_id` on the request overrides them.
-#[allow(dead_code)] // Called by the Ark mapping (the lifecycle branch) and tests.
 pub(crate) fn model_id(model: Model, inputs: &Inputs, volcengine: bool) -> &'static str {
     let text_only = matches!(inputs, Inputs::Text);
     match (model, volcengine) {
