@@ -329,11 +329,18 @@ async fn list_reads_every_page_with_the_filters() {
         .model_id("ep-20260101-abc")
         .task_ids((0..250).map(|i| format!("cgt-{i:04}")).take(3))
         .service_tier(seedance_sdk::ServiceTier::Default);
+    let started = std::time::Instant::now();
     let tasks: Vec<_> = client
         .list(filter.clone())
         .map(|task| task.expect("a task"))
         .collect()
         .await;
+    // Ark allows one list request a second: three pages take at least two seconds.
+    assert!(
+        started.elapsed() >= Duration::from_secs(2),
+        "pages paced: {:?}",
+        started.elapsed()
+    );
     // The mock ignores the filters: the client keeps only the three task ids asked for.
     let ids: Vec<&str> = tasks.iter().map(|t| t.handle.task_id.as_str()).collect();
     assert_eq!(ids, ["cgt-0000", "cgt-0001", "cgt-0002"]);

@@ -261,6 +261,7 @@ impl Client {
             seen: HashSet::new(),
             yielded: 0,
             pending,
+            last_request: None,
         };
         futures_util::stream::unfold(state, move |mut state| async move {
             loop {
@@ -283,6 +284,11 @@ impl Client {
                 let query = state.queries.front_mut()?;
                 query.page_num = state.page;
                 let query = query.clone();
+                // Pages are paced to the provider's list rate, not sent back to back.
+                if let Some(last) = state.last_request {
+                    tokio::time::sleep_until(last + self.api.list_interval()).await;
+                }
+                state.last_request = Some(tokio::time::Instant::now());
                 let page = retry(
                     &self.retry,
                     "list",
@@ -432,6 +438,8 @@ struct Listing {
     seen: HashSet<String>,
     yielded: usize,
     pending: Option<Error>,
+    /// When the last page was asked for, to pace the next.
+    last_request: Option<tokio::time::Instant>,
 }
 
 /// [`Error::NotCancellable`] for a task in `status` (`None`: unknown), with what to do instead.

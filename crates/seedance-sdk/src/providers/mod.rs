@@ -107,6 +107,12 @@ pub(crate) trait ProviderApi: std::fmt::Debug + Send + Sync {
     fn list<'a>(&'a self, _query: &'a ListQuery) -> BoxFuture<'a, Result<TaskPage, Error>> {
         unsupported(self.provider(), TaskOperation::List)
     }
+
+    /// The shortest time between two list requests the provider allows for an account, so that
+    /// a listing of many pages paces itself instead of running into rate limits.
+    fn list_interval(&self) -> std::time::Duration {
+        std::time::Duration::ZERO
+    }
 }
 
 /// [`Error::Unsupported`], answered before any request.

@@ -105,6 +105,12 @@ impl ProviderApi for Ark {
         ids
     }
 
+    /// Ark allows one list request per second for an account (its published QPS for the list
+    /// operation; a single task's status allows 20).
+    fn list_interval(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(1)
+    }
+
     fn list<'a>(&'a self, query: &'a ListQuery) -> BoxFuture<'a, Result<TaskPage, Error>> {
         Box::pin(tasks::list(&self.client, query))
     }
