@@ -251,10 +251,16 @@ fn cases_for(model: &str, row: &Value, files: &TempDir) -> Vec<Case> {
                 add("first frame file", &["--first-frame", &first]);
                 add("first frame URL", &["--first-frame", FIRST_URL]);
             }
-            "first_last_frames" => add(
-                "first and last frames",
-                &["--first-frame", &first, "--last-frame", &last],
-            ),
+            "first_last_frames" => {
+                add(
+                    "first and last frame files",
+                    &["--first-frame", &first, "--last-frame", &last],
+                );
+                add(
+                    "first and last frame URLs",
+                    &["--first-frame", FIRST_URL, "--last-frame", LAST_URL],
+                );
+            }
             "reference_images" => add(
                 "reference images",
                 &["--reference-image", STYLE_URL, "--reference-image", &style],
@@ -310,9 +316,9 @@ fn every_ark_model_and_mode_writes_the_video() {
         .iter()
         .flat_map(|(model, row)| cases_for(model, row, &files))
         .collect();
-    // 1.0 lite 6, 1.0 pro 5, 1.0 pro fast 4, 1.5 pro 5 (and its draft pair), the three 2.0
-    // models 10 each, 2.5 8 (and its draft pair).
-    assert_eq!(cases.len(), 58, "one case per model and mode");
+    // 1.0 lite 7, 1.0 pro 6, 1.0 pro fast 4, 1.5 pro 6 (and its draft pair), the three 2.0
+    // models 11 each, 2.5 9 (and its draft pair).
+    assert_eq!(cases.len(), 65, "one case per model and mode");
 
     for (i, case) in cases.iter().enumerate() {
         let output = files.path(&format!("out-{i}.mp4"));
