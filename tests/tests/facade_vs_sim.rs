@@ -6,8 +6,13 @@ use std::{collections::BTreeMap, time::Duration};
 use seedance_sdk::{Client, Error, Provider, RetryPolicy, VideoRequest, WaitOptions};
 use seedance_sim::{Fault, FaultRule, Route, Sim, SimConfig};
 
-/// The providers the simulator serves; Ark joins with the simulator's Ark routes.
-const SIMULATED: [Provider; 3] = [Provider::Modellix, Provider::Jiekou, Provider::Odkkk];
+/// The providers the simulator serves: all of them.
+const SIMULATED: [Provider; 4] = [
+    Provider::Modellix,
+    Provider::Jiekou,
+    Provider::Odkkk,
+    Provider::Ark,
+];
 
 const TASKS_PER_PROVIDER: usize = 12;
 
@@ -180,6 +185,22 @@ async fn no_task_is_lost_and_no_submit_is_sent_twice() {
         tally.get(&End::OutcomeUnknown).copied().unwrap_or(0) > 0,
         "{tally:?}"
     );
+    // Every provider took part: its submits reached the simulator and some of its videos came
+    // back, so a provider whose routes are missing cannot pass unnoticed.
+    for provider in SIMULATED {
+        let submits = counters.route(&format!("{provider} submit"));
+        assert!(
+            submits >= TASKS_PER_PROVIDER as u64,
+            "{provider}: {submits} submit requests"
+        );
+        let downloaded = ends
+            .iter()
+            .filter(|(prompt, end)| {
+                prompt.starts_with(&format!("{provider} ")) && **end == End::Downloaded
+            })
+            .count();
+        assert!(downloaded > 0, "{provider}: no video downloaded");
+    }
     // Retried 429s show up as more submit requests than prompts, never as a second acceptance.
     let submits: u64 = SIMULATED
         .iter()

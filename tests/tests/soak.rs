@@ -6,8 +6,13 @@
 use seedance_sdk::Provider;
 use seedance_workspace_tests::soak::{self, FAULT_KINDS, ROUTES, SoakOptions};
 
-/// The providers the simulator serves; Ark joins with the simulator's Ark routes.
-const SIMULATED: [Provider; 3] = [Provider::Modellix, Provider::Jiekou, Provider::Odkkk];
+/// The providers the simulator serves: all of them.
+const SIMULATED: [Provider; 4] = [
+    Provider::Modellix,
+    Provider::Jiekou,
+    Provider::Odkkk,
+    Provider::Ark,
+];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn under_faults_no_task_is_lost_or_submitted_twice() {

@@ -64,14 +64,14 @@ async fn handle_round_trips_and_resumes_in_a_new_client() {
         assert_eq!(resumed.base_url(), handle.base_url);
         let mut succeeded = status_example(provider, "succeeded");
         match provider {
-            Provider::Ark => unimplemented!("Ark's mapping arrives with the lifecycle branch"),
             Provider::Modellix => succeeded["data"]["task_id"] = json!(id),
             Provider::Jiekou => succeeded["task"]["task_id"] = json!(id),
-            Provider::Odkkk => succeeded["id"] = json!(id),
+            Provider::Ark | Provider::Odkkk => succeeded["id"] = json!(id),
         }
         // The status request names the task of the handle.
         let mock = match provider {
-            Provider::Ark => unimplemented!("Ark's mapping arrives with the lifecycle branch"),
+            Provider::Ark => Mock::given(method("GET"))
+                .and(path(format!("/api/v3/contents/generations/tasks/{id}"))),
             Provider::Modellix => {
                 Mock::given(method("GET")).and(path(format!("/api/v1/tasks/{id}")))
             }

@@ -315,7 +315,7 @@ async fn image_and_audio_urls_are_http_with_a_host() {
 }
 
 /// Modellix and Jiekou take local files; both bound what is read.
-const INLINE: [Provider; 2] = [Provider::Modellix, Provider::Jiekou];
+const INLINE: [Provider; 3] = [Provider::Modellix, Provider::Jiekou, Provider::Ark];
 
 #[cfg(unix)]
 #[tokio::test]
@@ -536,13 +536,18 @@ async fn a_valid_data_url_is_sent_canonically() {
         let request = first_frame(Media::Url(format!("DATA:Image/PNG;BASE64,{unpadded}")));
         client(provider, &server).submit(&request).await.unwrap();
         let sent = captured_one(&server).await;
-        let key = match provider {
-            Provider::Ark => unimplemented!("Ark's mapping arrives with the lifecycle branch"),
-            Provider::Modellix => "first_frame_image",
-            _ => "image",
+        // Ark sends the frame as the second content item, after the prompt.
+        let pointer = match provider {
+            Provider::Ark => "/content/1/image_url/url",
+            Provider::Modellix => "/first_frame_image",
+            _ => "/image",
         };
         assert_eq!(
-            sent.body.unwrap()[key],
+            sent.body
+                .unwrap()
+                .pointer(pointer)
+                .cloned()
+                .unwrap_or_default(),
             format!("data:image/png;base64,{}", b64(&data)),
             "{provider}"
         );

@@ -32,10 +32,9 @@ async fn submit(provider: Provider, request: &VideoRequest) -> Captured {
         .await
         .unwrap_or_else(|e| panic!("{provider}: submit failed: {e}"));
     let expected_id = match provider {
-        Provider::Ark => unimplemented!("Ark's mapping arrives with the lifecycle branch"),
+        Provider::Ark | Provider::Odkkk => &answer["id"],
         Provider::Modellix => &answer["data"]["task_id"],
         Provider::Jiekou => &answer["task_id"],
-        Provider::Odkkk => &answer["id"],
     };
     assert_eq!(Some(handle.task_id.as_str()), expected_id.as_str());
     assert_eq!(handle.provider, provider);
@@ -275,6 +274,11 @@ async fn base_url_with_a_trailing_slash() {
             (
                 Provider::Odkkk,
                 "/apiv1/v1/videos/generations".to_owned(),
+                true
+            ),
+            (
+                Provider::Ark,
+                "/api/v3/contents/generations/tasks".to_owned(),
                 true
             ),
         ]

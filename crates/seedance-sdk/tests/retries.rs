@@ -57,18 +57,38 @@ fn policy(max_retries: u32) -> RetryPolicy {
     }
 }
 
+/// The documented status whose example body stands for `status`: Ark documents one 5xx
+/// (500, `InternalServiceError`), so its 503 here carries that body, the shape of every Ark
+/// error.
+fn documented_as(provider: Provider, status: u16) -> u16 {
+    match (provider, status) {
+        (Provider::Ark, 503) => 500,
+        _ => status,
+    }
+}
+
 /// The first documented example of an error response of the status operation.
 fn status_error(provider: Provider, status: u16) -> Value {
-    examples(provider, status_op(provider), "get", status)
-        .remove(0)
-        .1
+    examples(
+        provider,
+        status_op(provider),
+        "get",
+        documented_as(provider, status),
+    )
+    .remove(0)
+    .1
 }
 
 /// The first documented example of an error response of the submit operation.
 fn submit_error(provider: Provider, status: u16) -> Value {
-    examples(provider, common::submit_op(provider), "post", status)
-        .remove(0)
-        .1
+    examples(
+        provider,
+        common::submit_op(provider),
+        "post",
+        documented_as(provider, status),
+    )
+    .remove(0)
+    .1
 }
 
 /// A status server on the test's own runtime: each request gets the next body (the last one
@@ -133,13 +153,7 @@ impl LocalServer {
     }
 
     fn base_url(&self, provider: Provider) -> String {
-        let stem = match provider {
-            Provider::Ark => unimplemented!("Ark's mapping arrives with the lifecycle branch"),
-            Provider::Modellix => "/api/v1",
-            Provider::Jiekou => "",
-            Provider::Odkkk => "/apiv1",
-        };
-        format!("http://{}{stem}", self.addr)
+        format!("http://{}{}", self.addr, common::stem(provider))
     }
 
     fn handle(&self, provider: Provider) -> seedance_sdk::TaskHandle {

@@ -36,19 +36,37 @@ async fn status_of(provider: Provider, body: &Value) -> Result<TaskStatus, Error
 }
 
 /// The documented lifetime of a result URL: Jiekou's example says `video_url_ttl: "3600"`;
-/// Modellix and odkkk give none, so the documented 24 h apply.
+/// Modellix, odkkk and Ark give none, so the documented 24 h apply.
 fn documented_ttl(provider: Provider) -> u64 {
     match provider {
-        Provider::Ark => unimplemented!("Ark's mapping arrives with the lifecycle branch"),
         Provider::Jiekou => 3600,
-        Provider::Modellix | Provider::Odkkk => 24 * 3600,
+        Provider::Ark | Provider::Modellix | Provider::Odkkk => 24 * 3600,
     }
 }
 
 /// The status as JSON, with a checked `expires_at` replaced by a placeholder.
-fn normalized(provider: Provider, status: &TaskStatus, before: u64, after: u64) -> Value {
+fn normalized(
+    provider: Provider,
+    body: &Value,
+    status: &TaskStatus,
+    before: u64,
+    after: u64,
+) -> Value {
     let mut value = serde_json::to_value(status).unwrap();
-    if let TaskStatus::Succeeded(video) = status {
+    if let (Provider::Ark, TaskStatus::Succeeded(video)) = (provider, status) {
+        // Ark deletes the video 24 h after the task finished (`updated_at`), not after the poll;
+        // the documented examples finished in the past.
+        let ttl = documented_ttl(provider);
+        let updated_at = body["updated_at"]
+            .as_u64()
+            .expect("Ark's examples have updated_at");
+        assert!(
+            updated_at <= before,
+            "{provider}: updated_at {updated_at} is in the future"
+        );
+        assert_eq!(video.expires_at, Some(updated_at + ttl), "{provider}");
+        value["expires_at"] = json!(format!("[updated_at + {ttl} s]"));
+    } else if let TaskStatus::Succeeded(video) = status {
         let expires_at = video.expires_at.expect("a result URL has a lifetime");
         assert!(
             (before + 3500..=after + 90_000).contains(&expires_at),
@@ -75,17 +93,23 @@ async fn documented_task_examples() {
                 .await
                 .unwrap_or_else(|e| panic!("{provider} {name}: {e}"));
             let after = unix_now();
-            table.insert(name, normalized(provider, &status, before, after));
+            table.insert(name, normalized(provider, &body, &status, before, after));
         }
         let names: Vec<&str> = table.keys().map(String::as_str).collect();
-        let waiting = if provider == Provider::Jiekou {
-            "queued"
-        } else {
-            "pending"
+        let mut expected = match provider {
+            // Ark's sources show succeeded tasks only (the 2.0 page, a proxy, a last frame).
+            Provider::Ark => vec![
+                "succeeded_proxy",
+                "succeeded_seedance_2_0",
+                "succeeded_with_last_frame",
+            ],
+            Provider::Jiekou => vec!["failed", "processing", "succeeded", "queued"],
+            Provider::Modellix | Provider::Odkkk => {
+                vec!["failed", "processing", "succeeded", "pending"]
+            }
         };
-        let mut expected = vec!["failed", "processing", "succeeded", waiting];
         expected.sort_unstable();
-        assert_eq!(names, expected, "{provider}: the four documented examples");
+        assert_eq!(names, expected, "{provider}: every documented example");
         insta::assert_json_snapshot!(format!("{provider}__documented_task_examples"), table);
     }
 }
@@ -94,9 +118,8 @@ async fn documented_task_examples() {
 async fn undocumented_statuses() {
     for provider in common::PROVIDERS {
         let cancelled = match provider {
-            Provider::Ark => unimplemented!("Ark's mapping arrives with the lifecycle branch"),
             Provider::Jiekou => "TASK_STATUS_CANCELED",
-            Provider::Modellix | Provider::Odkkk => "cancelled",
+            Provider::Ark | Provider::Modellix | Provider::Odkkk => "cancelled",
         };
         for (word, expected) in [
             (cancelled, TaskStatus::Cancelled),
@@ -313,8 +336,8 @@ async fn documented_error_responses() {
         }
     }
     // 7 + 7 (Modellix), 8 + 9 (Jiekou: two 403 examples on status, three on submit),
-    // 9 + 10 (odkkk).
-    assert_eq!(count, 50);
+    // 9 + 10 (odkkk), 6 + 6 (Ark: 400, 401, 403, 404, 429, 500 on each).
+    assert_eq!(count, 62);
     // The submit's outcome-unknown message carries the submit time; keep the snapshot stable.
     let report = mask_unix_time(&report);
     assert!(!report.contains(API_KEY));

@@ -10,7 +10,12 @@ use common::{client, png, submit_ok};
 use seedance_sdk::{Error, Field, Media, Model, Provider, Ratio, Resolution, VideoRequest};
 use wiremock::{Mock, MockServer, ResponseTemplate, matchers::any};
 
-const ALL: &[Provider] = &[Provider::Modellix, Provider::Jiekou, Provider::Odkkk];
+const ALL: &[Provider] = &[
+    Provider::Modellix,
+    Provider::Jiekou,
+    Provider::Odkkk,
+    Provider::Ark,
+];
 const MODELLIX: &[Provider] = &[Provider::Modellix];
 const JIEKOU: &[Provider] = &[Provider::Jiekou];
 const ODKKK: &[Provider] = &[Provider::Odkkk];
@@ -362,7 +367,7 @@ async fn invalid_requests_are_refused_before_sending() {
             count += 1;
         }
     }
-    assert_eq!(count, 56, "every case ran against every listed provider");
+    assert_eq!(count, 64, "every case ran against every listed provider");
 
     for (provider, server) in &servers {
         let received = server.received_requests().await.expect("recording is on");

@@ -20,14 +20,22 @@ use wiremock::{
 /// The API key every test client uses; it must never show up in any output.
 pub(crate) const API_KEY: &str = "sk-test-secret";
 
-/// The providers whose mappings these tests exercise; Ark's mapping arrives with the lifecycle
-/// branch, which adds it here.
-pub(crate) const PROVIDERS: [Provider; 3] = [Provider::Modellix, Provider::Jiekou, Provider::Odkkk];
+/// The providers whose mappings these tests exercise: all of them.
+pub(crate) const PROVIDERS: [Provider; 4] = [
+    Provider::Modellix,
+    Provider::Jiekou,
+    Provider::Odkkk,
+    Provider::Ark,
+];
+
+/// The task id of Ark's shared examples: its documented ids are masked (`cgt-2026****-****`),
+/// so a real-looking one stands in.
+pub(crate) const ARK_TASK_ID: &str = "cgt-20260101000000-abcde";
 
 /// The documented task ids of each provider's examples.
 pub(crate) fn task_id(provider: Provider) -> &'static str {
     match provider {
-        Provider::Ark => unimplemented!("Ark's mapping arrives with the lifecycle branch"),
+        Provider::Ark => ARK_TASK_ID,
         Provider::Modellix => "task-abc123",
         Provider::Jiekou => "d4f3b2a1-7c6e-4b8a-9f1e-2a3b4c5d6e7f",
         Provider::Odkkk => "task-unified-1756817821-4x3rx6ny",
@@ -37,7 +45,7 @@ pub(crate) fn task_id(provider: Provider) -> &'static str {
 /// The path stem of the provider's documented server URL.
 pub(crate) fn stem(provider: Provider) -> &'static str {
     match provider {
-        Provider::Ark => unimplemented!("Ark's mapping arrives with the lifecycle branch"),
+        Provider::Ark => "/api/v3",
         Provider::Modellix => "/api/v1",
         Provider::Jiekou => "",
         Provider::Odkkk => "/apiv1",
@@ -88,7 +96,7 @@ pub(crate) fn spec(provider: Provider) -> Value {
 /// The spec path of the submit operation used for text to video.
 pub(crate) fn submit_op(provider: Provider) -> &'static str {
     match provider {
-        Provider::Ark => unimplemented!("Ark's mapping arrives with the lifecycle branch"),
+        Provider::Ark => "/contents/generations/tasks",
         Provider::Modellix => "/bytedance/seedance-1.5-pro-t2v",
         Provider::Jiekou => "/v3/async/seedance-v1.5-pro-t2v",
         Provider::Odkkk => "/v1/videos/generations",
@@ -98,7 +106,7 @@ pub(crate) fn submit_op(provider: Provider) -> &'static str {
 /// The spec path of the status operation.
 pub(crate) fn status_op(provider: Provider) -> &'static str {
     match provider {
-        Provider::Ark => unimplemented!("Ark's mapping arrives with the lifecycle branch"),
+        Provider::Ark => "/contents/generations/tasks/{id}",
         Provider::Modellix => "/tasks/{task_id}",
         Provider::Jiekou => "/v3/async/task-result",
         Provider::Odkkk => "/v1/tasks/{task_id}",
@@ -170,7 +178,7 @@ pub(crate) fn submit_ok(provider: Provider) -> Value {
 pub(crate) fn task_id_of_submit(provider: Provider) -> String {
     let answer = submit_ok(provider);
     let id = match provider {
-        Provider::Ark => unimplemented!("Ark's mapping arrives with the lifecycle branch"),
+        Provider::Ark => &answer["id"],
         Provider::Modellix => &answer["data"]["task_id"],
         Provider::Jiekou => &answer["task_id"],
         Provider::Odkkk => &answer["id"],
@@ -181,14 +189,52 @@ pub(crate) fn task_id_of_submit(provider: Provider) -> String {
 /// The documented task-query example `name` (`pending`/`queued`, `processing`, `succeeded`,
 /// `failed`).
 pub(crate) fn status_example(provider: Provider, name: &str) -> Value {
-    example(provider, status_op(provider), "get", 200, name)
+    match provider {
+        Provider::Ark => ark_status_example(name),
+        _ => example(provider, status_op(provider), "get", 200, name),
+    }
+}
+
+/// Ark documents only succeeded tasks, so the other states are its documented Seedance 2.0
+/// success with the status word and the members the BytePlus retrieve table gives that state:
+/// no `content`, `usage` or `seed` before the end, and `error: {code, message}` on a failure.
+fn ark_status_example(name: &str) -> Value {
+    let mut body = example(
+        Provider::Ark,
+        status_op(Provider::Ark),
+        "get",
+        200,
+        "succeeded_seedance_2_0",
+    );
+    body["id"] = Value::from(ARK_TASK_ID);
+    let word = match name {
+        "succeeded" => return body,
+        "queued" | "pending" => "queued",
+        "running" | "processing" => "running",
+        "failed" => "failed",
+        _ => panic!("Ark has no status example {name}"),
+    };
+    let task = body.as_object_mut().expect("the example is an object");
+    for member in ["content", "usage", "seed"] {
+        task.remove(member);
+    }
+    task.insert("status".into(), Value::from(word));
+    if word == "failed" {
+        task.insert(
+            "error".into(),
+            serde_json::json!({
+                "code": "OutputVideoSensitiveContentDetected",
+                "message": "The request failed because the output video may contain sensitive information.",
+            }),
+        );
+    }
+    body
 }
 
 /// The name of the "waiting" example of each provider.
 pub(crate) fn waiting_example_name(provider: Provider) -> &'static str {
     match provider {
-        Provider::Ark => unimplemented!("Ark's mapping arrives with the lifecycle branch"),
-        Provider::Jiekou => "queued",
+        Provider::Ark | Provider::Jiekou => "queued",
         Provider::Modellix | Provider::Odkkk => "pending",
     }
 }
@@ -196,7 +242,7 @@ pub(crate) fn waiting_example_name(provider: Provider) -> &'static str {
 /// Sets the task status word of a task-query body.
 pub(crate) fn set_status_word(provider: Provider, body: &mut Value, word: &str) {
     let slot = match provider {
-        Provider::Ark => unimplemented!("Ark's mapping arrives with the lifecycle branch"),
+        Provider::Ark => &mut body["status"],
         Provider::Modellix => &mut body["data"]["status"],
         Provider::Jiekou => &mut body["task"]["status"],
         Provider::Odkkk => &mut body["status"],
@@ -207,7 +253,7 @@ pub(crate) fn set_status_word(provider: Provider, body: &mut Value, word: &str) 
 /// Replaces the video URL of a succeeded task-query body.
 pub(crate) fn set_video_url(provider: Provider, body: &mut Value, url: &str) {
     let slot = match provider {
-        Provider::Ark => unimplemented!("Ark's mapping arrives with the lifecycle branch"),
+        Provider::Ark => &mut body["content"]["video_url"],
         Provider::Modellix => &mut body["data"]["result"]["resources"][0]["url"],
         Provider::Jiekou => &mut body["videos"][0]["video_url"],
         Provider::Odkkk => &mut body["results"][0],
@@ -221,7 +267,9 @@ pub(crate) fn set_video_url(provider: Provider, body: &mut Value, url: &str) {
 pub(crate) fn status_mock(provider: Provider) -> MockBuilder {
     let id = task_id(provider);
     match provider {
-        Provider::Ark => unimplemented!("Ark's mapping arrives with the lifecycle branch"),
+        Provider::Ark => {
+            Mock::given(method("GET")).and(path(format!("/api/v3/contents/generations/tasks/{id}")))
+        }
         Provider::Modellix => Mock::given(method("GET")).and(path(format!("/api/v1/tasks/{id}"))),
         Provider::Jiekou => Mock::given(method("GET"))
             .and(path("/v3/async/task-result"))
