@@ -212,3 +212,46 @@ async fn no_task_is_lost_and_no_submit_is_sent_twice() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// What each provider reports of a task's cost reaches the finished video: Ark's tokens from its
+/// status, odkkk's reserved credits from its create answer (its status has none), through the
+/// handle, so a task resumed in another process keeps them too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_finished_video_carries_the_usage_each_provider_reports() {
+    let config = SimConfig {
+        task_duration: Duration::ZERO,
+        ..SimConfig::default()
+    };
+    let sim = Sim::start(config).await.unwrap();
+    for provider in SIMULATED {
+        let client = Client::builder(provider)
+            .api_key("sim")
+            .base_url(sim.base_url(provider.as_str()))
+            .build()
+            .unwrap();
+        let handle = client.submit(&VideoRequest::new("A cat")).await.unwrap();
+        // A handle read back from its text, as another process would.
+        let handle: seedance_sdk::TaskHandle = handle.to_string().parse().unwrap();
+        let video = client
+            .wait(&handle, WaitOptions::default())
+            .await
+            .unwrap_or_else(|err| panic!("{provider}: {err}"));
+        let usage = video.usage;
+        match provider {
+            Provider::Ark => {
+                assert!(
+                    usage
+                        .and_then(|u| u.completion_tokens)
+                        .is_some_and(|t| t > 0),
+                    "{provider}: {usage:?}"
+                );
+            }
+            Provider::Odkkk => {
+                assert_eq!(handle.usage.and_then(|u| u.credits), Some(8.0));
+                assert_eq!(usage.and_then(|u| u.credits), Some(8.0), "{provider}");
+            }
+            // Modellix and Jiekou report no usage.
+            Provider::Modellix | Provider::Jiekou => assert_eq!(usage, None, "{provider}"),
+        }
+    }
+}

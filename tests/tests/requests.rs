@@ -692,6 +692,7 @@ mod ark {
             task_id: "cgt-20260101000000-abcde".into(),
             created_at: 0,
             estimated_seconds: None,
+            usage: None,
         }
     }
 

@@ -97,6 +97,7 @@ async fn h2_trace_logs_never_show_the_api_key() {
         task_id: "t1".into(),
         created_at: 0,
         estimated_seconds: None,
+        usage: None,
     };
     // The answer's shape does not matter here, only what was logged on the way.
     let _ = client.status(&handle).await;

@@ -10,7 +10,7 @@ use crate::{error::Error, provider::Provider};
 ///
 /// It serializes to a small JSON object; [`Display`](std::fmt::Display) and
 /// [`FromStr`](std::str::FromStr) use that form, so a handle can be printed, stored and parsed.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TaskHandle {
     /// The provider that runs the task.
     pub provider: Provider,
@@ -24,6 +24,10 @@ pub struct TaskHandle {
     /// (odkkk's `task_info.estimated_time`); used to space polls.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub estimated_seconds: Option<u64>,
+    /// What the submit answer said the task costs (odkkk's `usage.credits_reserved`); the
+    /// finished video's [`Video::usage`] falls back to it when the status reports none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usage: Option<Usage>,
 }
 
 impl std::fmt::Display for TaskHandle {
@@ -159,10 +163,13 @@ pub struct Video {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Usage {
     /// Tokens billed for the video (Ark's `usage.completion_tokens`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub completion_tokens: Option<u64>,
     /// All tokens billed (Ark's `usage.total_tokens`, equal to `completion_tokens` for video).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_tokens: Option<u64>,
     /// Credits charged or reserved, for providers that bill in credits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub credits: Option<f64>,
 }
 
@@ -279,6 +286,7 @@ mod tests {
             task_id: "830d9c90".into(),
             created_at: 1_767_225_600,
             estimated_seconds: None,
+            usage: None,
         };
         let text = handle.to_string();
         assert_eq!(
@@ -297,6 +305,7 @@ mod tests {
             task_id: "t-1".into(),
             created_at: 0,
             estimated_seconds: None,
+            usage: None,
         };
         let video = Video {
             video_url: "https://cdn.example.com/v.mp4".into(),

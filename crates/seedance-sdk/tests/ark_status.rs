@@ -48,6 +48,7 @@ fn handle(server: &MockServer) -> TaskHandle {
         task_id: TASK.into(),
         created_at: 0,
         estimated_seconds: None,
+        usage: None,
     }
 }
 

@@ -248,6 +248,7 @@ async fn a_status_answer_that_stalls_fails_after_the_read_timeout() {
         task_id: "t".into(),
         created_at: 0,
         estimated_seconds: None,
+        usage: None,
     };
     let start = Instant::now();
     let err = client.status(&task).await.expect_err("the body never ends");

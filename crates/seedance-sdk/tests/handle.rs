@@ -47,8 +47,10 @@ async fn handle_round_trips_and_resumes_in_a_new_client() {
             "created_at": "[created_at]",
         });
         if provider == Provider::Odkkk {
-            // odkkk's create answer estimates the run time (task_info.estimated_time: 165).
+            // odkkk's create answer estimates the run time (task_info.estimated_time: 165)
+            // and the credits it reserves (usage.credits_reserved: 8).
             expected["estimated_seconds"] = json!(165);
+            expected["usage"] = json!({"credits": 8.0});
         }
         assert_eq!(json, expected);
         assert!(!text.contains(API_KEY));

@@ -55,6 +55,7 @@ fn handle(server: &MockServer) -> TaskHandle {
         task_id: TASK.into(),
         created_at: 1_767_225_600,
         estimated_seconds: None,
+        usage: None,
     }
 }
 
@@ -515,6 +516,7 @@ async fn other_providers_answer_unsupported_before_any_request() {
             task_id: "t".into(),
             created_at: 0,
             estimated_seconds: None,
+            usage: None,
         };
         let unsupported = |err: Error, operation: TaskOperation| {
             assert!(
@@ -642,6 +644,7 @@ async fn a_task_still_queued_at_the_deadline_is_cancelled_on_request() {
             task_id: TASK.into(),
             created_at: 0,
             estimated_seconds: None,
+            usage: None,
         };
         let options = WaitOptions {
             timeout: Duration::from_secs(60),

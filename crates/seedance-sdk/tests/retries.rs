@@ -163,6 +163,7 @@ impl LocalServer {
             provider,
             created_at: unix_now(),
             estimated_seconds: None,
+            usage: None,
         }
     }
 }

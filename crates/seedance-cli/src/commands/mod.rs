@@ -312,6 +312,7 @@ mod tests {
             task_id: task_id.into(),
             created_at: 0,
             estimated_seconds: None,
+            usage: None,
         }
     }
 

@@ -304,6 +304,7 @@ impl Client {
                         task_id: submitted.task_id,
                         created_at: submitted_at,
                         estimated_seconds: submitted.estimated_seconds,
+                        usage: submitted.usage,
                     }),
                     Err(err) => Err(classify_submit_error(err, submitted_at)),
                 }
@@ -319,14 +320,15 @@ impl Client {
     /// Provider errors as typed variants, after retries.
     pub async fn status(&self, handle: &TaskHandle) -> Result<TaskStatus> {
         self.check_handle(handle)?;
-        retry(
+        let status = retry(
             &self.retry,
             "status",
             LogLevel::Debug,
             Error::is_retryable,
             || self.api.status(&handle.task_id),
         )
-        .await
+        .await?;
+        Ok(with_submit_usage(status, handle))
     }
 
     fn check_handle(&self, handle: &TaskHandle) -> Result<()> {
@@ -403,6 +405,18 @@ fn classify_submit_error(err: Error, submitted_at: u64) -> Error {
             task_id,
             body,
         },
+        other => other,
+    }
+}
+
+/// A finished video whose status reports no usage keeps what the submit answer reported
+/// (odkkk states the credits a task costs only when it accepts it).
+fn with_submit_usage(status: TaskStatus, handle: &TaskHandle) -> TaskStatus {
+    match status {
+        TaskStatus::Succeeded(mut video) if video.usage.is_none() => {
+            video.usage = handle.usage;
+            TaskStatus::Succeeded(video)
+        }
         other => other,
     }
 }

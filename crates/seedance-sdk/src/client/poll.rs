@@ -333,6 +333,7 @@ mod tests {
             task_id: "t".into(),
             created_at: unix_now(),
             estimated_seconds: Some(120),
+            usage: None,
         };
         let hinted = with_estimate(&TaskStatus::Queued, &handle, Duration::from_secs(5));
         let TaskStatus::Running { eta: Some(eta), .. } = hinted else {

@@ -418,6 +418,7 @@ impl Client {
                 task_id: task.task_id,
                 created_at: task.created_at.unwrap_or(0),
                 estimated_seconds: None,
+                usage: None,
             },
             status: task.status,
             model_id: task.model,

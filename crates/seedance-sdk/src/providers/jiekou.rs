@@ -104,6 +104,7 @@ pub(crate) fn map_submit(answer: types::SubmitTaskResponse) -> Result<Submitted,
     Ok(Submitted {
         task_id: answer.task_id,
         estimated_seconds: None,
+        usage: None,
     })
 }
 
@@ -120,6 +121,7 @@ pub(crate) fn map_submit_lenient(bytes: &[u8], reason: &str) -> Result<Submitted
             Ok(Submitted {
                 task_id: task_id.to_owned(),
                 estimated_seconds: None,
+                usage: None,
             })
         })
     })

@@ -202,6 +202,8 @@ pub(crate) struct Submitted {
     pub(crate) task_id: String,
     /// The provider's estimate of the whole run, when it gives one.
     pub(crate) estimated_seconds: Option<u64>,
+    /// What the answer said the task costs, when it says.
+    pub(crate) usage: Option<crate::task::Usage>,
 }
 
 /// Media inputs turned into the strings to send (URLs or data URLs).

@@ -104,6 +104,7 @@ pub(crate) fn map_submit(envelope: types::SubmitResponse) -> Result<Submitted, E
         Some(data) if plausible_task_id(&data.task_id) => Ok(Submitted {
             task_id: data.task_id.clone(),
             estimated_seconds: None,
+            usage: None,
         }),
         _ => Err(unusable_submit(
             PROVIDER,
@@ -124,6 +125,7 @@ pub(crate) fn map_submit_lenient(bytes: &[u8], reason: &str) -> Result<Submitted
                     Ok(Submitted {
                         task_id: task_id.to_owned(),
                         estimated_seconds: None,
+                        usage: None,
                     })
                 })
             }

@@ -12,7 +12,7 @@ use crate::{
     error::{Error, ProviderError},
     provider::Provider,
     request::{Field, VideoRequest},
-    task::{RESULT_URL_LIFETIME, TaskStatus, Video, undocumented_status},
+    task::{RESULT_URL_LIFETIME, TaskStatus, Usage, Video, undocumented_status},
     text::bounded,
 };
 
@@ -103,6 +103,7 @@ pub(crate) fn map_submit(created: types::VideoGenerationResponse) -> Result<Subm
                 .task_info
                 .and_then(|info| info.estimated_time)
                 .and_then(sane_estimate),
+            usage: reserved(created.usage.and_then(|usage| usage.credits_reserved)),
         }),
         _ => Err(unusable_submit(
             PROVIDER,
@@ -110,6 +111,17 @@ pub(crate) fn map_submit(created: types::VideoGenerationResponse) -> Result<Subm
             &created,
         )),
     }
+}
+
+/// The credits a create answer reserves, as the task's usage; a negative or non-finite figure
+/// is not believed.
+fn reserved(credits: Option<f64>) -> Option<Usage> {
+    credits
+        .filter(|credits| credits.is_finite() && *credits >= 0.0)
+        .map(|credits| Usage {
+            credits: Some(credits),
+            ..Usage::default()
+        })
 }
 
 /// A create answer the generated type refused (`reason` says why): only `id` is needed, and
@@ -128,6 +140,11 @@ pub(crate) fn map_submit_lenient(bytes: &[u8], reason: &str) -> Result<Submitted
                     .pointer("/task_info/estimated_time")
                     .and_then(Value::as_u64)
                     .and_then(sane_estimate),
+                usage: reserved(
+                    answer
+                        .pointer("/usage/credits_reserved")
+                        .and_then(Value::as_f64),
+                ),
             })
         })
     })

@@ -76,6 +76,7 @@ pub(crate) fn client(provider: Provider, server: &MockServer) -> Client {
 pub(crate) fn handle(provider: Provider, server: &MockServer) -> TaskHandle {
     TaskHandle {
         estimated_seconds: None,
+        usage: None,
         provider,
         base_url: base_url(provider, server),
         task_id: task_id(provider).to_owned(),

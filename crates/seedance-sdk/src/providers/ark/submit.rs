@@ -90,6 +90,7 @@ pub(crate) fn map_submit(created: types::CreateTaskResponse) -> Result<Submitted
         Ok(Submitted {
             task_id: created.id,
             estimated_seconds: None,
+            usage: None,
         })
     } else {
         Err(unusable_submit(
@@ -112,6 +113,7 @@ pub(crate) fn map_submit_lenient(bytes: &[u8], reason: &str) -> Result<Submitted
             Ok(Submitted {
                 task_id: task_id.to_owned(),
                 estimated_seconds: None,
+                usage: None,
             })
         })
     })
