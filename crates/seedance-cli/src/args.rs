@@ -319,7 +319,12 @@ pub(crate) struct DoctorArgs {
     pub(crate) journal: Option<PathBuf>,
     /// The provider's server URL [default: <PROVIDER>_BASE_URL, else the provider's documented
     /// server].
-    #[arg(long, value_name = "URL", requires = "provider", conflicts_with = "sim")]
+    #[arg(
+        long,
+        value_name = "URL",
+        requires = "provider",
+        conflicts_with = "sim"
+    )]
     pub(crate) base_url: Option<String>,
     /// Allow a plain http:// base URL on a host that is not loopback.
     #[arg(long)]

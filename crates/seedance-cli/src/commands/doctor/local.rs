@@ -17,10 +17,8 @@ pub(super) fn out_dir(dir: &Path) -> Check {
             Ok(()) => Check::ok(format!("{shown} is writable")),
             Err(err) => Check::fail(format!("cannot create files in {shown} ({err})")),
         },
-        Ok(_) => Check::fail(format!(
-            "{shown} is not a directory; pick another --out"
-        )),
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => creatable(dir, &shown),
+        Ok(_) => Check::fail(format!("{shown} is not a directory; pick another --out")),
+        Err(err) if missing(&err) => creatable(dir, &shown),
         Err(err) => Check::fail(format!("cannot use {shown} ({err})")),
     }
 }
@@ -46,7 +44,7 @@ pub(super) fn journal(file: &Path) -> Check {
         Ok(_) => Check::fail(format!(
             "{shown} is not a regular file; pick another --journal"
         )),
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+        Err(err) if missing(&err) => {
             let dir = parent(file);
             match std::fs::metadata(dir) {
                 Ok(meta) if meta.is_dir() => match probe(dir) {
@@ -62,9 +60,9 @@ pub(super) fn journal(file: &Path) -> Check {
                 Err(_) => {
                     let check = creatable(dir, &self::shown(dir));
                     match check.status {
-                        super::Status::Ok => Check::ok(format!(
-                            "{shown} can be created (with its directory)"
-                        )),
+                        super::Status::Ok => {
+                            Check::ok(format!("{shown} can be created (with its directory)"))
+                        }
                         _ => Check::fail(format!("cannot create {shown}: {}", check.detail)),
                     }
                 }
@@ -72,6 +70,14 @@ pub(super) fn journal(file: &Path) -> Check {
         }
         Err(err) => Check::fail(format!("cannot use {shown} ({err})")),
     }
+}
+
+/// Whether a lookup failed because the path does not exist (also when a parent is a file).
+fn missing(err: &std::io::Error) -> bool {
+    matches!(
+        err.kind(),
+        std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
+    )
 }
 
 /// The directory `path` is in (`.` for a bare file name).
@@ -142,7 +148,8 @@ mod tests {
 
     #[test]
     fn writable_places_pass_and_others_fail() {
-        let dir = std::env::temp_dir().join(format!("seedance-doctor-local-{}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("seedance-doctor-local-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let file = dir.join("file");
         std::fs::write(&file, b"x").unwrap();
@@ -151,14 +158,30 @@ mod tests {
             assert!(check.detail.contains(words), "{}", check.detail);
         };
         check(out_dir(&dir), Status::Ok, "is writable");
-        check(out_dir(&dir.join("new/deeper")), Status::Ok, "can be created");
+        check(
+            out_dir(&dir.join("new/deeper")),
+            Status::Ok,
+            "can be created",
+        );
         check(out_dir(&file), Status::Fail, "not a directory");
-        check(out_dir(&file.join("below")), Status::Fail, "not a directory");
+        check(
+            out_dir(&file.join("below")),
+            Status::Fail,
+            "not a directory",
+        );
         check(journal(&file), Status::Ok, "exists and is writable");
         check(journal(&dir.join("j.sqlite")), Status::Ok, "can be created");
-        check(journal(&dir.join("a/j.sqlite")), Status::Ok, "with its directory");
+        check(
+            journal(&dir.join("a/j.sqlite")),
+            Status::Ok,
+            "with its directory",
+        );
         check(journal(&dir), Status::Fail, "not a regular file");
-        check(journal(&file.join("j.sqlite")), Status::Fail, "not a directory");
+        check(
+            journal(&file.join("j.sqlite")),
+            Status::Fail,
+            "not a directory",
+        );
         let left: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
         assert_eq!(left.len(), 1, "the checks leave nothing behind: {left:?}");
         let _ = std::fs::remove_dir_all(&dir);

@@ -84,7 +84,8 @@ struct Setup {
     /// the network checks of an unused provider are skipped.
     used: bool,
     base_url: String,
-    source: String,
+    /// Where the base URL came from: `flag`, `env`, `default` or `sim`.
+    source: &'static str,
     /// The base URL, when it passed the credential rule.
     url: Option<Url>,
     key_check: Check,
@@ -137,7 +138,12 @@ pub(crate) async fn run(args: DoctorArgs) -> Result<()> {
         .iter()
         .filter(|l| matches!(l, Some(net::Lookup::Resolved(_))))
         .count();
-    let offline = failed > 0 && net::offline(failed, resolved, net::has_route());
+    let mut offline = failed > 0 && net::offline(failed, resolved, net::has_route());
+    if failed > 0 && resolved == 0 && !offline {
+        // One name failed with a route: if no documented provider host resolves either, the
+        // fault is the network's (DNS queries only; nothing is connected to).
+        offline = !net::any_resolves(&reference_hosts()).await;
+    }
 
     let reports = join_all(
         setups
@@ -173,6 +179,7 @@ pub(crate) async fn run(args: DoctorArgs) -> Result<()> {
     if args.json {
         output::print_json(&json!({
             "ok": ok,
+            "offline": offline,
             "error": no_provider,
             "providers": reports.iter().map(report_json).collect::<Vec<_>>(),
             "local": {
@@ -186,7 +193,9 @@ pub(crate) async fn run(args: DoctorArgs) -> Result<()> {
         }
         print_line("out dir", &out_check);
         print_line("journal", &journal_check);
-        if ok {
+        if ok && offline {
+            println!("no check failed; the network checks were skipped (offline)");
+        } else if ok {
             println!("all checks passed");
         }
     }
@@ -200,6 +209,31 @@ pub(crate) async fn run(args: DoctorArgs) -> Result<()> {
     }
 }
 
+/// The hosts of every provider's documented servers, to tell "offline" from "this host".
+fn reference_hosts() -> Vec<(String, u16)> {
+    let mut hosts: Vec<(String, u16)> = Provider::ALL
+        .iter()
+        .flat_map(|p| p.documented_base_urls())
+        .filter_map(|url| {
+            let url = Url::parse(url).ok()?;
+            Some((url.host_str()?.to_owned(), url.port_or_known_default()?))
+        })
+        .collect();
+    hosts.sort();
+    hosts.dedup();
+    hosts
+}
+
+/// How the human output names where a base URL came from.
+fn source_text(source: &str, provider: Provider) -> String {
+    match source {
+        "flag" => "from --base-url".into(),
+        "env" => format!("from {}", provider.base_url_env()),
+        "sim" => "the simulator's".into(),
+        _ => "the default".into(),
+    }
+}
+
 /// The key and base URL of `provider`, as the other commands would use them.
 fn setup(
     provider: Provider,
@@ -207,34 +241,35 @@ fn setup(
     sim: Option<&Sim>,
     env: &impl Fn(&str) -> Option<String>,
 ) -> Setup {
-    let flag = args.base_url.as_deref().filter(|_| args.provider == Some(provider));
+    let flag = args
+        .base_url
+        .as_deref()
+        .filter(|_| args.provider == Some(provider));
     let from_env = env(provider.base_url_env()).filter(|url| !url.trim().is_empty());
     let (base_url, source) = match (sim, flag, &from_env) {
-        (Some(sim), _, _) => (sim.base_url(provider.as_str()), "the simulator".to_owned()),
-        (None, Some(url), _) => (url.to_owned(), "--base-url".to_owned()),
-        (None, None, Some(url)) => (url.clone(), provider.base_url_env().to_owned()),
-        (None, None, None) => (
-            provider.default_base_url().to_owned(),
-            "the default".to_owned(),
-        ),
+        (Some(sim), _, _) => (sim.base_url(provider.as_str()), "sim"),
+        (None, Some(url), _) => (url.to_owned(), "flag"),
+        (None, None, Some(url)) => (url.trim().to_owned(), "env"),
+        (None, None, None) => (provider.default_base_url().to_owned(), "default"),
     };
+    let from = source_text(source, provider);
     let configured = sim.is_none() && (flag.is_some() || from_env.is_some());
     let (url, base_url_check) =
         match seedance_sdk::check_base_url(provider, &base_url, args.allow_insecure_http) {
             Ok(checked) => {
                 let trust = if seedance_sdk::is_documented_base_url(provider, &checked) {
                     Check::ok(format!(
-                        "{} (from {source}; a server {provider} documents)",
+                        "{} ({from}; a server {provider} documents)",
                         printable(&checked)
                     ))
                 } else if seedance_sdk::is_loopback_url(&checked) {
                     Check::ok(format!(
-                        "{} (from {source}; loopback: a simulator or test server)",
+                        "{} ({from}; loopback: a simulator or test server)",
                         printable(&checked)
                     ))
                 } else {
                     Check::warn(format!(
-                        "{} (from {source}): not a server {provider} documents; the key is sent \
+                        "{} ({from}): not a server {provider} documents; the key is sent \
                          there only because it is configured here",
                         printable(&checked)
                     ))
@@ -266,11 +301,9 @@ fn setup(
                 "{key_env} is not set; a loopback server gets the simulator's key"
             )),
         ),
-        (None, None) if args.provider.is_some() => (
-            None,
-            true,
-            Check::fail(format!("not set: set {key_env}")),
-        ),
+        (None, None) if args.provider.is_some() => {
+            (None, true, Check::fail(format!("not set: set {key_env}")))
+        }
         (None, None) => (
             None,
             false,
@@ -329,11 +362,11 @@ async fn check_provider(
             checks.push((
                 "dns",
                 Check::skipped(format!(
-                    "skipped (offline): no name could be resolved ({})",
+                    "offline: no name could be resolved ({})",
                     printable(reason)
                 )),
             ));
-            rest(&mut checks, "skipped (offline)");
+            rest(&mut checks, "offline");
             return Report {
                 setup,
                 checks,

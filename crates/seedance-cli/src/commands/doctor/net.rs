@@ -74,6 +74,13 @@ pub(super) fn has_route() -> bool {
     probe("0.0.0.0:0", "192.0.2.1:53").is_ok() || probe("[::]:0", "[2001:db8::1]:53").is_ok()
 }
 
+/// Whether any of `hosts` resolves (looked up together).
+pub(super) async fn any_resolves(hosts: &[(String, u16)]) -> bool {
+    let lookups =
+        futures_util::future::join_all(hosts.iter().map(|(host, port)| lookup(host, *port))).await;
+    lookups.iter().any(|l| matches!(l, Lookup::Resolved(_)))
+}
+
 /// Whether the lookups that failed mean "offline" rather than "this host is wrong": every name
 /// that needed a lookup failed, and either the machine has no route or at least two different
 /// names failed (one name failing alone, with a route, is that name's problem).
@@ -215,6 +222,8 @@ pub(super) fn clock_check(date: Option<&str>, local: SystemTime) -> (Check, Opti
             None,
         );
     };
+    // `Date` is truncated to the second: the server's time was in [date, date + 1 s).
+    let server = server + Duration::from_millis(500);
     let offset = match server.duration_since(local) {
         Ok(ahead) => ahead.as_secs_f64(),
         Err(behind) => -behind.duration().as_secs_f64(),
@@ -223,7 +232,10 @@ pub(super) fn clock_check(date: Option<&str>, local: SystemTime) -> (Check, Opti
     let text = if offset >= 0.0 {
         format!("the server's clock is {offset:.1} s ahead of this machine's")
     } else {
-        format!("the server's clock is {:.1} s behind this machine's", -offset)
+        format!(
+            "the server's clock is {:.1} s behind this machine's",
+            -offset
+        )
     };
     let check = if distance > CLOCK_FAIL {
         Check::fail(format!(
@@ -232,11 +244,11 @@ pub(super) fn clock_check(date: Option<&str>, local: SystemTime) -> (Check, Opti
         ))
     } else if distance > CLOCK_WARN {
         Check::warn(format!(
-            "{text} (more than {} s; Date is exact to 1 s); consider NTP",
+            "{text} (more than {} s); consider NTP",
             CLOCK_WARN.as_secs()
         ))
     } else {
-        Check::ok(format!("{text} (Date is exact to 1 s)"))
+        Check::ok(format!("{text} (Date is exact to ±0.5 s)"))
     };
     (check, Some(offset))
 }
@@ -295,7 +307,10 @@ pub(super) async fn probe(client: &Client, key: Option<&str>) -> Check {
         ),
         Err(err) => (
             Status::Fail,
-            format!("unexpected answer to a status request: {}", error_chain(&err)),
+            format!(
+                "unexpected answer to a status request: {}",
+                error_chain(&err)
+            ),
         ),
     };
     Check {
@@ -324,7 +339,10 @@ mod tests {
     fn offline_only_when_every_lookup_failed_and_it_looks_like_the_network() {
         assert!(offline(1, 0, false), "no route: offline");
         assert!(offline(3, 0, true), "several names failed: offline");
-        assert!(!offline(1, 0, true), "one name failed with a route: that name");
+        assert!(
+            !offline(1, 0, true),
+            "one name failed with a route: that name"
+        );
         assert!(!offline(2, 1, false), "something resolved: online");
         assert!(!offline(0, 0, false), "nothing looked up");
     }
@@ -355,11 +373,11 @@ mod tests {
             clock_check(Some("Sun, 06 Nov 1994 08:49:37 GMT"), local)
         };
         let (ok, offset) = check(1);
-        assert_eq!((ok.status, offset), (Status::Ok, Some(-1.0)));
-        assert!(ok.detail.contains("1.0 s behind"), "{}", ok.detail);
+        assert_eq!((ok.status, offset), (Status::Ok, Some(-0.5)));
+        assert!(ok.detail.contains("0.5 s behind"), "{}", ok.detail);
         let (warn, offset) = check(-30);
-        assert_eq!((warn.status, offset), (Status::Warn, Some(30.0)));
-        assert!(warn.detail.contains("30.0 s ahead"), "{}", warn.detail);
+        assert_eq!((warn.status, offset), (Status::Warn, Some(30.5)));
+        assert!(warn.detail.contains("30.5 s ahead"), "{}", warn.detail);
         assert_eq!(check(3600).0.status, Status::Fail);
         let (missing, offset) = clock_check(None, server);
         assert_eq!((missing.status, offset), (Status::Warn, None));
