@@ -154,6 +154,7 @@ fn every_check_passes_against_the_simulator() {
     for provider in providers {
         assert_eq!(provider["ok"], true, "{provider}");
         assert_eq!(provider["base_url_source"], "sim", "{provider}");
+        assert_eq!(provider["base_url_trust"], "loopback", "{provider}");
         let checks = provider["checks"].as_object().expect("checks");
         let mut names: Vec<&str> = checks.keys().map(String::as_str).collect();
         names.sort_unstable();
@@ -348,6 +349,7 @@ fn a_reserved_host_is_a_configuration_error_not_offline() {
     // Not a documented server: trusted only because it is configured here, and said so.
     assert_eq!(status(&report, "base_url"), "warn");
     assert_eq!(report["providers"][0]["base_url_source"], "flag");
+    assert_eq!(report["providers"][0]["base_url_trust"], "configured");
     for check in ["tcp", "tls", "auth", "clock"] {
         assert_eq!(status(&report, check), "skipped", "{check}");
     }

@@ -86,6 +86,10 @@ struct Setup {
     base_url: String,
     /// Where the base URL came from: `flag`, `env`, `default` or `sim`.
     source: &'static str,
+    /// Why the key may go to the base URL: `documented` (a server the provider documents),
+    /// `loopback` or `configured` (anything else this process was configured with); `None`
+    /// when the URL breaks the credential rule.
+    trust: Option<&'static str>,
     /// The base URL, when it passed the credential rule.
     url: Option<Url>,
     key_check: Check,
@@ -108,13 +112,13 @@ impl Report {
 /// Runs `seedance doctor`: exit 0 when no check failed and at least one provider is in use.
 pub(crate) async fn run(args: DoctorArgs) -> Result<()> {
     let providers = args.provider.map_or(Provider::ALL.to_vec(), |p| vec![p]);
-    let sim = match args.sim {
-        true => Some(
-            Sim::start(SimConfig::default())
-                .await
-                .context("cannot start the simulator")?,
-        ),
-        false => None,
+    let sim = if args.sim {
+        let sim = Sim::start(SimConfig::default())
+            .await
+            .context("cannot start the simulator")?;
+        Some(sim)
+    } else {
+        None
     };
     let env = |name: &str| std::env::var(name).ok();
     let setups: Vec<Setup> = providers
@@ -254,29 +258,30 @@ fn setup(
     };
     let from = source_text(source, provider);
     let configured = sim.is_none() && (flag.is_some() || from_env.is_some());
-    let (url, base_url_check) =
+    let (url, trust, base_url_check) =
         match seedance_sdk::check_base_url(provider, &base_url, args.allow_insecure_http) {
             Ok(checked) => {
-                let trust = if seedance_sdk::is_documented_base_url(provider, &checked) {
-                    Check::ok(format!(
-                        "{} ({from}; a server {provider} documents)",
-                        printable(&checked)
-                    ))
+                let shown = printable(&checked).into_owned();
+                let (trust, check) = if seedance_sdk::is_documented_base_url(provider, &checked) {
+                    let detail = format!("{shown} ({from}; a server {provider} documents)");
+                    ("documented", Check::ok(detail))
                 } else if seedance_sdk::is_loopback_url(&checked) {
-                    Check::ok(format!(
-                        "{} ({from}; loopback: a simulator or test server)",
-                        printable(&checked)
-                    ))
+                    let detail = format!("{shown} ({from}; loopback: a simulator or test server)");
+                    ("loopback", Check::ok(detail))
                 } else {
-                    Check::warn(format!(
-                        "{} ({from}): not a server {provider} documents; the key is sent \
-                         there only because it is configured here",
-                        printable(&checked)
-                    ))
+                    let detail = format!(
+                        "{shown} ({from}): not a server {provider} documents; the key is sent \
+                         there only because it is configured here"
+                    );
+                    ("configured", Check::warn(detail))
                 };
-                (Url::parse(&checked).ok(), trust)
+                (Url::parse(&checked).ok(), Some(trust), check)
             }
-            Err(err) => (None, Check::fail(printable(&err.to_string()).into_owned())),
+            Err(err) => (
+                None,
+                None,
+                Check::fail(printable(&err.to_string()).into_owned()),
+            ),
         };
     let key_env = provider.api_key_env();
     let key = env(key_env)
@@ -316,6 +321,7 @@ fn setup(
         used,
         base_url,
         source,
+        trust,
         url,
         key_check,
         base_url_check,
@@ -456,6 +462,7 @@ fn report_json(report: &Report) -> Value {
         "in_use": report.setup.used,
         "base_url": report.setup.base_url,
         "base_url_source": report.setup.source,
+        "base_url_trust": report.setup.trust,
         "clock_offset_seconds": report.offset_seconds,
         "checks": checks,
     })
