@@ -41,6 +41,9 @@ pub(crate) enum Command {
     Schema,
     /// Run the provider simulator until Ctrl-C.
     Sim(SimArgs),
+    /// Check each provider's setup: key, base URL, reachability, key accepted, clock; and that
+    /// the output directory and journal are writable.
+    Doctor(DoctorArgs),
 }
 
 /// `seedance generate`.
@@ -298,6 +301,38 @@ pub(crate) struct PrintArgs {
 #[derive(Debug, Args)]
 pub(crate) struct ProvidersArgs {
     /// Print the capabilities as JSON.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+/// `seedance doctor`.
+#[derive(Debug, Args)]
+pub(crate) struct DoctorArgs {
+    /// Check only this provider [default: every provider].
+    #[arg(long, value_enum)]
+    pub(crate) provider: Option<Provider>,
+    /// The output directory to check for writing.
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub(crate) out: PathBuf,
+    /// The batch journal to check for writing [default: <OUT>/seedance-batch.sqlite].
+    #[arg(long, value_name = "FILE")]
+    pub(crate) journal: Option<PathBuf>,
+    /// The provider's server URL [default: <PROVIDER>_BASE_URL, else the provider's documented
+    /// server].
+    #[arg(
+        long,
+        value_name = "URL",
+        requires = "provider",
+        conflicts_with = "sim"
+    )]
+    pub(crate) base_url: Option<String>,
+    /// Allow a plain http:// base URL on a host that is not loopback.
+    #[arg(long)]
+    pub(crate) allow_insecure_http: bool,
+    /// Check against a simulator started in this process.
+    #[arg(long)]
+    pub(crate) sim: bool,
+    /// Print one JSON object on stdout.
     #[arg(long)]
     pub(crate) json: bool,
 }

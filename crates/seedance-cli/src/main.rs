@@ -1,5 +1,6 @@
 //! `seedance`: generate videos with ByteDance Seedance models through Modellix, Jiekou.AI or
-//! odkkk from the command line, resume tasks from their handles, and run the simulator.
+//! odkkk from the command line, resume tasks from their handles, run the simulator, and check a
+//! setup (`doctor`).
 //!
 //! Exit codes: 0 on success; 2 when the input is refused before any request is sent (usage
 //! errors, invalid requests, invalid handles, an untrusted, insecure or invalid base URL, invalid

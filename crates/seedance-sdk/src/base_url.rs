@@ -80,6 +80,33 @@ pub fn is_loopback_url(url: &str) -> bool {
     Url::parse(url.trim()).is_ok_and(|url| is_loopback(&url))
 }
 
+/// `url` checked as [`ClientBuilder::build`](crate::ClientBuilder::build) checks a base URL, and
+/// normalized (no trailing slash), without building a client: for a tool that reports a
+/// configuration before using it (`seedance doctor`).
+///
+/// # Errors
+///
+/// [`Error::InvalidBaseUrl`] unless it is an http(s) URL with a host and no credentials or
+/// query; [`Error::InsecureBaseUrl`] for plain http to a host that is not loopback, unless
+/// `allow_insecure_http`.
+pub fn check_base_url(
+    provider: Provider,
+    url: &str,
+    allow_insecure_http: bool,
+) -> Result<String, Error> {
+    check(provider, url, allow_insecure_http)
+}
+
+/// Whether `url` is one of the servers `provider` documents ([`Provider::documented_base_urls`]),
+/// compared after parsing. Such a URL is trusted with the API key even when a task handle names
+/// it; any other URL receives the key only when this process was configured with it.
+pub fn is_documented_base_url(provider: Provider, url: &str) -> bool {
+    provider
+        .documented_base_urls()
+        .iter()
+        .any(|documented| same(documented, url))
+}
+
 /// Whether two base URLs name the same server and path (scheme, host, port and path compared
 /// after parsing, so `HTTPS://API.x.ai/v1/` equals `https://api.x.ai:443/v1`).
 pub(crate) fn same(a: &str, b: &str) -> bool {
@@ -144,6 +171,26 @@ mod tests {
                 "opt-in: {insecure}"
             );
         }
+    }
+
+    #[test]
+    fn documented_servers_are_recognized() {
+        assert!(is_documented_base_url(
+            Provider::Odkkk,
+            "HTTPS://api.evolink.ai/"
+        ));
+        assert!(is_documented_base_url(
+            Provider::Ark,
+            Provider::Ark.default_base_url()
+        ));
+        assert!(!is_documented_base_url(
+            Provider::Modellix,
+            "https://api.jiekou.ai"
+        ));
+        assert!(!is_documented_base_url(
+            Provider::Jiekou,
+            "http://127.0.0.1:9"
+        ));
     }
 
     #[test]

@@ -76,7 +76,7 @@ mod request;
 mod task;
 mod text;
 
-pub use base_url::is_loopback_url;
+pub use base_url::{check_base_url, is_documented_base_url, is_loopback_url};
 pub use capability::{Capabilities, Mode, all_capabilities, capabilities, validate};
 pub use client::{Client, ClientBuilder, ListFilter, RetryPolicy, TaskSummary, WaitOptions};
 pub use error::{Error, InvalidRequest, ProviderError, Result, TaskOperation};
