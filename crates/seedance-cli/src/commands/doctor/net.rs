@@ -265,6 +265,7 @@ pub(super) async fn probe(client: &Client, key: Option<&str>) -> Check {
             .duration_since(SystemTime::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs()),
         estimated_seconds: None,
+        usage: None,
     };
     let answer = tokio::time::timeout(STEP_TIMEOUT * 2, client.status(&handle)).await;
     let redact = |text: String| {
