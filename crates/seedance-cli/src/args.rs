@@ -41,6 +41,9 @@ pub(crate) enum Command {
     Schema,
     /// Run the provider simulator until Ctrl-C.
     Sim(SimArgs),
+    /// Run every job of a JSON Lines file: submit, wait, download, journaled so that a run
+    /// killed at any moment can simply be run again.
+    Batch(Box<crate::commands::batch::BatchArgs>),
 }
 
 /// `seedance generate`.

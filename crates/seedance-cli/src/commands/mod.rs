@@ -1,5 +1,6 @@
 //! The subcommands, and what they share: building a client, waiting with progress, downloading.
 
+pub(crate) mod batch;
 mod generate;
 mod providers;
 mod resume;
@@ -40,6 +41,7 @@ pub(crate) async fn run(command: Command) -> Result<()> {
         Command::Providers(args) => providers::run(&args),
         Command::Schema => schema::run(),
         Command::Sim(args) => sim::run(args).await,
+        Command::Batch(args) => batch::run(*args).await,
     }
 }
 

@@ -1,0 +1,631 @@
+//! One job's way through the journal: pending -> submitting -> submitted -> finished ->
+//! downloaded, resumed from wherever a previous run stopped.
+//!
+//! The journal is the only memory: every step reads the job's state, does the one thing that
+//! state calls for, and records the result before the next step, so the process can be killed
+//! between any two steps and a rerun continues from the last committed state.
+
+use std::{
+    collections::BTreeSet,
+    path::{Path, PathBuf},
+    sync::Arc,
+    time::Duration,
+};
+
+use anyhow::{Context as _, Result};
+use seedance_journal::{Job, JobKey, JobState, Journal, Sha256Hasher};
+use seedance_sdk::{
+    Client, Error, Provider, TaskHandle, TaskOperation, TaskStatus, Video, VideoDuration,
+};
+use serde_json::json;
+use tokio::sync::OwnedSemaphorePermit;
+
+use super::{
+    jobs::JobSpec,
+    limits::{Limits, ProviderLimits},
+    manifest,
+    report::{Outcome, Reporter},
+};
+use crate::{progress::describe, text::printable};
+
+/// How far before the committed intent a task of the job may be stamped: the provider's clock
+/// and ours differ.
+const CLOCK_SLACK_SECONDS: i64 = 5;
+
+/// Transient failures (network, 5xx) in a row after which a job stops for this run.
+const MAX_TRANSIENT_ERRORS: u32 = 8;
+
+/// The clients of one provider.
+#[derive(Debug, Clone)]
+pub(crate) struct Clients {
+    /// Submits and polls, without the facade's retries, so that every 429 reaches the shared
+    /// limits instead of being waited out by one job alone.
+    pub(crate) api: Client,
+    /// Downloads, with the facade's retries and resumption.
+    pub(crate) download: Client,
+}
+
+/// How polls are spaced.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct PollPlan {
+    /// The first interval.
+    pub(crate) initial: Duration,
+    /// The longest interval.
+    pub(crate) max: Duration,
+    /// How long one run waits for a task before leaving it for the next run.
+    pub(crate) timeout: Duration,
+}
+
+/// What every job of a run shares.
+#[derive(Debug)]
+pub(crate) struct Context {
+    pub(crate) journal: Arc<Journal>,
+    pub(crate) clients: std::collections::BTreeMap<Provider, Clients>,
+    pub(crate) limits: Limits,
+    pub(crate) report: Reporter,
+    pub(crate) resubmit_unknown: bool,
+    pub(crate) poll: PollPlan,
+}
+
+impl Context {
+    /// Runs `call` on the journal on a blocking thread (each commit waits for an fsync).
+    async fn journal<T: Send + 'static>(
+        &self,
+        call: impl FnOnce(&Journal) -> seedance_journal::Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let journal = self.journal.clone();
+        let result = tokio::task::spawn_blocking(move || call(&journal))
+            .await
+            .context("a journal call panicked")?;
+        Ok(result?)
+    }
+}
+
+/// Runs `spec` from `job`, its state in the journal, to an outcome for this run.
+pub(crate) async fn run(context: Arc<Context>, spec: JobSpec, job: Job) -> Outcome {
+    let id = spec.id.clone();
+    match Runner::new(context.clone(), spec).drive(job).await {
+        Ok(outcome) => outcome,
+        Err(err) => {
+            let reason = format!("{err:#}");
+            context
+                .report
+                .job(&id, "error", &reason, json!({"reason": reason}));
+            Outcome::Unfinished(reason)
+        }
+    }
+}
+
+struct Runner {
+    context: Arc<Context>,
+    spec: JobSpec,
+    clients: Clients,
+    limits: Arc<ProviderLimits>,
+    /// This job's place among the provider's tasks in flight, from the submit to the end.
+    permit: Option<OwnedSemaphorePermit>,
+}
+
+impl Runner {
+    fn new(context: Arc<Context>, spec: JobSpec) -> Self {
+        let clients = context
+            .clients
+            .get(&spec.provider)
+            .cloned()
+            .expect("a client exists for every provider of the jobs file");
+        let limits = context.limits.of(spec.provider);
+        Self {
+            context,
+            spec,
+            clients,
+            limits,
+            permit: None,
+        }
+    }
+
+    fn key(&self) -> JobKey {
+        self.spec.key.clone()
+    }
+
+    fn event(&self, kind: &str, detail: &str, fields: serde_json::Value) {
+        self.context.report.job(&self.spec.id, kind, detail, fields);
+    }
+
+    async fn drive(&mut self, mut job: Job) -> Result<Outcome> {
+        loop {
+            job = match &job.state {
+                JobState::Pending => match self.submit().await? {
+                    Ok(job) => job,
+                    Err(outcome) => return Ok(outcome),
+                },
+                JobState::Submitting { since } => match self.reconcile(*since).await? {
+                    Ok(job) => job,
+                    Err(outcome) => return Ok(outcome),
+                },
+                JobState::NeedsAttention { reason, window } => {
+                    if self.context.resubmit_unknown {
+                        let key = self.key();
+                        self.event("resubmitting", "--resubmit-unknown", json!({}));
+                        self.context
+                            .journal(move |j| j.reset_to_pending(&key))
+                            .await?
+                    } else {
+                        match self.reconcile(window.0).await? {
+                            Ok(job) => job,
+                            Err(_) => {
+                                return Ok(Outcome::Attention(reason.clone()));
+                            }
+                        }
+                    }
+                }
+                JobState::Submitted { handle_json, .. } => {
+                    let handle: TaskHandle = handle_json
+                        .parse()
+                        .context("the journal holds a handle this build cannot read")?;
+                    match self.wait(&handle).await? {
+                        Ok(job) => job,
+                        Err(outcome) => return Ok(outcome),
+                    }
+                }
+                JobState::Finished { video_json, .. } => {
+                    let video: Video = serde_json::from_str(video_json)
+                        .context("the journal holds a video this build cannot read")?;
+                    return Ok(match self.download(&job, &video).await? {
+                        Ok(_) => Outcome::Succeeded,
+                        Err(outcome) => outcome,
+                    });
+                }
+                JobState::Downloaded { path, bytes, .. } => {
+                    let intact = std::fs::metadata(path).is_ok_and(|meta| meta.len() == *bytes);
+                    if intact {
+                        let manifest_path = manifest::path(Path::new(path));
+                        if !manifest_path.exists() {
+                            manifest::write(&job, Path::new(path))?;
+                        }
+                        self.event("skipped", "downloaded by an earlier run", json!({}));
+                        return Ok(Outcome::Succeeded);
+                    }
+                    return self.redownload(&job).await;
+                }
+                JobState::Failed { reason, .. } => {
+                    self.event("failed", reason, json!({"reason": reason}));
+                    return Ok(Outcome::Failed(reason.clone()));
+                }
+            };
+        }
+    }
+
+    /// pending -> submitting -> submitted: the intent is committed before the request leaves.
+    async fn submit(&mut self) -> Result<Result<Job, Outcome>> {
+        if self.permit.is_none() {
+            self.permit = Some(self.limits.in_flight().await);
+        }
+        let limits = self.limits.clone();
+        let _slot = limits.submit_slot().await;
+        limits.submit_token().await;
+        let key = self.key();
+        let intent = self.context.journal(move |j| j.begin_submit(&key)).await?;
+        self.event("submitting", "", json!({"attempt": intent.attempt}));
+        let mut connect_errors = 0;
+        loop {
+            match self.clients.api.submit(&self.spec.request).await {
+                Ok(handle) => {
+                    limits.calm();
+                    return self.record_submitted(&handle, "submitted").await.map(Ok);
+                }
+                // Provably not accepted: sent again under the same intent.
+                Err(Error::RateLimited { retry_after, .. }) => {
+                    self.rate_limited(retry_after, "submit");
+                    limits.submit_token().await;
+                }
+                Err(Error::Network { source, .. })
+                    if source.is_connect() && connect_errors < MAX_TRANSIENT_ERRORS =>
+                {
+                    connect_errors += 1;
+                    tokio::time::sleep(backoff(connect_errors)).await;
+                }
+                Err(Error::OutcomeUnknown {
+                    task_id: Some(task_id),
+                    submitted_at,
+                    ..
+                }) => {
+                    // A task id in an unreadable answer: the task exists and is paid for.
+                    let handle = TaskHandle {
+                        provider: self.spec.provider,
+                        base_url: self.clients.api.base_url().to_owned(),
+                        task_id,
+                        created_at: submitted_at,
+                        estimated_seconds: None,
+                    };
+                    return self
+                        .record_submitted(&handle, "submitted_unconfirmed")
+                        .await
+                        .map(Ok);
+                }
+                Err(err @ Error::OutcomeUnknown { task_id: None, .. }) => {
+                    self.event("outcome_unknown", &format!("{err:#}"), json!({}));
+                    return self.reconcile(intent.since).await;
+                }
+                Err(err) => {
+                    // Refused: nothing was created, so the job may be submitted by a later run.
+                    let reason = format!("the submit was refused: {err:#}");
+                    let key = self.key();
+                    self.context
+                        .journal(move |j| j.reset_to_pending(&key))
+                        .await?;
+                    self.event("refused", &reason, json!({"reason": reason}));
+                    return Ok(Err(Outcome::Failed(reason)));
+                }
+            }
+        }
+    }
+
+    async fn record_submitted(&self, handle: &TaskHandle, kind: &str) -> Result<Job> {
+        let key = self.key();
+        let text = handle.to_string();
+        let job = self
+            .context
+            .journal(move |j| j.record_submitted(&key, &text))
+            .await?;
+        self.event(
+            kind,
+            &format!("task {}", handle.task_id),
+            json!({"task_id": handle.task_id, "handle": handle}),
+        );
+        Ok(job)
+    }
+
+    fn rate_limited(&self, retry_after: Option<Duration>, during: &str) {
+        let pause = self.limits.slow_down(retry_after);
+        let provider = self.spec.provider;
+        self.context.report.run_event(
+            "rate_limited",
+            &format!(
+                "{provider} answered 429 to a {during}; every {provider} job pauses for {:.1} s",
+                pause.as_secs_f64()
+            ),
+            json!({"provider": provider, "job": self.spec.id, "pause_ms": pause.as_millis() as u64}),
+        );
+    }
+
+    /// A job whose submit outcome is unknown (its intent committed at `since`): adopted from
+    /// the provider's task list where the provider has one, else left for a person to check, or
+    /// submitted again with `--resubmit-unknown`.
+    async fn reconcile(&mut self, since: i64) -> Result<Result<Job, Outcome>> {
+        let key = self.key();
+        let provider = self.spec.provider;
+        let from = since - CLOCK_SLACK_SECONDS;
+        let until = self.context.journal.now().max(since);
+        let lists = TaskOperation::List.supported_by().contains(&provider);
+        let candidates = if lists {
+            let found = self
+                .clients
+                .api
+                .find_submitted(
+                    self.spec.request.model,
+                    self.spec.request.model_id.as_deref(),
+                    u64::try_from(from).unwrap_or(0),
+                    u64::try_from(until).unwrap_or(0),
+                )
+                .await;
+            let found = match found {
+                Ok(found) => found,
+                Err(err) => {
+                    let reason = format!(
+                        "cannot list {provider}'s tasks to settle a submit whose outcome is unknown: {err:#}"
+                    );
+                    self.event("unfinished", &reason, json!({"reason": reason}));
+                    return Ok(Err(Outcome::Unfinished(reason)));
+                }
+            };
+            // Tasks the journal already knows belong to other jobs.
+            let known = self.known_task_ids().await?;
+            let unknown: Vec<TaskHandle> = found
+                .into_iter()
+                .filter(|handle| !known.contains(&handle.task_id))
+                .collect();
+            if let [handle] = unknown.as_slice() {
+                let text = handle.to_string();
+                let key = key.clone();
+                let job = self.context.journal(move |j| j.adopt(&key, &text)).await?;
+                self.event(
+                    "adopted",
+                    &format!(
+                        "task {} found by listing {provider}'s tasks",
+                        handle.task_id
+                    ),
+                    json!({"task_id": handle.task_id, "handle": handle}),
+                );
+                return Ok(Ok(job));
+            }
+            Some(unknown)
+        } else {
+            None
+        };
+        if self.context.resubmit_unknown && candidates.as_ref().is_none_or(Vec::is_empty) {
+            self.event("resubmitting", "--resubmit-unknown", json!({}));
+            let job = self
+                .context
+                .journal(move |j| j.reset_to_pending(&key))
+                .await?;
+            return Ok(Ok(job));
+        }
+        let window = format!("{} to {} (unix seconds, UTC)", from.max(0), until);
+        let reason = match &candidates {
+            None => format!(
+                "the submit's outcome is unknown and {provider} cannot list tasks: check {provider}'s \
+                 console for a task created from {window}; if there is none, run again with \
+                 --resubmit-unknown"
+            ),
+            Some(found) if found.is_empty() => format!(
+                "the submit's outcome is unknown and {provider} lists no task of this model created \
+                 from {window}; if none appears, run again with --resubmit-unknown"
+            ),
+            Some(found) => format!(
+                "the submit's outcome is unknown and {provider} lists {} unclaimed tasks of this model \
+                 created from {window}: {}; adopt the right one with `seedance wait <handle>`",
+                found.len(),
+                found
+                    .iter()
+                    .map(|handle| handle.task_id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        };
+        let current = self.context.journal(move |j| j.job(&key)).await?;
+        if current.is_some_and(|job| matches!(job.state, JobState::Submitting { .. })) {
+            let key = self.key();
+            let text = reason.clone();
+            self.context
+                .journal(move |j| j.mark_needs_attention(&key, &text))
+                .await?;
+        }
+        self.event(
+            "needs_attention",
+            &reason,
+            json!({"reason": reason, "window": [from.max(0), until]}),
+        );
+        Ok(Err(Outcome::Attention(reason)))
+    }
+
+    async fn known_task_ids(&self) -> Result<BTreeSet<String>> {
+        let provider = self.spec.provider.as_str().to_owned();
+        let jobs = self.context.journal(|j| j.jobs()).await?;
+        Ok(jobs
+            .into_iter()
+            .filter(|job| job.provider == provider)
+            .filter_map(|job| job.handle_json)
+            .filter_map(|text| text.parse::<TaskHandle>().ok())
+            .map(|handle| handle.task_id)
+            .collect())
+    }
+
+    /// submitted -> finished (or failed): polls until the task ends, within this run's timeout.
+    async fn wait(&mut self, handle: &TaskHandle) -> Result<Result<Job, Outcome>> {
+        if self.permit.is_none() {
+            self.permit = Some(self.limits.in_flight().await);
+        }
+        let deadline = tokio::time::Instant::now() + self.context.poll.timeout;
+        let mut interval = self.context.poll.initial;
+        let mut errors = 0;
+        let mut last = String::new();
+        loop {
+            self.limits.unpaused().await;
+            match self.clients.api.status(handle).await {
+                Ok(status) => {
+                    self.limits.calm();
+                    errors = 0;
+                    let state = status.state().map_or("unknown", |state| state.as_str());
+                    if state != last && !status.is_terminal() {
+                        let detail = describe(&status);
+                        let detail = if detail == state {
+                            String::new()
+                        } else {
+                            detail
+                        };
+                        self.event(state, &detail, json!({"task_id": handle.task_id}));
+                        last = state.to_owned();
+                    }
+                    if let Some(done) = self.settle(handle, status).await? {
+                        self.permit = None;
+                        return Ok(done);
+                    }
+                }
+                Err(Error::RateLimited { retry_after, .. }) => {
+                    self.rate_limited(retry_after, "status request");
+                    continue;
+                }
+                Err(err) if err.is_retryable() && errors < MAX_TRANSIENT_ERRORS => errors += 1,
+                Err(err) => {
+                    let reason = format!("cannot read the task's status: {err:#}");
+                    self.event("unfinished", &reason, json!({"reason": reason}));
+                    return Ok(Err(Outcome::Unfinished(reason)));
+                }
+            }
+            if tokio::time::Instant::now() + interval > deadline {
+                let reason = format!(
+                    "task {} was still running after {} s; run the same command again to keep waiting",
+                    handle.task_id,
+                    self.context.poll.timeout.as_secs()
+                );
+                self.event("unfinished", &reason, json!({"reason": reason}));
+                return Ok(Err(Outcome::Unfinished(reason)));
+            }
+            tokio::time::sleep(interval.max(backoff(errors))).await;
+            interval = interval.mul_f64(1.5).min(self.context.poll.max);
+        }
+    }
+
+    /// Records a terminal status; `None` while the task runs.
+    async fn settle(
+        &self,
+        handle: &TaskHandle,
+        status: TaskStatus,
+    ) -> Result<Option<Result<Job, Outcome>>> {
+        let key = self.key();
+        match status.into_result(handle) {
+            Ok(None) => Ok(None),
+            Ok(Some(video)) => {
+                let text = serde_json::to_string(&video).context("a video serializes")?;
+                let job = self
+                    .context
+                    .journal(move |j| j.record_finished(&key, &text))
+                    .await?;
+                self.record_duration(&job).await;
+                self.event("finished", "", json!({"task_id": handle.task_id}));
+                Ok(Some(Ok(job)))
+            }
+            Err(err) => {
+                let reason = format!("{err:#}");
+                let text = reason.clone();
+                self.context
+                    .journal(move |j| j.record_failed(&key, &text))
+                    .await?;
+                self.event("failed", &reason, json!({"reason": reason}));
+                Ok(Some(Err(Outcome::Failed(reason))))
+            }
+        }
+    }
+
+    /// Adds the task's time from submit intent to finish to the duration history.
+    async fn record_duration(&self, job: &Job) {
+        let (Some(since), Some(finished)) = (job.submit_since, job.finished_at) else {
+            return;
+        };
+        let request = &self.spec.request;
+        let provider = self.spec.provider.as_str().to_owned();
+        let model = request.model.as_str().to_owned();
+        let resolution = request
+            .resolution
+            .map_or("default", |resolution| resolution.as_str())
+            .to_owned();
+        let duration_s = match request.duration {
+            Some(VideoDuration::Seconds(seconds)) => seconds,
+            _ => 0,
+        };
+        #[allow(clippy::cast_precision_loss)]
+        let taken = (finished - since).max(0) as f64;
+        // The history only places polls: failing to record it must not fail the job.
+        let _ = self
+            .context
+            .journal(move |j| j.record_duration(&provider, &model, &resolution, duration_s, taken))
+            .await;
+    }
+
+    /// finished -> downloaded: the video, its hash, the journal, then the manifest.
+    async fn download(&self, job: &Job, video: &Video) -> Result<Result<Job, Outcome>> {
+        let output = self.spec.output.clone();
+        let video = match self.fresh(job, video).await? {
+            Ok(video) => video,
+            Err(outcome) => return Ok(Err(outcome)),
+        };
+        let bytes = self.fetch(&video, &output).await?;
+        let sha256 = sha256_file(output.clone()).await?;
+        let key = self.key();
+        let shown = output.display().to_string();
+        let job = self
+            .context
+            .journal(move |j| j.record_downloaded(&key, &shown, bytes, &sha256))
+            .await?;
+        manifest::write(&job, &output)?;
+        self.event(
+            "downloaded",
+            &output.display().to_string(),
+            json!({"output": output, "bytes": bytes}),
+        );
+        Ok(Ok(job))
+    }
+
+    /// A downloaded job whose file is gone or changed: downloaded again from the recorded URL.
+    async fn redownload(&self, job: &Job) -> Result<Outcome> {
+        let Some(video) = job
+            .video_json
+            .as_deref()
+            .and_then(|text| serde_json::from_str::<Video>(text).ok())
+        else {
+            return Ok(Outcome::Failed(
+                "the journal holds no video for this job".into(),
+            ));
+        };
+        let JobState::Downloaded { path, sha256, .. } = &job.state else {
+            return Ok(Outcome::Failed("not downloaded".into()));
+        };
+        let output = PathBuf::from(path);
+        self.event(
+            "redownloading",
+            &format!("{path} is missing or changed"),
+            json!({}),
+        );
+        let video = match self.fresh(job, &video).await? {
+            Ok(video) => video,
+            Err(outcome) => return Ok(outcome),
+        };
+        self.fetch(&video, &output).await?;
+        let hash = sha256_file(output.clone()).await?;
+        if &hash != sha256 {
+            return Ok(Outcome::Failed(format!(
+                "{path} was downloaded again but its SHA-256 {hash} differs from the recorded {sha256}"
+            )));
+        }
+        manifest::write(job, &output)?;
+        self.event("downloaded", path, json!({"output": output}));
+        Ok(Outcome::Succeeded)
+    }
+
+    /// `video`, or when its URL has expired the video of a fresh status, if the provider still
+    /// has one.
+    async fn fresh(&self, job: &Job, video: &Video) -> Result<Result<Video, Outcome>> {
+        if !video.is_expired() {
+            return Ok(Ok(video.clone()));
+        }
+        let handle: Option<TaskHandle> = job.handle_json.as_deref().and_then(|t| t.parse().ok());
+        if let Some(handle) = handle
+            && let Ok(TaskStatus::Succeeded(renewed)) = self.clients.api.status(&handle).await
+            && !renewed.is_expired()
+        {
+            return Ok(Ok(renewed));
+        }
+        let reason = format!(
+            "the video URL expired at unix time {}; the provider no longer serves the file",
+            video.expires_at.unwrap_or(0)
+        );
+        self.event("url_expired", &reason, json!({"reason": reason}));
+        Ok(Err(Outcome::Attention(reason)))
+    }
+
+    async fn fetch(&self, video: &Video, output: &Path) -> Result<u64> {
+        if let Some(parent) = output.parent() {
+            std::fs::create_dir_all(parent).with_context(|| {
+                format!("cannot create {}", printable(&parent.display().to_string()))
+            })?;
+        }
+        Ok(self.clients.download.download(video, output).await?)
+    }
+}
+
+/// 1 s, 2 s, 4 s ... up to 30 s; zero for no error.
+fn backoff(errors: u32) -> Duration {
+    if errors == 0 {
+        return Duration::ZERO;
+    }
+    Duration::from_secs(1u64 << errors.min(5).saturating_sub(1)).min(Duration::from_secs(30))
+}
+
+/// The SHA-256 of the file at `path`, read in chunks on a blocking thread.
+async fn sha256_file(path: PathBuf) -> Result<String> {
+    tokio::task::spawn_blocking(move || -> Result<String> {
+        use std::io::Read;
+        let mut file = std::fs::File::open(&path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        let mut hasher = Sha256Hasher::default();
+        let mut buffer = vec![0; 1 << 16];
+        loop {
+            let read = file.read(&mut buffer)?;
+            if read == 0 {
+                return Ok(hasher.finish_hex());
+            }
+            hasher.update(&buffer[..read]);
+        }
+    })
+    .await
+    .context("hashing panicked")?
+}
