@@ -80,6 +80,9 @@ pub(crate) struct ProviderLimits {
     /// One submit at a time: a run killed mid-submit then leaves at most one job of the provider
     /// with an unknown outcome, so the task a listing finds in its window is that job's.
     submit: tokio::sync::Mutex<()>,
+    /// Why no new submit may start in this run: a submit's outcome is unknown and could not
+    /// be settled, and a new task in the listing would make that job's task ambiguous.
+    blocked: Mutex<Option<String>>,
     bucket: Mutex<Bucket>,
 }
 
@@ -103,6 +106,7 @@ impl ProviderLimits {
         Self {
             in_flight: Arc::new(Semaphore::new(concurrency.max(1))),
             submit: tokio::sync::Mutex::new(()),
+            blocked: Mutex::new(None),
             bucket: Mutex::new(Bucket {
                 per_second,
                 capacity,
@@ -126,6 +130,23 @@ impl ProviderLimits {
     /// The provider's submit slot (see the field's comment).
     pub(crate) async fn submit_slot(&self) -> tokio::sync::MutexGuard<'_, ()> {
         self.submit.lock().await
+    }
+
+    /// Stops new submits for the rest of the run, for `reason`.
+    pub(crate) fn block(&self, reason: &str) {
+        let mut blocked = self
+            .blocked
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        blocked.get_or_insert_with(|| reason.to_owned());
+    }
+
+    /// Why new submits are stopped, if they are.
+    pub(crate) fn blocked(&self) -> Option<String> {
+        self.blocked
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
     }
 
     /// Waits for a pause to end and for a submit token, and takes it.

@@ -140,13 +140,19 @@ pub(crate) async fn run(args: BatchArgs) -> Result<()> {
     let queued = enqueue(&context, specs).await?;
     let mut running = JoinSet::new();
     let mut order = Vec::new();
+    let mut outcomes = Vec::new();
     for (spec, job) in queued {
         order.push(spec.id.clone());
+        // Jobs left submitting are settled before anything else is sent (they come first).
+        let (job, settled) = runner::settle(context.clone(), &spec, job).await?;
+        if let Some(outcome) = settled {
+            outcomes.push((spec.id.clone(), outcome));
+            continue;
+        }
         let context = context.clone();
         let id = spec.id.clone();
         running.spawn(async move { (id, runner::run(context, spec, job).await) });
     }
-    let mut outcomes = Vec::new();
     while let Some(done) = running.join_next().await {
         outcomes.push(done.context("a job's task panicked")?);
     }
@@ -225,8 +231,13 @@ async fn enqueue(
     .await
     .context("the journal thread panicked")??;
     let mut queued = queued;
-    // Stable: in flight first, then in file order.
-    queued.sort_by_key(|(_, job)| !matches!(job.state, JobState::Submitted { .. }));
+    // Stable: unknown outcomes first (settled before any submit), then tasks in flight (they
+    // take their places among the tasks in flight before new submits), then file order.
+    queued.sort_by_key(|(_, job)| match job.state {
+        JobState::Submitting { .. } => 0,
+        JobState::Submitted { .. } => 1,
+        _ => 2,
+    });
     Ok(queued)
 }
 

@@ -96,6 +96,25 @@ pub(crate) async fn run(context: Arc<Context>, spec: JobSpec, job: Job) -> Outco
     }
 }
 
+/// Settles a job an earlier run left submitting, before any new submit of its provider (the
+/// caller runs these first, one at a time): the job as it is now, and its outcome for this run
+/// when it goes no further (needs attention, or the listing failed).
+pub(crate) async fn settle(
+    context: Arc<Context>,
+    spec: &JobSpec,
+    job: Job,
+) -> Result<(Job, Option<Outcome>)> {
+    let JobState::Submitting { since } = job.state else {
+        return Ok((job, None));
+    };
+    let mut runner = Runner::new(context.clone(), spec.clone());
+    let until = context.journal.now();
+    match runner.reconcile(since - CLOCK_SLACK_SECONDS, until).await? {
+        Ok(job) => Ok((job, None)),
+        Err(outcome) => Ok((job, Some(outcome))),
+    }
+}
+
 struct Runner {
     context: Arc<Context>,
     spec: JobSpec,
@@ -137,10 +156,13 @@ impl Runner {
                     Ok(job) => job,
                     Err(outcome) => return Ok(outcome),
                 },
-                JobState::Submitting { since } => match self.reconcile(*since).await? {
-                    Ok(job) => job,
-                    Err(outcome) => return Ok(outcome),
-                },
+                JobState::Submitting { since } => {
+                    let until = self.context.journal.now();
+                    match self.reconcile(*since - CLOCK_SLACK_SECONDS, until).await? {
+                        Ok(job) => job,
+                        Err(outcome) => return Ok(outcome),
+                    }
+                }
                 JobState::NeedsAttention { reason, window } => {
                     if self.context.resubmit_unknown {
                         let key = self.key();
@@ -149,7 +171,9 @@ impl Runner {
                             .journal(move |j| j.reset_to_pending(&key))
                             .await?
                     } else {
-                        match self.reconcile(window.0).await? {
+                        // The window closed when the job was marked: tasks created since
+                        // belong to later submits.
+                        match self.reconcile(window.0, window.1).await? {
                             Ok(job) => job,
                             Err(_) => {
                                 return Ok(Outcome::Attention(reason.clone()));
@@ -201,6 +225,11 @@ impl Runner {
         }
         let limits = self.limits.clone();
         let _slot = limits.submit_slot().await;
+        if let Some(reason) = limits.blocked() {
+            let reason = format!("not submitted in this run: {reason}");
+            self.event("unfinished", &reason, json!({"reason": reason}));
+            return Ok(Err(Outcome::Unfinished(reason)));
+        }
         limits.submit_token().await;
         let key = self.key();
         let intent = self.context.journal(move |j| j.begin_submit(&key)).await?;
@@ -243,7 +272,12 @@ impl Runner {
                 }
                 Err(err @ Error::OutcomeUnknown { task_id: None, .. }) => {
                     self.event("outcome_unknown", &format!("{err:#}"), json!({}));
-                    return self.reconcile(intent.since).await;
+                    // Settled while holding the submit slot, so that no other task of the
+                    // provider is created in the window meanwhile.
+                    let until = self.context.journal.now();
+                    return self
+                        .reconcile(intent.since - CLOCK_SLACK_SECONDS, until)
+                        .await;
                 }
                 Err(err) => {
                     // Refused: nothing was created, so the job may be submitted by a later run.
@@ -287,14 +321,22 @@ impl Runner {
         );
     }
 
-    /// A job whose submit outcome is unknown (its intent committed at `since`): adopted from
-    /// the provider's task list where the provider has one, else left for a person to check, or
-    /// submitted again with `--resubmit-unknown`.
-    async fn reconcile(&mut self, since: i64) -> Result<Result<Job, Outcome>> {
+    /// A job whose submit outcome is unknown, whose task the provider may have created from
+    /// `from` to `until` (unix seconds): adopted from the provider's task list where the
+    /// provider has one, else left for a person to check, or submitted again with
+    /// `--resubmit-unknown`.
+    ///
+    /// Submits of a provider are one at a time and an unknown outcome is settled before the
+    /// next, so the only unclaimed task in the window is this job's. When the list cannot be
+    /// read, the job stays submitting and the provider takes no new submit in this run.
+    pub(crate) async fn reconcile(
+        &mut self,
+        from: i64,
+        until: i64,
+    ) -> Result<Result<Job, Outcome>> {
         let key = self.key();
         let provider = self.spec.provider;
-        let from = since - CLOCK_SLACK_SECONDS;
-        let until = self.context.journal.now().max(since);
+        let until = until.max(from);
         let lists = TaskOperation::List.supported_by().contains(&provider);
         let candidates = if lists {
             let found = self
@@ -311,8 +353,11 @@ impl Runner {
                 Ok(found) => found,
                 Err(err) => {
                     let reason = format!(
-                        "cannot list {provider}'s tasks to settle a submit whose outcome is unknown: {err:#}"
+                        "job {}'s submit has an unknown outcome and {provider}'s tasks cannot be \
+                         listed to settle it: {err:#}; run again",
+                        self.spec.id
                     );
+                    self.limits.block(&reason);
                     self.event("unfinished", &reason, json!({"reason": reason}));
                     return Ok(Err(Outcome::Unfinished(reason)));
                 }
