@@ -576,7 +576,9 @@ fn ark_runs_killed_at_several_moments_lose_nothing_and_never_submit_twice() {
     let first = run(&mut sim.batch(&args));
     first.assert_code(1);
     assert!(
-        first.stderr.contains("job 2: unfinished: job 2's submit has an unknown outcome and ark's tasks cannot be listed"),
+        first
+            .stderr
+            .contains("'s submit has an unknown outcome and ark's tasks cannot be listed"),
         "{}",
         first.describe()
     );

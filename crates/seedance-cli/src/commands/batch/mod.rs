@@ -12,11 +12,11 @@ mod manifest;
 mod report;
 mod runner;
 
-use std::{path::PathBuf, sync::Arc, time::Duration};
+use std::{collections::BTreeMap, path::PathBuf, sync::Arc, time::Duration};
 
 use anyhow::{Context as _, Result, bail};
 use clap::Args;
-use seedance_journal::{JobState, Journal, Upserted};
+use seedance_journal::{Job, JobState, Journal, Upserted};
 use seedance_sdk::{Client, Provider, RetryPolicy, TaskHandle, WaitOptions};
 use seedance_sim::{Sim, SimConfig};
 use serde_json::json;
@@ -138,25 +138,35 @@ pub(crate) async fn run(args: BatchArgs) -> Result<()> {
         poll: poll_plan(args.timeout, loopback),
     });
     let queued = enqueue(&context, specs).await?;
-    let mut running = JoinSet::new();
-    let mut order = Vec::new();
+    let order: BTreeMap<String, usize> = queued
+        .iter()
+        .map(|(spec, _)| (spec.id.clone(), spec.line))
+        .collect();
+    let mut running: JoinSet<Result<Vec<(String, Outcome)>>> = JoinSet::new();
     let mut outcomes = Vec::new();
+    let mut pending: BTreeMap<Provider, Vec<(JobSpec, Job)>> = BTreeMap::new();
     for (spec, job) in queued {
-        order.push(spec.id.clone());
         // Jobs left submitting are settled before anything else is sent (they come first).
         let (job, settled) = runner::settle(context.clone(), &spec, job).await?;
         if let Some(outcome) = settled {
             outcomes.push((spec.id.clone(), outcome));
-            continue;
+        } else if matches!(job.state, JobState::Pending) {
+            pending.entry(spec.provider).or_default().push((spec, job));
+        } else {
+            let context = context.clone();
+            running.spawn(async move {
+                let id = spec.id.clone();
+                Ok(vec![(id, runner::run(context, spec, job, None).await)])
+            });
         }
-        let context = context.clone();
-        let id = spec.id.clone();
-        running.spawn(async move { (id, runner::run(context, spec, job).await) });
+    }
+    for (provider, jobs) in pending {
+        running.spawn(dispatch(context.clone(), provider, jobs));
     }
     while let Some(done) = running.join_next().await {
-        outcomes.push(done.context("a job's task panicked")?);
+        outcomes.extend(done.context("a job's task panicked")??);
     }
-    outcomes.sort_by_key(|(id, _)| order.iter().position(|other| other == id));
+    outcomes.sort_by_key(|(id, _)| order.get(id).copied());
     report.summary(&outcomes);
     drop(sim);
     let failed = outcomes
@@ -171,6 +181,30 @@ pub(crate) async fn run(args: BatchArgs) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// Starts the pending jobs of `provider` in file order, each once it has a place among the
+/// provider's tasks in flight, so a long jobs file does not wait as thousands of tasks.
+async fn dispatch(
+    context: Arc<Context>,
+    provider: Provider,
+    jobs: Vec<(JobSpec, Job)>,
+) -> Result<Vec<(String, Outcome)>> {
+    let limits = context.limits.of(provider);
+    let mut running = JoinSet::new();
+    for (spec, job) in jobs {
+        let permit = limits.in_flight().await;
+        let context = context.clone();
+        running.spawn(async move {
+            let id = spec.id.clone();
+            (id, runner::run(context, spec, job, Some(permit)).await)
+        });
+    }
+    let mut outcomes = Vec::new();
+    while let Some(done) = running.join_next().await {
+        outcomes.push(done.context("a job's task panicked")?);
+    }
+    Ok(outcomes)
 }
 
 /// Adds every job to the journal (a rerun finds its jobs as they were left), reports the jobs

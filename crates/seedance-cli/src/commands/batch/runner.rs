@@ -82,9 +82,17 @@ impl Context {
 }
 
 /// Runs `spec` from `job`, its state in the journal, to an outcome for this run.
-pub(crate) async fn run(context: Arc<Context>, spec: JobSpec, job: Job) -> Outcome {
+/// `permit` is the job's place among its provider's tasks in flight when the caller took it.
+pub(crate) async fn run(
+    context: Arc<Context>,
+    spec: JobSpec,
+    job: Job,
+    permit: Option<OwnedSemaphorePermit>,
+) -> Outcome {
     let id = spec.id.clone();
-    match Runner::new(context.clone(), spec).drive(job).await {
+    let mut runner = Runner::new(context.clone(), spec);
+    runner.permit = permit;
+    match runner.drive(job).await {
         Ok(outcome) => outcome,
         Err(err) => {
             let reason = format!("{err:#}");
