@@ -442,7 +442,7 @@ fn a_429_pauses_every_job_of_the_provider() {
         .collect();
     let jobs = dir.jobs(&lines);
     let out = dir.str("out");
-    let mut child = sim
+    let child = sim
         .batch(&["--json", "--rpm", "6000", "--out", &out, &jobs])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())

@@ -243,6 +243,8 @@ fn check_unique(jobs: &[JobSpec], errors: &mut Vec<LineError>) {
                     printable(&job.id)
                 ),
             });
+            // Its default output collides too: one error per line is enough.
+            continue;
         }
         if let Some(first) = outputs.insert(&job.output, job.line) {
             errors.push(LineError {

@@ -238,6 +238,7 @@ mod tests {
         let start = Instant::now();
         limits.unpaused().await;
         assert_eq!(start.elapsed().as_secs(), 7);
+        limits.calm();
         // Without Retry-After: 1 s, 2 s, 4 s ...; a success starts again from 1 s.
         assert_eq!(limits.slow_down(None), Duration::from_secs(1));
         assert_eq!(limits.slow_down(None), Duration::from_secs(2));
