@@ -2,13 +2,16 @@
 //! durable journal, so that a run killed at any moment can simply be run again.
 //!
 //! `jobs` parses and validates the whole file first (nothing is sent when a line is invalid),
-//! `runner` moves each job through the journal's states, `limits` keeps each provider within
-//! its concurrency and rate, `manifest` writes the sidecar of each video and `report` prints
-//! progress and the summary.
+//! `runner` moves each job through the journal's states, `reconcile` settles submits whose
+//! outcome is unknown, `fetch` downloads and hashes the videos, `limits` keeps each provider
+//! within its concurrency and rate, `manifest` writes the sidecar of each video and `report`
+//! prints progress and the summary.
 
+mod fetch;
 mod jobs;
 mod limits;
 mod manifest;
+mod reconcile;
 mod report;
 mod runner;
 

@@ -5,18 +5,11 @@
 //! state calls for, and records the result before the next step, so the process can be killed
 //! between any two steps and a rerun continues from the last committed state.
 
-use std::{
-    collections::BTreeSet,
-    path::{Path, PathBuf},
-    sync::Arc,
-    time::Duration,
-};
+use std::{path::Path, sync::Arc, time::Duration};
 
 use anyhow::{Context as _, Result};
-use seedance_journal::{Job, JobKey, JobState, Journal, Sha256Hasher};
-use seedance_sdk::{
-    Client, Error, Provider, TaskHandle, TaskOperation, TaskStatus, Video, VideoDuration,
-};
+use seedance_journal::{Job, JobKey, JobState, Journal};
+use seedance_sdk::{Client, Error, Provider, TaskHandle, TaskStatus, Video, VideoDuration};
 use serde_json::json;
 use tokio::sync::OwnedSemaphorePermit;
 
@@ -26,11 +19,11 @@ use super::{
     manifest,
     report::{Outcome, Reporter},
 };
-use crate::{progress::describe, text::printable};
+use crate::progress::describe;
 
 /// How far before the committed intent a task of the job may be stamped: the provider's clock
 /// and ours differ.
-const CLOCK_SLACK_SECONDS: i64 = 5;
+pub(super) const CLOCK_SLACK_SECONDS: i64 = 5;
 
 /// Transient failures (network, 5xx) in a row after which a job stops for this run.
 const MAX_TRANSIENT_ERRORS: u32 = 8;
@@ -69,7 +62,7 @@ pub(crate) struct Context {
 
 impl Context {
     /// Runs `call` on the journal on a blocking thread (each commit waits for an fsync).
-    async fn journal<T: Send + 'static>(
+    pub(super) async fn journal<T: Send + 'static>(
         &self,
         call: impl FnOnce(&Journal) -> seedance_journal::Result<T> + Send + 'static,
     ) -> Result<T> {
@@ -123,11 +116,11 @@ pub(crate) async fn settle(
     }
 }
 
-struct Runner {
-    context: Arc<Context>,
-    spec: JobSpec,
-    clients: Clients,
-    limits: Arc<ProviderLimits>,
+pub(super) struct Runner {
+    pub(super) context: Arc<Context>,
+    pub(super) spec: JobSpec,
+    pub(super) clients: Clients,
+    pub(super) limits: Arc<ProviderLimits>,
     /// This job's place among the provider's tasks in flight, from the submit to the end.
     permit: Option<OwnedSemaphorePermit>,
 }
@@ -149,11 +142,11 @@ impl Runner {
         }
     }
 
-    fn key(&self) -> JobKey {
+    pub(super) fn key(&self) -> JobKey {
         self.spec.key.clone()
     }
 
-    fn event(&self, kind: &str, detail: &str, fields: serde_json::Value) {
+    pub(super) fn event(&self, kind: &str, detail: &str, fields: serde_json::Value) {
         self.context.report.job(&self.spec.id, kind, detail, fields);
     }
 
@@ -329,129 +322,6 @@ impl Runner {
         );
     }
 
-    /// A job whose submit outcome is unknown, whose task the provider may have created from
-    /// `from` to `until` (unix seconds): adopted from the provider's task list where the
-    /// provider has one, else left for a person to check, or submitted again with
-    /// `--resubmit-unknown`.
-    ///
-    /// Submits of a provider are one at a time and an unknown outcome is settled before the
-    /// next, so the only unclaimed task in the window is this job's. When the list cannot be
-    /// read, the job stays submitting and the provider takes no new submit in this run.
-    pub(crate) async fn reconcile(
-        &mut self,
-        from: i64,
-        until: i64,
-    ) -> Result<Result<Job, Outcome>> {
-        let key = self.key();
-        let provider = self.spec.provider;
-        let until = until.max(from);
-        let lists = TaskOperation::List.supported_by().contains(&provider);
-        let candidates = if lists {
-            let found = self
-                .clients
-                .api
-                .find_submitted(
-                    self.spec.request.model,
-                    self.spec.request.model_id.as_deref(),
-                    u64::try_from(from).unwrap_or(0),
-                    u64::try_from(until).unwrap_or(0),
-                )
-                .await;
-            let found = match found {
-                Ok(found) => found,
-                Err(err) => {
-                    let reason = format!(
-                        "job {}'s submit has an unknown outcome and {provider}'s tasks cannot be \
-                         listed to settle it: {err:#}; run again",
-                        self.spec.id
-                    );
-                    self.limits.block(&reason);
-                    self.event("unfinished", &reason, json!({"reason": reason}));
-                    return Ok(Err(Outcome::Unfinished(reason)));
-                }
-            };
-            // Tasks the journal already knows belong to other jobs.
-            let known = self.known_task_ids().await?;
-            let unknown: Vec<TaskHandle> = found
-                .into_iter()
-                .filter(|handle| !known.contains(&handle.task_id))
-                .collect();
-            if let [handle] = unknown.as_slice() {
-                let text = handle.to_string();
-                let key = key.clone();
-                let job = self.context.journal(move |j| j.adopt(&key, &text)).await?;
-                self.event(
-                    "adopted",
-                    &format!(
-                        "task {} found by listing {provider}'s tasks",
-                        handle.task_id
-                    ),
-                    json!({"task_id": handle.task_id, "handle": handle}),
-                );
-                return Ok(Ok(job));
-            }
-            Some(unknown)
-        } else {
-            None
-        };
-        if self.context.resubmit_unknown && candidates.as_ref().is_none_or(Vec::is_empty) {
-            self.event("resubmitting", "--resubmit-unknown", json!({}));
-            let job = self
-                .context
-                .journal(move |j| j.reset_to_pending(&key))
-                .await?;
-            return Ok(Ok(job));
-        }
-        let window = format!("{} to {} (unix seconds, UTC)", from.max(0), until);
-        let reason = match &candidates {
-            None => format!(
-                "the submit's outcome is unknown and {provider} cannot list tasks: check {provider}'s \
-                 console for a task created from {window}; if there is none, run again with \
-                 --resubmit-unknown"
-            ),
-            Some(found) if found.is_empty() => format!(
-                "the submit's outcome is unknown and {provider} lists no task of this model created \
-                 from {window}; if none appears, run again with --resubmit-unknown"
-            ),
-            Some(found) => format!(
-                "the submit's outcome is unknown and {provider} lists {} unclaimed tasks of this model \
-                 created from {window}: {}; adopt the right one with `seedance wait <handle>`",
-                found.len(),
-                found
-                    .iter()
-                    .map(|handle| handle.task_id.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        };
-        let current = self.context.journal(move |j| j.job(&key)).await?;
-        if current.is_some_and(|job| matches!(job.state, JobState::Submitting { .. })) {
-            let key = self.key();
-            let text = reason.clone();
-            self.context
-                .journal(move |j| j.mark_needs_attention(&key, &text))
-                .await?;
-        }
-        self.event(
-            "needs_attention",
-            &reason,
-            json!({"reason": reason, "window": [from.max(0), until]}),
-        );
-        Ok(Err(Outcome::Attention(reason)))
-    }
-
-    async fn known_task_ids(&self) -> Result<BTreeSet<String>> {
-        let provider = self.spec.provider.as_str().to_owned();
-        let jobs = self.context.journal(|j| j.jobs()).await?;
-        Ok(jobs
-            .into_iter()
-            .filter(|job| job.provider == provider)
-            .filter_map(|job| job.handle_json)
-            .filter_map(|text| text.parse::<TaskHandle>().ok())
-            .map(|handle| handle.task_id)
-            .collect())
-    }
-
     /// submitted -> finished (or failed): polls until the task ends, within this run's timeout.
     async fn wait(&mut self, handle: &TaskHandle) -> Result<Result<Job, Outcome>> {
         if self.permit.is_none() {
@@ -563,96 +433,6 @@ impl Runner {
             .journal(move |j| j.record_duration(&provider, &model, &resolution, duration_s, taken))
             .await;
     }
-
-    /// finished -> downloaded: the video, its hash, the journal, then the manifest.
-    async fn download(&self, job: &Job, video: &Video) -> Result<Result<Job, Outcome>> {
-        let output = self.spec.output.clone();
-        let video = match self.fresh(job, video).await? {
-            Ok(video) => video,
-            Err(outcome) => return Ok(Err(outcome)),
-        };
-        let bytes = self.fetch(&video, &output).await?;
-        let sha256 = sha256_file(output.clone()).await?;
-        let key = self.key();
-        let shown = output.display().to_string();
-        let job = self
-            .context
-            .journal(move |j| j.record_downloaded(&key, &shown, bytes, &sha256))
-            .await?;
-        manifest::write(&job, &output)?;
-        self.event(
-            "downloaded",
-            &output.display().to_string(),
-            json!({"output": output, "bytes": bytes}),
-        );
-        Ok(Ok(job))
-    }
-
-    /// A downloaded job whose file is gone or changed: downloaded again from the recorded URL.
-    async fn redownload(&self, job: &Job) -> Result<Outcome> {
-        let Some(video) = job
-            .video_json
-            .as_deref()
-            .and_then(|text| serde_json::from_str::<Video>(text).ok())
-        else {
-            return Ok(Outcome::Failed(
-                "the journal holds no video for this job".into(),
-            ));
-        };
-        let JobState::Downloaded { path, sha256, .. } = &job.state else {
-            return Ok(Outcome::Failed("not downloaded".into()));
-        };
-        let output = PathBuf::from(path);
-        self.event(
-            "redownloading",
-            &format!("{path} is missing or changed"),
-            json!({}),
-        );
-        let video = match self.fresh(job, &video).await? {
-            Ok(video) => video,
-            Err(outcome) => return Ok(outcome),
-        };
-        self.fetch(&video, &output).await?;
-        let hash = sha256_file(output.clone()).await?;
-        if &hash != sha256 {
-            return Ok(Outcome::Failed(format!(
-                "{path} was downloaded again but its SHA-256 {hash} differs from the recorded {sha256}"
-            )));
-        }
-        manifest::write(job, &output)?;
-        self.event("downloaded", path, json!({"output": output}));
-        Ok(Outcome::Succeeded)
-    }
-
-    /// `video`, or when its URL has expired the video of a fresh status, if the provider still
-    /// has one.
-    async fn fresh(&self, job: &Job, video: &Video) -> Result<Result<Video, Outcome>> {
-        if !video.is_expired() {
-            return Ok(Ok(video.clone()));
-        }
-        let handle: Option<TaskHandle> = job.handle_json.as_deref().and_then(|t| t.parse().ok());
-        if let Some(handle) = handle
-            && let Ok(TaskStatus::Succeeded(renewed)) = self.clients.api.status(&handle).await
-            && !renewed.is_expired()
-        {
-            return Ok(Ok(renewed));
-        }
-        let reason = format!(
-            "the video URL expired at unix time {}; the provider no longer serves the file",
-            video.expires_at.unwrap_or(0)
-        );
-        self.event("url_expired", &reason, json!({"reason": reason}));
-        Ok(Err(Outcome::Attention(reason)))
-    }
-
-    async fn fetch(&self, video: &Video, output: &Path) -> Result<u64> {
-        if let Some(parent) = output.parent() {
-            std::fs::create_dir_all(parent).with_context(|| {
-                format!("cannot create {}", printable(&parent.display().to_string()))
-            })?;
-        }
-        Ok(self.clients.download.download(video, output).await?)
-    }
 }
 
 /// 1 s, 2 s, 4 s ... up to 30 s; zero for no error.
@@ -661,24 +441,4 @@ fn backoff(errors: u32) -> Duration {
         return Duration::ZERO;
     }
     Duration::from_secs(1u64 << errors.min(5).saturating_sub(1)).min(Duration::from_secs(30))
-}
-
-/// The SHA-256 of the file at `path`, read in chunks on a blocking thread.
-async fn sha256_file(path: PathBuf) -> Result<String> {
-    tokio::task::spawn_blocking(move || -> Result<String> {
-        use std::io::Read;
-        let mut file = std::fs::File::open(&path)
-            .with_context(|| format!("cannot read {}", path.display()))?;
-        let mut hasher = Sha256Hasher::default();
-        let mut buffer = vec![0; 1 << 16];
-        loop {
-            let read = file.read(&mut buffer)?;
-            if read == 0 {
-                return Ok(hasher.finish_hex());
-            }
-            hasher.update(&buffer[..read]);
-        }
-    })
-    .await
-    .context("hashing panicked")?
 }
