@@ -32,6 +32,9 @@ pub(crate) fn defaults(provider: Provider) -> (usize, u32) {
     }
 }
 
+/// The right to submit for a provider (see [`ProviderLimits::submit_slot`]).
+pub(crate) type SubmitSlot = tokio::sync::OwnedMutexGuard<()>;
+
 /// The limits of every provider of a run.
 #[derive(Debug, Default)]
 pub(crate) struct Limits {
@@ -79,7 +82,7 @@ pub(crate) struct ProviderLimits {
     in_flight: Arc<Semaphore>,
     /// One submit at a time: a run killed mid-submit then leaves at most one job of the provider
     /// with an unknown outcome, so the task a listing finds in its window is that job's.
-    submit: tokio::sync::Mutex<()>,
+    submit: Arc<tokio::sync::Mutex<()>>,
     /// Why no new submit may start in this run: a submit's outcome is unknown and could not
     /// be settled, and a new task in the listing would make that job's task ambiguous.
     blocked: Mutex<Option<String>>,
@@ -105,7 +108,7 @@ impl ProviderLimits {
         let capacity = per_second.max(1.0);
         Self {
             in_flight: Arc::new(Semaphore::new(concurrency.max(1))),
-            submit: tokio::sync::Mutex::new(()),
+            submit: Arc::new(tokio::sync::Mutex::new(())),
             blocked: Mutex::new(None),
             bucket: Mutex::new(Bucket {
                 per_second,
@@ -128,8 +131,8 @@ impl ProviderLimits {
     }
 
     /// The provider's submit slot (see the field's comment).
-    pub(crate) async fn submit_slot(&self) -> tokio::sync::MutexGuard<'_, ()> {
-        self.submit.lock().await
+    pub(crate) async fn submit_slot(&self) -> SubmitSlot {
+        self.submit.clone().lock_owned().await
     }
 
     /// Stops new submits for the rest of the run, for `reason`.

@@ -159,7 +159,10 @@ pub(crate) async fn run(args: BatchArgs) -> Result<()> {
             let context = context.clone();
             running.spawn(async move {
                 let id = spec.id.clone();
-                Ok(vec![(id, runner::run(context, spec, job, None).await)])
+                Ok(vec![(
+                    id,
+                    runner::run(context, spec, job, (None, None)).await,
+                )])
             });
         }
     }
@@ -197,10 +200,15 @@ async fn dispatch(
     let mut running = JoinSet::new();
     for (spec, job) in jobs {
         let permit = limits.in_flight().await;
+        // Taken here, in file order; the job gives it back once its submit is settled.
+        let slot = limits.submit_slot().await;
         let context = context.clone();
         running.spawn(async move {
             let id = spec.id.clone();
-            (id, runner::run(context, spec, job, Some(permit)).await)
+            (
+                id,
+                runner::run(context, spec, job, (Some(permit), Some(slot))).await,
+            )
         });
     }
     let mut outcomes = Vec::new();

@@ -15,7 +15,7 @@ use tokio::sync::OwnedSemaphorePermit;
 
 use super::{
     jobs::JobSpec,
-    limits::{Limits, ProviderLimits},
+    limits::{Limits, ProviderLimits, SubmitSlot},
     manifest,
     report::{Outcome, Reporter},
 };
@@ -75,16 +75,18 @@ impl Context {
 }
 
 /// Runs `spec` from `job`, its state in the journal, to an outcome for this run.
-/// `permit` is the job's place among its provider's tasks in flight when the caller took it.
+/// `permit` is the job's place among its provider's tasks in flight and `slot` its turn to
+/// submit, when the caller took them.
 pub(crate) async fn run(
     context: Arc<Context>,
     spec: JobSpec,
     job: Job,
-    permit: Option<OwnedSemaphorePermit>,
+    (permit, slot): (Option<OwnedSemaphorePermit>, Option<SubmitSlot>),
 ) -> Outcome {
     let id = spec.id.clone();
     let mut runner = Runner::new(context.clone(), spec);
     runner.permit = permit;
+    runner.slot = slot;
     match runner.drive(job).await {
         Ok(outcome) => outcome,
         Err(err) => {
@@ -123,6 +125,8 @@ pub(super) struct Runner {
     pub(super) limits: Arc<ProviderLimits>,
     /// This job's place among the provider's tasks in flight, from the submit to the end.
     permit: Option<OwnedSemaphorePermit>,
+    /// Its turn to submit, when the dispatcher took it in file order.
+    slot: Option<SubmitSlot>,
 }
 
 impl Runner {
@@ -139,6 +143,7 @@ impl Runner {
             clients,
             limits,
             permit: None,
+            slot: None,
         }
     }
 
@@ -225,7 +230,10 @@ impl Runner {
             self.permit = Some(self.limits.in_flight().await);
         }
         let limits = self.limits.clone();
-        let _slot = limits.submit_slot().await;
+        let _slot = match self.slot.take() {
+            Some(slot) => slot,
+            None => limits.submit_slot().await,
+        };
         if let Some(reason) = limits.blocked() {
             let reason = format!("not submitted in this run: {reason}");
             self.event("unfinished", &reason, json!({"reason": reason}));
