@@ -719,3 +719,60 @@ fn other_providers_killed_mid_submit_need_attention_then_resubmit_unknown() {
     run(&mut sim.batch(&resubmit)).assert_code(0);
     assert_all_done_once(&sim, &dir, &prompts);
 }
+
+#[test]
+fn the_example_jobs_file_runs_with_sim() {
+    let dir = TempDir::new("example");
+    let jobs = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/batch/jobs.jsonl");
+    let out = dir.str("out");
+    let mut command = Command::new(env!("CARGO_BIN_EXE_seedance"));
+    command
+        .args([
+            "batch",
+            jobs.to_str().unwrap(),
+            "--sim",
+            "--json",
+            "--out",
+            &out,
+        ])
+        .env("SEEDANCE_SIM_TASK_SECONDS", "0.2");
+    for provider in PROVIDERS {
+        let upper = provider.to_uppercase();
+        command.env_remove(format!("{upper}_API_KEY"));
+        command.env_remove(format!("{upper}_BASE_URL"));
+    }
+    let result = run(&mut command);
+    result.assert_code(0);
+    let summary = result.events().pop().unwrap();
+    assert_eq!(summary["succeeded"], 5, "{summary}");
+    assert_video_and_manifest(&dir.path("out/lighthouse-from-frame.mp4"));
+    assert_video_and_manifest(&dir.path("out/birds/owl.mp4"));
+}
+
+#[test]
+fn a_task_id_in_an_unreadable_answer_is_kept_not_submitted_again() {
+    let sim = TestSim::start(Duration::from_millis(200));
+    let dir = TempDir::new("truncated");
+    let jobs = dir.jobs(&[json!({"id": "t", "provider": "ark", "model": "seedance-2.0", "prompt": "truncated answer"})]);
+    sim.sim.inject(
+        FaultRule::new(Route::Submit, Fault::TruncateBody)
+            .provider("ark")
+            .times(1),
+    );
+    let out = dir.str("out");
+    let result = run(&mut sim.batch(&["--json", "--out", &out, &jobs]));
+    result.assert_code(0);
+    let kinds: Vec<String> = result
+        .events()
+        .iter()
+        .filter_map(|event| event["event"].as_str().map(str::to_owned))
+        .collect();
+    assert!(
+        kinds
+            .iter()
+            .any(|kind| kind == "submitted_unconfirmed" || kind == "adopted"),
+        "{kinds:?}"
+    );
+    assert_eq!(sim.created().get("truncated answer"), Some(&1));
+    assert_video_and_manifest(&dir.path("out/t.mp4"));
+}
