@@ -35,11 +35,8 @@ use super::{SIM_API_KEY, Server, client_builder, is_loopback, sim::task_duration
 use crate::{UsageError, args::parse_duration, text::printable};
 
 /// `seedance batch`.
-///
-/// Defaults per provider: ark 3 tasks in flight and 180 submits a minute (its published limits
-/// for Seedance 2.0 on an individual account); modellix, jiekou and odkkk, which publish none,
-/// 5 in flight and 60 a minute.
 #[derive(Debug, Args)]
+#[command(after_long_help = BATCH_HELP)]
 pub(crate) struct BatchArgs {
     /// The jobs file: one JSON request per line, as `seedance schema` describes, plus optional
     /// `id` (default: the line number), `provider` and `output` (default: <OUT>/<ID>.mp4).
@@ -77,6 +74,21 @@ pub(crate) struct BatchArgs {
     #[arg(long)]
     pub(crate) json: bool,
 }
+
+/// The end of `seedance batch --help`: the defaults and what a rerun does.
+const BATCH_HELP: &str = "\
+Limits: ark defaults to 3 tasks in flight and 180 submits a minute, its published limits for \
+Seedance 2.0 on an individual account; modellix, jiekou and odkkk publish none and default to 5 \
+and 60. Submits to one provider go one at a time, so a run killed mid-submit leaves at most one \
+job per provider whose task must be found.
+
+Run the same command again at any time: downloaded jobs are skipped (a missing file is \
+downloaded again), tasks in flight are waited for, and nothing is submitted twice. A job whose \
+submit outcome is unknown is settled from ark's task list, or else reported with the time window \
+to check in the provider's console; only --resubmit-unknown submits it again.
+
+Exit codes: 0 when every job succeeded; 1 when any failed, needs attention or is unfinished; \
+2 when the jobs file is invalid (nothing is sent).";
 
 /// Runs `seedance batch`.
 pub(crate) async fn run(args: BatchArgs) -> Result<()> {
