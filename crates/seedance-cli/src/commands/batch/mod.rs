@@ -135,7 +135,7 @@ pub(crate) async fn run(args: BatchArgs) -> Result<()> {
         .clone()
         .unwrap_or_else(|| args.out.join("seedance-batch.sqlite"));
     let journal = Journal::open(&journal_path)?;
-    let report = Reporter::new(args.json);
+    let report = Reporter::new(args.json, specs.len());
     let loopback = sim.is_some()
         || providers.iter().all(|provider| {
             std::env::var(provider.base_url_env()).is_ok_and(|url| is_loopback(&url))
@@ -148,7 +148,7 @@ pub(crate) async fn run(args: BatchArgs) -> Result<()> {
             args.concurrency.map(|n| n as usize),
             args.rpm,
         ),
-        report,
+        report: report.clone(),
         resubmit_unknown: args.resubmit_unknown,
         poll: poll_plan(args.timeout, loopback),
     });
@@ -164,6 +164,7 @@ pub(crate) async fn run(args: BatchArgs) -> Result<()> {
         // Jobs left submitting are settled before anything else is sent (they come first).
         let (job, settled) = runner::settle(context.clone(), &spec, job).await?;
         if let Some(outcome) = settled {
+            context.report.done();
             outcomes.push((spec.id.clone(), outcome));
         } else if matches!(job.state, JobState::Pending) {
             pending.entry(spec.provider).or_default().push((spec, job));
@@ -238,7 +239,7 @@ async fn enqueue(
     specs: Vec<JobSpec>,
 ) -> Result<Vec<(JobSpec, seedance_journal::Job)>> {
     let journal = context.journal.clone();
-    let report = context.report;
+    let report = context.report.clone();
     let queued = tokio::task::spawn_blocking(move || -> Result<Vec<_>> {
         let mut queued = Vec::new();
         for spec in specs {

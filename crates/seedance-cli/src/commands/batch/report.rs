@@ -1,11 +1,16 @@
-//! What a batch run tells: one line per job state change on stderr, or with `--json` one JSON
-//! event per line on stdout; then the summary.
+//! What a batch run tells: one line per job state change on stderr (above a bar counting the
+//! jobs done, on a terminal), or with `--json` one JSON event per line on stdout; then the
+//! summary.
 //!
 //! Every JSON event has `event` (its kind), `job` (the id; absent for the summary) and `at_ms`
 //! (unix milliseconds), plus the fields of its kind.
 
-use std::io::Write;
+use std::{
+    io::{IsTerminal, Write},
+    time::Duration,
+};
 
+use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::{Map, Value, json};
 
 use crate::text::{json_safe, printable};
@@ -25,15 +30,42 @@ pub(crate) enum Outcome {
 }
 
 /// Prints events and the summary.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub(crate) struct Reporter {
     json: bool,
+    /// Jobs done out of all, on a terminal only.
+    bar: Option<ProgressBar>,
 }
 
 impl Reporter {
-    /// JSON events on stdout with `json`, else lines on stderr.
-    pub(crate) fn new(json: bool) -> Self {
-        Self { json }
+    /// JSON events on stdout with `json`, else lines on stderr, with a bar counting the
+    /// `n_jobs` on a terminal.
+    pub(crate) fn new(json: bool, n_jobs: usize) -> Self {
+        let bar = (!json && std::io::stderr().is_terminal()).then(|| {
+            let bar = ProgressBar::new(n_jobs as u64);
+            bar.set_style(
+                ProgressStyle::with_template("{bar:30} {pos}/{len} jobs done [{elapsed}]")
+                    .expect("the template is valid"),
+            );
+            bar.enable_steady_tick(Duration::from_millis(250));
+            bar
+        });
+        Self { json, bar }
+    }
+
+    /// One more job has its outcome for this run.
+    pub(crate) fn done(&self) {
+        if let Some(bar) = &self.bar {
+            bar.inc(1);
+        }
+    }
+
+    /// A line on stderr, above the bar when there is one.
+    fn line(&self, line: &str) {
+        match &self.bar {
+            Some(bar) => bar.println(line),
+            None => eprintln!("{line}"),
+        }
     }
 
     /// One event of job `id`: `kind` (`submitted`, `downloaded`, ...), a human `detail`, and the
@@ -49,9 +81,13 @@ impl Reporter {
             }
             print_line(&Value::Object(event));
         } else if detail.is_empty() {
-            eprintln!("job {}: {kind}", printable(id));
+            self.line(&format!("job {}: {kind}", printable(id)));
         } else {
-            eprintln!("job {}: {kind}: {}", printable(id), printable(detail));
+            self.line(&format!(
+                "job {}: {kind}: {}",
+                printable(id),
+                printable(detail)
+            ));
         }
     }
 
@@ -66,12 +102,15 @@ impl Reporter {
             }
             print_line(&Value::Object(event));
         } else {
-            eprintln!("{kind}: {}", printable(detail));
+            self.line(&format!("{kind}: {}", printable(detail)));
         }
     }
 
     /// The summary of the run: counts, then every job that did not succeed with its reason.
     pub(crate) fn summary(&self, outcomes: &[(String, Outcome)]) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
         let mut succeeded = 0;
         let (mut failed, mut attention, mut unfinished) = (Vec::new(), Vec::new(), Vec::new());
         for (id, outcome) in outcomes {

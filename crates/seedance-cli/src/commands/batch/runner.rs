@@ -87,7 +87,7 @@ pub(crate) async fn run(
     let mut runner = Runner::new(context.clone(), spec);
     runner.permit = permit;
     runner.slot = slot;
-    match runner.drive(job).await {
+    let outcome = match runner.drive(job).await {
         Ok(outcome) => outcome,
         Err(err) => {
             let reason = format!("{err:#}");
@@ -96,7 +96,9 @@ pub(crate) async fn run(
                 .job(&id, "error", &reason, json!({"reason": reason}));
             Outcome::Unfinished(reason)
         }
-    }
+    };
+    context.report.done();
+    outcome
 }
 
 /// Settles a job an earlier run left submitting, before any new submit of its provider (the
