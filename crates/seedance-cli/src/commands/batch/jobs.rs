@@ -395,4 +395,42 @@ mod tests {
         assert_eq!(jobs[0].key.request_hash, jobs[1].key.request_hash);
         assert_eq!(file_stem("../etc"), "_._etc");
     }
+
+    #[tokio::test]
+    async fn a_local_file_is_read_as_media_and_its_content_is_in_the_hash() {
+        let example = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../examples/batch/frames/lighthouse.png");
+        let dir = std::env::temp_dir().join(format!("seedance-jobs-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let frame = std::fs::read(example).unwrap();
+        std::fs::write(dir.join("a.png"), &frame).unwrap();
+        let jobs = dir.join("jobs.jsonl");
+        let text = r#"{"provider":"ark","model":"seedance-2.0","prompt":"p","inputs":{"mode":"first_frame","first":{"path":"a.png"}}}"#;
+        let load_one = async || {
+            load(&jobs, text, Path::new("out"), None)
+                .await
+                .unwrap()
+                .remove(0)
+        };
+        let before = load_one().await;
+        assert_eq!(
+            before.request.inputs,
+            Inputs::FirstFrame {
+                first: Media::Path(dir.join("a.png"))
+            }
+        );
+        // The same path with other content (bytes after the PNG's end) is another request.
+        let mut edited = frame.clone();
+        edited.push(0);
+        std::fs::write(dir.join("a.png"), &edited).unwrap();
+        let after = load_one().await;
+        assert_ne!(before.key.request_hash, after.key.request_hash);
+        // A path object with anything else beside it is refused, naming its place.
+        let extra = text.replace(r#"{"path":"a.png"}"#, r#"{"path":"a.png","url":"x"}"#);
+        let errors = load(&jobs, &extra, Path::new("out"), None)
+            .await
+            .unwrap_err();
+        assert!(errors[0].message.starts_with("inputs.first:"), "{errors:?}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }
