@@ -253,8 +253,8 @@ impl Runner {
                     return self.record_submitted(&handle, "submitted").await.map(Ok);
                 }
                 // Provably not accepted: sent again under the same intent.
-                Err(Error::RateLimited { retry_after, .. }) => {
-                    self.rate_limited(retry_after, "submit");
+                Err(err) if rate_limit(&err).is_some() => {
+                    self.rate_limited(rate_limit(&err).flatten(), "submit");
                     limits.submit_token().await;
                 }
                 Err(Error::Network { source, .. })
@@ -363,8 +363,8 @@ impl Runner {
                         return Ok(done);
                     }
                 }
-                Err(Error::RateLimited { retry_after, .. }) => {
-                    self.rate_limited(retry_after, "status request");
+                Err(err) if rate_limit(&err).is_some() => {
+                    self.rate_limited(rate_limit(&err).flatten(), "status request");
                     continue;
                 }
                 Err(err) if err.is_retryable() && errors < MAX_TRANSIENT_ERRORS => errors += 1,
@@ -442,6 +442,15 @@ impl Runner {
             .context
             .journal(move |j| j.record_duration(&provider, &model, &resolution, duration_s, taken))
             .await;
+    }
+}
+
+/// For a 429 (typed, or as a provider error that kept its status), the wait it asked for.
+fn rate_limit(err: &Error) -> Option<Option<Duration>> {
+    match err {
+        Error::RateLimited { retry_after, .. } => Some(*retry_after),
+        Error::Provider(details) if details.status == Some(429) => Some(None),
+        _ => None,
     }
 }
 
