@@ -44,6 +44,9 @@ pub(crate) enum Command {
     /// Check each provider's setup: key, base URL, reachability, key accepted, clock; and that
     /// the output directory and journal are writable.
     Doctor(DoctorArgs),
+    /// Run every job of a JSON Lines file: submit, wait, download, journaled so that a run
+    /// killed at any moment can simply be run again.
+    Batch(Box<crate::commands::batch::BatchArgs>),
 }
 
 /// `seedance generate`.

@@ -1,6 +1,7 @@
 //! The subcommands, and what they share: building a client, waiting with progress, downloading.
 
 mod doctor;
+pub(crate) mod batch;
 mod generate;
 mod providers;
 mod resume;
@@ -42,6 +43,7 @@ pub(crate) async fn run(command: Command) -> Result<()> {
         Command::Schema => schema::run(),
         Command::Sim(args) => sim::run(args).await,
         Command::Doctor(args) => doctor::run(args).await,
+        Command::Batch(args) => batch::run(*args).await,
     }
 }
 

@@ -1,0 +1,779 @@
+//! End-to-end tests of `seedance batch` against a simulator running in the test: mixed
+//! providers with a local frame, validation before anything is sent, reruns that skip, resume
+//! and re-download without submitting again, changed lines, `--json` events, the per-provider
+//! limits, and runs killed with SIGKILL and run again without losing or duplicating a task.
+
+use std::{
+    collections::BTreeMap,
+    path::{Path, PathBuf},
+    process::{Child, Command, Output, Stdio},
+    time::{Duration, Instant},
+};
+
+use seedance_journal::{JobState, Journal, StateKind, sha256_hex};
+use seedance_sim::{Fault, FaultRule, Route, Sim, SimConfig};
+use serde_json::{Value, json};
+
+const PROVIDERS: [&str; 4] = ["modellix", "jiekou", "odkkk", "ark"];
+
+/// A simulator on its own runtime while the test thread runs the binary.
+struct TestSim {
+    sim: Sim,
+    _runtime: tokio::runtime::Runtime,
+}
+
+impl TestSim {
+    fn start(task_duration: Duration) -> Self {
+        let runtime = tokio::runtime::Runtime::new().expect("a runtime");
+        let config = SimConfig {
+            task_duration,
+            ..SimConfig::default()
+        };
+        let sim = runtime
+            .block_on(Sim::start(config))
+            .expect("the simulator starts");
+        Self {
+            sim,
+            _runtime: runtime,
+        }
+    }
+
+    /// `seedance batch` with `args`, every provider pointed at this simulator, nothing
+    /// inherited from the environment.
+    fn batch(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_seedance"));
+        command.arg("batch").args(args);
+        for provider in PROVIDERS {
+            let upper = provider.to_uppercase();
+            command.env_remove(format!("{upper}_API_KEY"));
+            command.env(format!("{upper}_BASE_URL"), self.sim.base_url(provider));
+        }
+        command.env_remove("RUST_LOG");
+        command
+    }
+
+    /// Tasks created per prompt.
+    fn created(&self) -> BTreeMap<String, u64> {
+        self.sim.counters().submits_per_prompt
+    }
+
+    fn n_created(&self) -> u64 {
+        self.created().values().sum()
+    }
+
+    fn route(&self, key: &str) -> u64 {
+        self.sim.counters().route(key)
+    }
+}
+
+/// The outcome of a run.
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    fn describe(&self) -> String {
+        format!(
+            "exit {}\n--- stdout\n{}\n--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        )
+    }
+
+    fn assert_code(&self, code: i32) -> &Self {
+        assert_eq!(self.code, code, "{}", self.describe());
+        self
+    }
+
+    /// The `--json` events, each checked to parse and to carry `event` and `at_ms`.
+    fn events(&self) -> Vec<Value> {
+        self.stdout
+            .lines()
+            .map(|line| {
+                let event: Value = serde_json::from_str(line)
+                    .unwrap_or_else(|err| panic!("{err}: {line}\n{}", self.describe()));
+                assert!(event["event"].is_string(), "{line}");
+                assert!(event["at_ms"].is_u64(), "{line}");
+                event
+            })
+            .collect()
+    }
+}
+
+fn run(command: &mut Command) -> Run {
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = command.output().expect("the binary runs");
+    Run {
+        code: status.code().expect("exited normally"),
+        stdout: String::from_utf8(stdout).expect("UTF-8 stdout"),
+        stderr: String::from_utf8(stderr).expect("UTF-8 stderr"),
+    }
+}
+
+/// A directory removed at the end of the test.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> Self {
+        let dir =
+            std::env::temp_dir().join(format!("seedance-batch-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("a temp dir");
+        Self(dir)
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+
+    fn str(&self, name: &str) -> String {
+        self.path(name).to_str().expect("UTF-8 path").to_owned()
+    }
+
+    /// Writes the jobs file `jobs.jsonl`, one line per value.
+    fn jobs(&self, lines: &[Value]) -> String {
+        let text: String = lines.iter().map(|line| format!("{line}\n")).collect();
+        std::fs::write(self.path("jobs.jsonl"), text).unwrap();
+        self.str("jobs.jsonl")
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A valid grayscale PNG (stored deflate blocks, real CRCs and Adler-32).
+fn png(width: u32, height: u32) -> Vec<u8> {
+    fn crc32(data: &[u8]) -> u32 {
+        let mut crc = !0u32;
+        for &byte in data {
+            crc ^= u32::from(byte);
+            for _ in 0..8 {
+                crc = if crc & 1 == 1 {
+                    (crc >> 1) ^ 0xEDB8_8320
+                } else {
+                    crc >> 1
+                };
+            }
+        }
+        !crc
+    }
+    fn chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
+        out.extend_from_slice(&(data.len() as u32).to_be_bytes());
+        let start = out.len();
+        out.extend_from_slice(kind);
+        out.extend_from_slice(data);
+        let crc = crc32(&out[start..]);
+        out.extend_from_slice(&crc.to_be_bytes());
+    }
+    let mut raw = Vec::new();
+    for y in 0..height {
+        raw.push(0);
+        raw.extend((0..width).map(|x| ((x + y) % 256) as u8));
+    }
+    let mut zlib = vec![0x78, 0x01];
+    let blocks: Vec<&[u8]> = raw.chunks(65_535).collect();
+    for (i, block) in blocks.iter().enumerate() {
+        zlib.push(u8::from(i + 1 == blocks.len()));
+        let len = block.len() as u16;
+        zlib.extend_from_slice(&len.to_le_bytes());
+        zlib.extend_from_slice(&(!len).to_le_bytes());
+        zlib.extend_from_slice(block);
+    }
+    let (mut a, mut b) = (1u32, 0u32);
+    for &byte in &raw {
+        a = (a + u32::from(byte)) % 65_521;
+        b = (b + a) % 65_521;
+    }
+    zlib.extend_from_slice(&((b << 16) | a).to_be_bytes());
+    let mut ihdr = Vec::new();
+    ihdr.extend_from_slice(&width.to_be_bytes());
+    ihdr.extend_from_slice(&height.to_be_bytes());
+    ihdr.extend_from_slice(&[8, 0, 0, 0, 0]);
+    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
+    chunk(&mut out, b"IHDR", &ihdr);
+    chunk(&mut out, b"IDAT", &zlib);
+    chunk(&mut out, b"IEND", &[]);
+    out
+}
+
+/// Checks that `path` is an MP4 whose manifest records its size and SHA-256; returns the
+/// manifest.
+fn assert_video_and_manifest(path: &Path) -> Value {
+    let data = std::fs::read(path).unwrap_or_else(|err| panic!("{}: {err}", path.display()));
+    assert_eq!(&data[4..8], b"ftyp", "{} is not an MP4", path.display());
+    let manifest: Value =
+        serde_json::from_slice(&std::fs::read(path.with_extension("json")).unwrap()).unwrap();
+    assert_eq!(manifest["bytes"], data.len() as u64, "{manifest}");
+    assert_eq!(manifest["sha256"], sha256_hex(&data), "{manifest}");
+    for field in [
+        "task_id",
+        "submitted_at",
+        "finished_at",
+        "downloaded_at",
+        "video_host",
+    ] {
+        assert!(!manifest[field].is_null(), "{field} in {manifest}");
+    }
+    manifest
+}
+
+#[test]
+fn mixed_providers_with_a_local_frame_then_reruns_skip_redownload_and_see_changes() {
+    let sim = TestSim::start(Duration::from_millis(300));
+    let dir = TempDir::new("happy");
+    std::fs::create_dir_all(dir.path("frames")).unwrap();
+    std::fs::write(dir.path("frames/a.png"), png(640, 360)).unwrap();
+    let mut lines = vec![
+        json!({"id": "lighthouse", "provider": "jiekou", "prompt": "happy: a lighthouse", "duration": 5}),
+        json!({"provider": "modellix", "prompt": "happy: a fox"}),
+        json!({"id": "kite", "provider": "ark", "model": "seedance-2.0", "prompt": "happy: a kite",
+               "inputs": {"mode": "first_frame", "first": {"path": "frames/a.png"}}}),
+        json!({"id": "owl", "prompt": "happy: an owl", "output": "birds/owl.mp4"}),
+    ];
+    let jobs = dir.jobs(&lines);
+    let out = dir.str("out");
+    let args = ["--out", &out, "--provider", "odkkk", &jobs];
+    let first = run(&mut sim.batch(&args));
+    first.assert_code(0);
+    assert!(first.stderr.contains("4 succeeded"), "{}", first.describe());
+    for (name, provider) in [
+        ("out/lighthouse.mp4", "jiekou"),
+        ("out/2.mp4", "modellix"),
+        ("out/kite.mp4", "ark"),
+        ("out/birds/owl.mp4", "odkkk"),
+    ] {
+        let manifest = assert_video_and_manifest(&dir.path(name));
+        assert_eq!(manifest["provider"], provider, "{manifest}");
+    }
+    let kite = assert_video_and_manifest(&dir.path("out/kite.mp4"));
+    assert_eq!(kite["request"]["inputs"]["mode"], "first_frame", "{kite}");
+    assert!(dir.path("out/seedance-batch.sqlite").exists());
+    assert!(
+        sim.created().values().all(|n| *n == 1),
+        "{:?}",
+        sim.created()
+    );
+    assert_eq!(sim.n_created(), 4);
+
+    // The same command again: nothing is sent to any provider.
+    let before = sim.sim.counters().api_requests();
+    let again = run(&mut sim.batch(&args));
+    again.assert_code(0);
+    assert_eq!(
+        again.stderr.matches(": skipped").count(),
+        4,
+        "{}",
+        again.describe()
+    );
+    assert_eq!(sim.sim.counters().api_requests(), before);
+
+    // A deleted video is downloaded again from the recorded URL, without a submit.
+    std::fs::remove_file(dir.path("out/2.mp4")).unwrap();
+    std::fs::remove_file(dir.path("out/2.json")).unwrap();
+    let videos = sim.route("media video");
+    run(&mut sim.batch(&args)).assert_code(0);
+    assert_video_and_manifest(&dir.path("out/2.mp4"));
+    assert_eq!(sim.route("media video"), videos + 1);
+    assert_eq!(sim.sim.counters().api_requests(), before);
+
+    // A changed line is a new job; the earlier task stays in the journal and is named.
+    lines[0]["prompt"] = json!("happy: a lighthouse in fog");
+    dir.jobs(&lines);
+    let changed = run(&mut sim.batch(&args));
+    changed.assert_code(0);
+    assert!(
+        changed.stderr.contains("job lighthouse: changed: job lighthouse changed since the last run: the earlier task sim-jiekou-"),
+        "{}",
+        changed.describe()
+    );
+    assert_eq!(sim.n_created(), 5);
+    let journal = Journal::open(dir.path("out/seedance-batch.sqlite")).unwrap();
+    let versions = journal.jobs_for_id("lighthouse").unwrap();
+    assert_eq!(versions.len(), 2);
+    assert!(
+        versions
+            .iter()
+            .all(|job| job.state.kind() == StateKind::Downloaded)
+    );
+    assert_eq!(journal.total_submits().unwrap(), 5);
+}
+
+#[test]
+fn an_invalid_line_exits_2_names_line_and_field_and_sends_nothing() {
+    let sim = TestSim::start(Duration::ZERO);
+    let dir = TempDir::new("invalid");
+    let jobs = dir.jobs(&[
+        json!({"provider": "jiekou", "prompt": "ok"}),
+        json!({"provider": "jiekou", "prompt": "too long", "duration": 99}),
+        json!({"provider": "ark", "prompt": "frame", "model": "seedance-2.0",
+               "inputs": {"mode": "first_frame", "first": {"path": "missing.png"}}}),
+        json!({"prompt": "no provider"}),
+    ]);
+    let out = dir.str("out");
+    let refused = run(&mut sim.batch(&["--out", &out, &jobs]));
+    refused.assert_code(2);
+    for expected in [
+        "line 2: invalid duration",
+        "line 3: invalid first_frame",
+        "line 4: provider: missing",
+    ] {
+        assert!(
+            refused.stderr.contains(expected),
+            "{expected}\n{}",
+            refused.describe()
+        );
+    }
+    assert!(
+        refused.stderr.contains("nothing was sent"),
+        "{}",
+        refused.describe()
+    );
+    assert_eq!(sim.sim.counters().api_requests(), 0);
+    assert!(!dir.path("out").exists(), "nothing is written either");
+}
+
+#[test]
+fn json_events_parse_and_tell_every_state_change() {
+    let sim = TestSim::start(Duration::from_millis(200));
+    let dir = TempDir::new("json");
+    let jobs = dir.jobs(&[
+        json!({"id": "a", "provider": "jiekou", "prompt": "json a"}),
+        json!({"id": "b", "provider": "ark", "model": "seedance-2.0", "prompt": "json b"}),
+    ]);
+    let out = dir.str("out");
+    let result = run(&mut sim.batch(&["--json", "--out", &out, &jobs]));
+    result.assert_code(0);
+    let events = result.events();
+    for id in ["a", "b"] {
+        let kinds: Vec<&str> = events
+            .iter()
+            .filter(|event| event["job"] == id)
+            .filter_map(|event| event["event"].as_str())
+            .collect();
+        let wanted = ["submitting", "submitted", "finished", "downloaded"];
+        let positions: Vec<usize> = wanted
+            .iter()
+            .map(|kind| {
+                kinds
+                    .iter()
+                    .position(|k| k == kind)
+                    .unwrap_or_else(|| panic!("{kind} in {kinds:?}"))
+            })
+            .collect();
+        assert!(
+            positions.windows(2).all(|pair| pair[0] < pair[1]),
+            "{kinds:?}"
+        );
+    }
+    let summary = events.last().unwrap();
+    assert_eq!(summary["event"], "summary");
+    assert_eq!(summary["succeeded"], 2);
+    assert!(!result.stderr.contains("job a:"), "{}", result.describe());
+}
+
+/// Every job's time in flight, from its submit to its terminal status, from the events.
+fn in_flight_intervals(events: &[Value]) -> Vec<(u64, u64)> {
+    let mut starts = BTreeMap::new();
+    let mut intervals = Vec::new();
+    for event in events {
+        let (Some(job), Some(at)) = (event["job"].as_str(), event["at_ms"].as_u64()) else {
+            continue;
+        };
+        match event["event"].as_str() {
+            Some("submitting") => {
+                starts.insert(job.to_owned(), at);
+            }
+            Some("finished" | "failed") => intervals.push((starts[job], at)),
+            _ => {}
+        }
+    }
+    intervals
+}
+
+#[test]
+fn concurrency_bounds_the_tasks_in_flight_per_provider() {
+    let sim = TestSim::start(Duration::from_millis(800));
+    let dir = TempDir::new("concurrency");
+    let lines: Vec<Value> = (0..6)
+        .map(|n| json!({"provider": "ark", "model": "seedance-2.0", "prompt": format!("concurrency {n}")}))
+        .collect();
+    let jobs = dir.jobs(&lines);
+    let out = dir.str("out");
+    let result = run(&mut sim.batch(&[
+        "--json",
+        "--concurrency",
+        "2",
+        "--rpm",
+        "6000",
+        "--out",
+        &out,
+        &jobs,
+    ]));
+    result.assert_code(0);
+    let intervals = in_flight_intervals(&result.events());
+    assert_eq!(intervals.len(), 6);
+    let max_in_flight = intervals
+        .iter()
+        .map(|(start, _)| {
+            intervals
+                .iter()
+                .filter(|(other_start, other_end)| other_start <= start && start < other_end)
+                .count()
+        })
+        .max()
+        .unwrap();
+    assert_eq!(max_in_flight, 2, "{intervals:?}");
+    assert_eq!(sim.n_created(), 6);
+}
+
+#[test]
+fn a_429_pauses_every_job_of_the_provider() {
+    let sim = TestSim::start(Duration::from_secs(4));
+    let dir = TempDir::new("ratelimit");
+    let lines: Vec<Value> = (0..3)
+        .map(|n| json!({"provider": "jiekou", "prompt": format!("ratelimit {n}")}))
+        .collect();
+    let jobs = dir.jobs(&lines);
+    let out = dir.str("out");
+    let child = sim
+        .batch(&["--json", "--rpm", "6000", "--out", &out, &jobs])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Once the three tasks are polled, one status request is answered 429 with Retry-After 2.
+    wait_for(|| sim.route("jiekou status") >= 3, "three polls");
+    sim.sim.inject(
+        FaultRule::new(
+            Route::Status,
+            Fault::Status {
+                code: 429,
+                retry_after: Some(2),
+            },
+        )
+        .provider("jiekou")
+        .times(1),
+    );
+    wait_for(
+        || sim.sim.counters().faults_ending_with(": status 429") == 1,
+        "the 429",
+    );
+    // Polls already on their way when the 429 was sent may still arrive; then none for the
+    // rest of the 2 s pause. Unpaused, three jobs polling every 200 ms to 1 s would send
+    // several requests in 1.2 s.
+    std::thread::sleep(Duration::from_millis(300));
+    let polls = sim.route("jiekou status");
+    std::thread::sleep(Duration::from_millis(1200));
+    assert_eq!(
+        sim.route("jiekou status"),
+        polls,
+        "no job polled during the pause"
+    );
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let limited: Vec<Value> = stdout
+        .lines()
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .filter(|event| event["event"] == "rate_limited")
+        .collect();
+    assert_eq!(limited.len(), 1, "{stdout}");
+    assert_eq!(limited[0]["provider"], "jiekou");
+    assert_eq!(limited[0]["pause_ms"], 2000);
+    assert_eq!(sim.n_created(), 3);
+}
+
+fn wait_for(mut condition: impl FnMut() -> bool, what: &str) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !condition() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// SIGKILLs `child` (std's `kill` sends SIGKILL on Unix) and reaps it.
+fn sigkill(mut child: Child) {
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
+fn journal_counts(path: &Path) -> BTreeMap<StateKind, usize> {
+    if !path.exists() {
+        return BTreeMap::new();
+    }
+    Journal::open(path)
+        .and_then(|journal| journal.counts())
+        .unwrap_or_default()
+}
+
+/// Jobs whose handle the journal recorded.
+fn n_past_submit(path: &Path) -> usize {
+    let counts = journal_counts(path);
+    [
+        StateKind::Submitted,
+        StateKind::Finished,
+        StateKind::Downloaded,
+    ]
+    .iter()
+    .map(|kind| counts.get(kind).copied().unwrap_or(0))
+    .sum()
+}
+
+/// Every job downloaded, every prompt submitted exactly once, and the journal agreeing.
+fn assert_all_done_once(sim: &TestSim, dir: &TempDir, prompts: &[String]) {
+    let created = sim.created();
+    for prompt in prompts {
+        assert_eq!(created.get(prompt), Some(&1), "{prompt}: {created:?}");
+    }
+    assert_eq!(sim.n_created(), prompts.len() as u64, "{created:?}");
+    let journal = Journal::open(dir.path("out/seedance-batch.sqlite")).unwrap();
+    for job in journal.jobs().unwrap() {
+        let JobState::Downloaded { path, .. } = &job.state else {
+            panic!("{} is {:?}", job.key, job.state);
+        };
+        assert_video_and_manifest(Path::new(path));
+    }
+}
+
+#[test]
+fn ark_runs_killed_at_several_moments_lose_nothing_and_never_submit_twice() {
+    let sim = TestSim::start(Duration::from_millis(600));
+    let dir = TempDir::new("kill-ark");
+    let prompts: Vec<String> = (0..10).map(|n| format!("kill ark {n}")).collect();
+    let lines: Vec<Value> = prompts
+        .iter()
+        .map(|prompt| json!({"provider": "ark", "model": "seedance-2.0", "prompt": prompt}))
+        .collect();
+    let jobs = dir.jobs(&lines);
+    let out = dir.str("out");
+    let journal = dir.path("out/seedance-batch.sqlite");
+    // One submit a second: a kill right after a task is created lands before or after the
+    // journal recorded its handle, never in the next job's submit.
+    let args = ["--rpm", "60", "--concurrency", "3", "--out", &out, &jobs];
+    // The second submit's answer is lost after Ark created the task, and the listing that would
+    // settle it fails: the run leaves that job submitting, as a crash right after the submit does.
+    sim.sim.inject(
+        FaultRule::new(Route::Submit, Fault::DropConnection)
+            .provider("ark")
+            .every(2)
+            .times(1),
+    );
+    sim.sim.inject(
+        FaultRule::new(
+            Route::List,
+            Fault::Status {
+                code: 500,
+                retry_after: None,
+            },
+        )
+        .provider("ark")
+        .times(1),
+    );
+    let first = run(&mut sim.batch(&args));
+    first.assert_code(1);
+    assert!(
+        first
+            .stderr
+            .contains("'s submit has an unknown outcome and ark's tasks cannot be listed"),
+        "{}",
+        first.describe()
+    );
+    // No other Ark submit while job 2's task is unclaimed: it would make the listing ambiguous.
+    assert_eq!(sim.n_created(), 2, "{}", first.describe());
+    assert_eq!(journal_counts(&journal)[&StateKind::Submitting], 1);
+
+    // Killed right after the 4th, 6th and 8th task are created: each time the job is somewhere
+    // between its submit and the journal's record of the handle, or just past it.
+    for kill_after in [4, 6, 8] {
+        let child = sim
+            .batch(&args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        wait_for(|| sim.n_created() >= kill_after, "the submits");
+        sigkill(child);
+    }
+    let mut rerun = run(&mut sim.batch(&args));
+    if rerun.code != 0 {
+        // The kill landed after an intent was committed but before its request left: Ark lists
+        // no task for it, which a person checks before running with --resubmit-unknown.
+        assert!(
+            rerun.stderr.contains("lists no task of this model"),
+            "{}",
+            rerun.describe()
+        );
+        assert!(
+            sim.created().values().all(|n| *n == 1),
+            "{:?}",
+            sim.created()
+        );
+        let mut resubmit = args.to_vec();
+        resubmit.insert(0, "--resubmit-unknown");
+        rerun = run(&mut sim.batch(&resubmit));
+    }
+    rerun.assert_code(0);
+    assert_all_done_once(&sim, &dir, &prompts);
+    let journal = Journal::open(&journal).unwrap();
+    let resubmitted = journal
+        .jobs()
+        .unwrap()
+        .iter()
+        .filter(|job| job.submit_count > 1)
+        .count() as u64;
+    assert_eq!(
+        journal.total_submits().unwrap(),
+        prompts.len() as u64 + resubmitted
+    );
+    // At least the job whose answer was lost was settled by listing Ark's tasks.
+    let adopted = journal
+        .jobs()
+        .unwrap()
+        .iter()
+        .filter(|job| {
+            journal
+                .events(&job.key)
+                .unwrap()
+                .iter()
+                .any(|event| event.detail.as_deref() == Some("adopted"))
+        })
+        .count();
+    assert!(adopted >= 1, "no job was adopted");
+}
+
+#[test]
+fn other_providers_killed_mid_submit_need_attention_then_resubmit_unknown() {
+    let sim = TestSim::start(Duration::from_millis(600));
+    let dir = TempDir::new("kill-jiekou");
+    let prompts: Vec<String> = (0..5).map(|n| format!("kill jiekou {n}")).collect();
+    let lines: Vec<Value> = prompts
+        .iter()
+        .map(|prompt| json!({"provider": "jiekou", "prompt": prompt}))
+        .collect();
+    let jobs = dir.jobs(&lines);
+    let out = dir.str("out");
+    let journal = dir.path("out/seedance-batch.sqlite");
+    // One submit a second: the kill below lands between two submits, after the journal
+    // recorded the second handle.
+    let args = ["--rpm", "60", "--out", &out, &jobs];
+    let child = sim
+        .batch(&args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for(
+        || sim.n_created() >= 2 && n_past_submit(&journal) >= 2,
+        "two recorded submits",
+    );
+    sigkill(child);
+    // The next submit is held by the provider; the run is killed while it waits for the answer.
+    sim.sim.inject(
+        FaultRule::new(Route::Submit, Fault::Delay(Duration::from_secs(300)))
+            .provider("jiekou")
+            .times(1),
+    );
+    let submits = sim.route("jiekou submit");
+    let child = sim
+        .batch(&args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for(|| sim.route("jiekou submit") > submits, "the held submit");
+    sigkill(child);
+    let created = sim.n_created();
+
+    // Run again: the held job needs attention, with the window to check; nothing is resubmitted.
+    let attention = run(&mut sim.batch(&args));
+    attention.assert_code(1);
+    assert!(
+        attention.stderr.contains("needs attention: job "),
+        "{}",
+        attention.describe()
+    );
+    assert!(
+        attention
+            .stderr
+            .contains("check jiekou's console for a task created from "),
+        "{}",
+        attention.describe()
+    );
+    assert!(
+        attention.stderr.contains("--resubmit-unknown"),
+        "{}",
+        attention.describe()
+    );
+    assert_eq!(sim.created().values().filter(|n| **n > 1).count(), 0);
+    let counts = journal_counts(&journal);
+    assert_eq!(counts[&StateKind::NeedsAttention], 1, "{counts:?}");
+    assert!(sim.n_created() >= created);
+
+    // The provider created no task in the window, so resubmitting is safe.
+    let mut resubmit = args.to_vec();
+    resubmit.insert(0, "--resubmit-unknown");
+    run(&mut sim.batch(&resubmit)).assert_code(0);
+    assert_all_done_once(&sim, &dir, &prompts);
+}
+
+#[test]
+fn the_example_jobs_file_runs_with_sim() {
+    let dir = TempDir::new("example");
+    let jobs = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/batch/jobs.jsonl");
+    let out = dir.str("out");
+    let mut command = Command::new(env!("CARGO_BIN_EXE_seedance"));
+    command
+        .args([
+            "batch",
+            jobs.to_str().unwrap(),
+            "--sim",
+            "--json",
+            "--out",
+            &out,
+        ])
+        .env("SEEDANCE_SIM_TASK_SECONDS", "0.2");
+    for provider in PROVIDERS {
+        let upper = provider.to_uppercase();
+        command.env_remove(format!("{upper}_API_KEY"));
+        command.env_remove(format!("{upper}_BASE_URL"));
+    }
+    let result = run(&mut command);
+    result.assert_code(0);
+    let summary = result.events().pop().unwrap();
+    assert_eq!(summary["succeeded"], 5, "{summary}");
+    assert_video_and_manifest(&dir.path("out/lighthouse-from-frame.mp4"));
+    assert_video_and_manifest(&dir.path("out/birds/owl.mp4"));
+}
+
+#[test]
+fn an_ark_answer_lost_after_the_task_was_created_is_adopted_not_submitted_again() {
+    let sim = TestSim::start(Duration::from_millis(200));
+    let dir = TempDir::new("truncated");
+    let jobs = dir.jobs(&[json!({"id": "t", "provider": "ark", "model": "seedance-2.0", "prompt": "truncated answer"})]);
+    sim.sim.inject(
+        FaultRule::new(Route::Submit, Fault::TruncateBody)
+            .provider("ark")
+            .times(1),
+    );
+    let out = dir.str("out");
+    let result = run(&mut sim.batch(&["--json", "--out", &out, &jobs]));
+    result.assert_code(0);
+    let kinds: Vec<String> = result
+        .events()
+        .iter()
+        .filter_map(|event| event["event"].as_str().map(str::to_owned))
+        .collect();
+    // Half an answer: no task id can be read, so the task is found in Ark's list.
+    let unknown = kinds.iter().position(|kind| kind == "outcome_unknown");
+    let adopted = kinds.iter().position(|kind| kind == "adopted");
+    assert!(unknown.is_some() && unknown < adopted, "{kinds:?}");
+    assert_eq!(sim.created().get("truncated answer"), Some(&1));
+    assert_video_and_manifest(&dir.path("out/t.mp4"));
+}
