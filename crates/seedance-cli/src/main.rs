@@ -8,6 +8,7 @@
 
 mod args;
 mod commands;
+mod history;
 mod output;
 mod progress;
 mod text;
