@@ -2,7 +2,9 @@
 //! BENCHMARKS.md: `cargo bench -p seedance-cli --bench lifecycle`.
 //!
 //! 1. Polling: status requests and detection delay for a simulated 5-minute task (time
-//!    fast-forwarded), the SDK's `wait` against a fixed 5 s poll.
+//!    fast-forwarded), the SDK's `wait` against a fixed 5 s poll; then, for a model with a
+//!    duration history (`polling-history`), a fixed 5 s poll, the back-off and history-placed
+//!    polling (`WaitOptions::expect`) over seeded task lengths from the history's spread.
 //! 2. Download: a 1 GiB simulated video, `seedance download` against `curl`, and against `curl`
 //!    followed by an fsync of its file, on the same URL in the same run, with wall time and peak
 //!    RSS from `/usr/bin/time -v`; then the same download broken at 50 % and resumed, counting
@@ -27,6 +29,9 @@ use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
     net::{TcpListener, TcpStream},
 };
+
+#[path = "lifecycle/history.rs"]
+mod history;
 
 const TASK: Duration = Duration::from_secs(300);
 const GIB: u64 = 1024 * 1024 * 1024;
@@ -406,6 +411,9 @@ fn main() {
     println!("## seedance-rs lifecycle benchmarks\n");
     if run("polling") {
         polling();
+    }
+    if run("polling-history") {
+        history::polling_history(&dir);
     }
     if run("download") {
         download(&dir);

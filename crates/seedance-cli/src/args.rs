@@ -159,9 +159,26 @@ pub(crate) struct GenerateArgs {
     /// Where the video goes and how long to wait for it.
     #[command(flatten)]
     pub(crate) finish: FinishArgs,
+    /// The duration history that places polls.
+    #[command(flatten)]
+    pub(crate) history: HistoryArgs,
     /// How to print the result.
     #[command(flatten)]
     pub(crate) print: PrintArgs,
+}
+
+/// The duration history of `generate` (see `history.rs`).
+#[derive(Debug, Args)]
+pub(crate) struct HistoryArgs {
+    /// How long past tasks took, per provider, model, resolution and duration: read to poll
+    /// around the expected finish, appended to when a task finishes [default:
+    /// $XDG_STATE_HOME/seedance/history.sqlite, else ~/.local/state/seedance/history.sqlite; not
+    /// used against a loopback server unless given]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["no_history", "no_wait"])]
+    pub(crate) history: Option<PathBuf>,
+    /// Neither read nor record the duration history.
+    #[arg(long)]
+    pub(crate) no_history: bool,
 }
 
 /// The flags that make a request a references, edit, extension or from-draft request, which

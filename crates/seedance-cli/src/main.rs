@@ -9,6 +9,7 @@
 
 mod args;
 mod commands;
+mod history;
 mod output;
 mod progress;
 mod text;

@@ -11,7 +11,7 @@ use super::{
     SIM_API_KEY, Server, Target, client, resume::resume_command, sim::task_duration, tasks,
     wait_and_download,
 };
-use crate::{UsageError, args::GenerateArgs, output, progress::Progress, text::printable};
+use crate::{UsageError, args::GenerateArgs, history, output, progress::Progress, text::printable};
 
 /// How long a task takes in the in-process simulator, unless `SEEDANCE_SIM_TASK_SECONDS` says.
 const SIM_TASK_SECONDS: f64 = 3.0;
@@ -89,11 +89,14 @@ pub(crate) async fn run(args: GenerateArgs) -> Result<()> {
         printable(&handle.task_id),
         resume_command(&handle, args.allow_insecure_http)
     ));
+    let key = history::HistoryKey::new(provider, &request);
+    let mut recorder = history::recorder(&args.history, &handle, key);
     let result = wait_and_download(
         &client,
         &handle,
         args.finish.timeout,
         args.finish.cancel_on_timeout,
+        recorder.as_mut(),
         &target,
         json,
         progress,

@@ -21,6 +21,7 @@ use seedance_sdk::{Client, ClientBuilder, Error, Provider, TaskHandle, Video, Wa
 use crate::{
     UsageError,
     args::{Command, ServerArgs},
+    history::Recorder,
     output,
     progress::Progress,
     text::printable,
@@ -233,16 +234,21 @@ fn check_writable(dir: &Path) -> Result<(), UsageError> {
 }
 
 /// Waits for the task, reporting each status, then downloads its video and prints the result.
+///
+/// With a `history`, polls are placed around the finish it expects, and the finish is recorded.
+#[allow(clippy::too_many_arguments)] // Each is one flag's value; a struct would only rename them.
 async fn wait_and_download(
     client: &Client,
     handle: &TaskHandle,
     timeout: Option<Duration>,
     cancel_on_timeout: bool,
+    mut history: Option<&mut Recorder>,
     target: &Target,
     json: bool,
     mut progress: Progress,
 ) -> Result<()> {
-    let options = wait_options(timeout, cancel_on_timeout, &handle.base_url);
+    let mut options = wait_options(timeout, cancel_on_timeout, &handle.base_url);
+    options.expected = history.as_ref().and_then(|history| history.expected());
     let events = client.watch(handle, options);
     let mut events = std::pin::pin!(events);
     let mut video = None;
@@ -250,6 +256,9 @@ async fn wait_and_download(
         let status = status?;
         progress.status(&status);
         if let Some(done) = status.into_result(handle)? {
+            if let Some(history) = history.as_mut() {
+                history.finished(handle.created_at);
+            }
             video = Some(done);
             break;
         }

@@ -39,6 +39,8 @@ pub(crate) async fn wait(args: WaitArgs) -> Result<()> {
         &handle,
         timeout,
         cancel,
+        // A handle does not say which model, resolution and duration its task has.
+        None,
         &target,
         json,
         Progress::new(),

@@ -2,6 +2,7 @@
 //! they are safe.
 
 mod download;
+mod placed;
 mod poll;
 mod retry;
 mod tasks;
@@ -15,6 +16,7 @@ use std::sync::Arc;
 pub(crate) use self::retry::parse_retry_after;
 use self::retry::{LogLevel, retry};
 pub use self::{
+    placed::Expected,
     poll::WaitOptions,
     retry::RetryPolicy,
     tasks::{ListFilter, TaskSummary},

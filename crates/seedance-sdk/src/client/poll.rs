@@ -1,10 +1,14 @@
-//! Polling: `watch` and `wait`, spaced by the provider's hints within a deadline.
+//! Polling: `watch` and `wait`, spaced by the provider's hints, or placed around the expected
+//! finish the caller knows from history ([`Expected`]), within a deadline.
 
 use std::time::Duration;
 
 use futures_util::{Stream, StreamExt};
 
-use super::Client;
+use super::{
+    Client,
+    placed::{Expected, Plan},
+};
 use crate::{
     error::{Error, Result, TaskOperation},
     providers,
@@ -25,6 +29,13 @@ pub struct WaitOptions {
     /// providers that can cancel ([`TaskOperation::Cancel`](crate::TaskOperation)); elsewhere
     /// it is ignored. The [`Error::Timeout`] says whether the task was cancelled.
     pub cancel_on_timeout: bool,
+    /// How long tasks like this one took before, if the caller knows
+    /// ([`WaitOptions::expect`]). While the provider gives no ETA, polls are then placed around
+    /// the expected finish, measured from the submit (`TaskHandle::created_at`): one sanity poll
+    /// at `min(median / 2, 30 s)`, then none until shortly before the median, then one every
+    /// `initial_interval` up to the p90, then the back-off. See `BENCHMARKS.md` for what it
+    /// costs when a task ends far from its history.
+    pub expected: Option<Expected>,
 }
 
 impl Default for WaitOptions {
@@ -35,6 +46,7 @@ impl Default for WaitOptions {
             initial_interval: Duration::from_secs(2),
             max_interval: Duration::from_secs(30),
             cancel_on_timeout: false,
+            expected: None,
         }
     }
 }
@@ -47,12 +59,21 @@ impl WaitOptions {
         self
     }
 
+    /// Sets [`WaitOptions::expected`]: tasks like this one took `median` from submit to finish,
+    /// and 90 % of them at most `p90`.
+    #[must_use]
+    pub fn expect(mut self, median: Duration, p90: Duration) -> Self {
+        self.expected = Some(Expected { median, p90 });
+        self
+    }
+
     /// The longest [`WaitOptions::timeout`] accepted: 30 days (results expire after about a day,
     /// and providers abandon tasks within days).
     pub const MAX_TIMEOUT: Duration = Duration::from_secs(30 * 24 * 3600);
 
     /// Checks that the options can work: a timeout up to [`WaitOptions::MAX_TIMEOUT`], and
-    /// `0 < initial_interval <= max_interval`.
+    /// `0 < initial_interval <= max_interval`, and an [`Expected`] with `median <= p90`, both
+    /// up to [`WaitOptions::MAX_TIMEOUT`].
     ///
     /// # Errors
     ///
@@ -84,6 +105,26 @@ impl WaitOptions {
                 ),
             );
         }
+        if let Some(Expected { median, p90 }) = self.expected {
+            if p90 > Self::MAX_TIMEOUT {
+                return invalid(
+                    "WaitOptions::expected",
+                    format!(
+                        "a p90 of {} s is too long; allowed: up to {} s (30 days)",
+                        p90.as_secs(),
+                        Self::MAX_TIMEOUT.as_secs()
+                    ),
+                );
+            }
+            if median > p90 {
+                return invalid(
+                    "WaitOptions::expected",
+                    format!(
+                        "the median {median:?} is longer than the p90 {p90:?}; allowed: median <= p90"
+                    ),
+                );
+            }
+        }
         Ok(())
     }
 
@@ -109,6 +150,10 @@ impl Client {
     /// Polls until the task ends or `options.timeout` passes, reporting each status that differs
     /// from the one before (a change of state, or of progress).
     ///
+    /// Polls are spaced by the provider's ETA when it gives one; otherwise around the expected
+    /// finish when [`WaitOptions::expected`] is set (the first poll may then wait for the sanity
+    /// poll); otherwise by a back-off from [`WaitOptions::initial_interval`].
+    ///
     /// The timeout is a hard deadline: a poll still running when it passes (a stalled server,
     /// retries and their back-off included) is abandoned with [`Error::Timeout`]. Options that
     /// fail [`WaitOptions::check`] end the stream with [`Error::InvalidOptions`] before any
@@ -120,7 +165,9 @@ impl Client {
         options: WaitOptions,
     ) -> impl Stream<Item = Result<TaskStatus>> + 'a {
         struct State {
-            polls: u32,
+            /// Gaps spaced by the provider's hint or the back-off (not by the plan), which
+            /// index the back-off.
+            gaps: u32,
             started: tokio::time::Instant,
             deadline: tokio::time::Instant,
             last: Option<TaskStatus>,
@@ -142,8 +189,17 @@ impl Client {
             Ok(deadline) => (deadline, None),
             Err(err) => (started, Some(err)),
         };
+        // Wall time since submit when watching began; from then on the runtime's clock (which
+        // tests and benchmarks may fast-forward) measures the rest.
+        let submitted_ago = Duration::from_secs(unix_now().saturating_sub(handle.created_at));
+        let since_submit = move |started: tokio::time::Instant| submitted_ago + started.elapsed();
+        // The provider's estimate given at submit is a hint too, and wins over history.
+        let plan = options
+            .expected
+            .filter(|_| handle.estimated_seconds.is_none())
+            .map(|expected| Plan::new(expected, options.initial_interval));
         let state = State {
-            polls: 0,
+            gaps: 0,
             started,
             deadline,
             last: None,
@@ -159,15 +215,24 @@ impl Client {
                 if state.done {
                     return None;
                 }
-                if let Some(last) = &state.last {
-                    // `polls` counts the polls made; the first gap is interval number 0.
-                    // Wall time since submit when watching began, then the runtime's clock
-                    // (which tests and benchmarks may fast-forward).
-                    let since_submit =
-                        Duration::from_secs(unix_now().saturating_sub(handle.created_at))
-                            + state.started.elapsed();
-                    let hinted = with_estimate(last, handle, since_submit);
-                    let delay = options.next_interval(state.polls - 1, &hinted);
+                let delay = match (&state.last, &plan) {
+                    (None, None) => None,
+                    (None, Some(plan)) => Some(plan.first_delay(since_submit(state.started))),
+                    (Some(last), plan) => {
+                        let since_submit = since_submit(state.started);
+                        let hinted = with_estimate(last, handle, since_submit);
+                        let has_eta = matches!(hinted, TaskStatus::Running { eta: Some(_), .. });
+                        let planned = plan
+                            .filter(|_| !has_eta)
+                            .and_then(|plan| plan.next_delay(since_submit));
+                        Some(planned.unwrap_or_else(|| {
+                            // The first gap spaced this way is interval number 0.
+                            state.gaps += 1;
+                            options.next_interval(state.gaps - 1, &hinted)
+                        }))
+                    }
+                };
+                if let Some(delay) = delay {
                     let now = tokio::time::Instant::now();
                     if now
                         .checked_add(delay)
@@ -180,7 +245,6 @@ impl Client {
                     }
                     tokio::time::sleep(delay).await;
                 }
-                state.polls += 1;
                 let poll = match tokio::time::timeout_at(state.deadline, self.status(handle)).await
                 {
                     Ok(poll) => poll,
