@@ -79,7 +79,7 @@ mod text;
 pub use base_url::{check_base_url, is_documented_base_url, is_loopback_url};
 pub use capability::{Capabilities, Mode, all_capabilities, capabilities, validate};
 pub use client::{
-    Client, ClientBuilder, Expected, ListFilter, RetryPolicy, TaskSummary, WaitOptions,
+    Client, ClientBuilder, Expected, ListFilter, PlacedPolls, RetryPolicy, TaskSummary, WaitOptions,
 };
 pub use error::{Error, InvalidRequest, ProviderError, Result, TaskOperation};
 pub use media::{ImageRules, Inline, Media};

@@ -1,7 +1,7 @@
 //! The subcommands, and what they share: building a client, waiting with progress, downloading.
 
-mod doctor;
 pub(crate) mod batch;
+mod doctor;
 mod generate;
 mod providers;
 mod resume;

@@ -16,7 +16,7 @@ use std::sync::Arc;
 pub(crate) use self::retry::parse_retry_after;
 use self::retry::{LogLevel, retry};
 pub use self::{
-    placed::Expected,
+    placed::{Expected, PlacedPolls},
     poll::WaitOptions,
     retry::RetryPolicy,
     tasks::{ListFilter, TaskSummary},

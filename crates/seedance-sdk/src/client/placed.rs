@@ -39,9 +39,11 @@ pub struct Expected {
 /// The latest a sanity poll is placed, after the submit.
 const SANITY_POLL_MAX: Duration = Duration::from_secs(30);
 
-/// Where polls go for an [`Expected`] duration, in time since the submit.
+/// Where polls go for an [`Expected`] duration, in time since the submit: the plan
+/// [`Client::wait`](crate::Client::wait) follows with [`WaitOptions::expect`](super::WaitOptions::expect),
+/// for callers that run their own poll loop (a batch runner sharing a rate limit, say).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) struct Plan {
+pub struct PlacedPolls {
     /// The sanity poll, if it is not too close to the window.
     sanity: Option<Duration>,
     /// The first poll of the window.
@@ -52,9 +54,9 @@ pub(super) struct Plan {
     step: Duration,
 }
 
-impl Plan {
+impl PlacedPolls {
     /// The plan for `expected`, polling every `step` through the window.
-    pub(super) fn new(expected: Expected, step: Duration) -> Self {
+    pub fn new(expected: Expected, step: Duration) -> Self {
         let median = expected.median;
         let p90 = expected.p90.max(median);
         let lead = ((p90 - median) / 2).max(step);
@@ -74,14 +76,14 @@ impl Plan {
     /// submit: until the sanity poll if it is still ahead, or until the window when there is
     /// none; no wait once the sanity poll's time has passed (a watch that begins late reports
     /// the task's status at once, which serves as the sanity poll).
-    pub(super) fn first_delay(&self, since_submit: Duration) -> Duration {
+    pub fn first_delay(&self, since_submit: Duration) -> Duration {
         let first = self.sanity.unwrap_or(self.start);
         first.saturating_sub(since_submit)
     }
 
     /// How long to wait after a poll made `since_submit` after the submit, or `None` once the
     /// window has closed (the caller backs off).
-    pub(super) fn next_delay(&self, since_submit: Duration) -> Option<Duration> {
+    pub fn next_delay(&self, since_submit: Duration) -> Option<Duration> {
         if let Some(sanity) = self.sanity
             && since_submit < sanity
         {
@@ -103,7 +105,7 @@ mod tests {
     }
 
     /// The poll times of a plan, from a watch that begins at the submit, until `until`.
-    fn poll_times(plan: &Plan, until: f64) -> Vec<f64> {
+    fn poll_times(plan: &PlacedPolls, until: f64) -> Vec<f64> {
         let mut at = plan.first_delay(Duration::ZERO);
         let mut times = vec![at.as_secs_f64()];
         while let Some(delay) = plan.next_delay(at) {
@@ -118,7 +120,7 @@ mod tests {
 
     #[test]
     fn polls_go_to_a_sanity_poll_then_through_the_window() {
-        let plan = Plan::new(
+        let plan = PlacedPolls::new(
             Expected {
                 median: secs(300.0),
                 p90: secs(310.0),
@@ -143,7 +145,7 @@ mod tests {
 
     #[test]
     fn a_narrow_history_still_opens_the_window_one_step_early() {
-        let plan = Plan::new(
+        let plan = PlacedPolls::new(
             Expected {
                 median: secs(60.0),
                 p90: secs(60.0),
@@ -156,7 +158,7 @@ mod tests {
     #[test]
     fn a_short_task_has_no_sanity_poll_next_to_its_window() {
         // Sanity would be at 5 s, the window opens at 8 s: within two steps, too close.
-        let plan = Plan::new(
+        let plan = PlacedPolls::new(
             Expected {
                 median: secs(10.0),
                 p90: secs(12.0),
@@ -165,7 +167,7 @@ mod tests {
         );
         assert_eq!(poll_times(&plan, 20.0), [8.0, 10.0, 12.0]);
         // A p90 below the median is read as the median.
-        let inverted = Plan::new(
+        let inverted = PlacedPolls::new(
             Expected {
                 median: secs(10.0),
                 p90: secs(1.0),
@@ -177,7 +179,7 @@ mod tests {
 
     #[test]
     fn a_watch_that_begins_late_polls_at_once_then_follows_the_plan() {
-        let plan = Plan::new(
+        let plan = PlacedPolls::new(
             Expected {
                 median: secs(300.0),
                 p90: secs(330.0),

@@ -7,7 +7,7 @@ use futures_util::{Stream, StreamExt};
 
 use super::{
     Client,
-    placed::{Expected, Plan},
+    placed::{Expected, PlacedPolls},
 };
 use crate::{
     error::{Error, Result, TaskOperation},
@@ -197,7 +197,7 @@ impl Client {
         let plan = options
             .expected
             .filter(|_| handle.estimated_seconds.is_none())
-            .map(|expected| Plan::new(expected, options.initial_interval));
+            .map(|expected| PlacedPolls::new(expected, options.initial_interval));
         let state = State {
             gaps: 0,
             started,

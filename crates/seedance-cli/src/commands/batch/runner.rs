@@ -9,7 +9,7 @@ use std::{path::Path, sync::Arc, time::Duration};
 
 use anyhow::{Context as _, Result};
 use seedance_journal::{Job, JobKey, JobState, Journal};
-use seedance_sdk::{Client, Error, Provider, TaskHandle, TaskStatus, Video, VideoDuration};
+use seedance_sdk::{Client, Error, PlacedPolls, Provider, TaskHandle, TaskStatus, Video};
 use serde_json::json;
 use tokio::sync::OwnedSemaphorePermit;
 
@@ -19,7 +19,10 @@ use super::{
     manifest,
     report::{Outcome, Reporter},
 };
-use crate::progress::describe;
+use crate::{
+    history::{HistoryKey, estimate_in, record_in},
+    progress::describe,
+};
 
 /// How far before the committed intent a task of the job may be stamped: the provider's clock
 /// and ours differ.
@@ -342,6 +345,20 @@ impl Runner {
         let mut interval = self.context.poll.initial;
         let mut errors = 0;
         let mut last = String::new();
+        // With a history of tasks like this one, polls go around its expected finish instead of
+        // backing off from the submit; past the expected window, the back-off resumes.
+        let key = HistoryKey::new(self.spec.provider, &self.spec.request);
+        let plan = self
+            .context
+            .journal(move |j| Ok(estimate_in(j, &key).ok().flatten()))
+            .await?
+            .map(|expected| PlacedPolls::new(expected, self.context.poll.initial));
+        if let Some(plan) = &plan {
+            let first = plan.first_delay(since_submit(handle));
+            if tokio::time::Instant::now() + first <= deadline {
+                tokio::time::sleep(first).await;
+            }
+        }
         loop {
             self.limits.unpaused().await;
             match self.clients.api.status(handle).await {
@@ -384,8 +401,16 @@ impl Runner {
                 self.event("unfinished", &reason, json!({"reason": reason}));
                 return Ok(Err(Outcome::Unfinished(reason)));
             }
-            tokio::time::sleep(interval.max(backoff(errors))).await;
-            interval = interval.mul_f64(1.5).min(self.context.poll.max);
+            match plan
+                .as_ref()
+                .and_then(|plan| plan.next_delay(since_submit(handle)))
+            {
+                Some(placed) => tokio::time::sleep(placed.max(backoff(errors))).await,
+                None => {
+                    tokio::time::sleep(interval.max(backoff(errors))).await;
+                    interval = interval.mul_f64(1.5).min(self.context.poll.max);
+                }
+            }
         }
     }
 
@@ -425,23 +450,12 @@ impl Runner {
         let (Some(since), Some(finished)) = (job.submit_since, job.finished_at) else {
             return;
         };
-        let request = &self.spec.request;
-        let provider = self.spec.provider.as_str().to_owned();
-        let model = request.model.as_str().to_owned();
-        let resolution = request
-            .resolution
-            .map_or("default", |resolution| resolution.as_str())
-            .to_owned();
-        let duration_s = match request.duration {
-            Some(VideoDuration::Seconds(seconds)) => seconds,
-            _ => 0,
-        };
-        #[allow(clippy::cast_precision_loss)]
-        let taken = (finished - since).max(0) as f64;
+        let key = HistoryKey::new(self.spec.provider, &self.spec.request);
+        let took = Duration::from_secs(u64::try_from(finished - since).unwrap_or(0));
         // The history only places polls: failing to record it must not fail the job.
         let _ = self
             .context
-            .journal(move |j| j.record_duration(&provider, &model, &resolution, duration_s, taken))
+            .journal(move |j| Ok(record_in(j, &key, took).ok()))
             .await;
     }
 }
@@ -461,4 +475,13 @@ fn backoff(errors: u32) -> Duration {
         return Duration::ZERO;
     }
     Duration::from_secs(1u64 << errors.min(5).saturating_sub(1)).min(Duration::from_secs(30))
+}
+
+/// The time since `handle`'s task was submitted, by the wall clock (`created_at` is unix
+/// seconds, shared with the process that submitted it).
+fn since_submit(handle: &TaskHandle) -> Duration {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_secs());
+    Duration::from_secs(now.saturating_sub(handle.created_at))
 }
