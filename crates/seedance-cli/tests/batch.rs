@@ -777,3 +777,44 @@ fn an_ark_answer_lost_after_the_task_was_created_is_adopted_not_submitted_again(
     assert_eq!(sim.created().get("truncated answer"), Some(&1));
     assert_video_and_manifest(&dir.path("out/t.mp4"));
 }
+
+/// A journal that already knows how long tasks like the job took places the job's polls around
+/// that time: a sanity poll, then a few polls at the expected finish, instead of a back-off from
+/// the submit that polls all along.
+#[test]
+fn the_journal_history_places_the_polls() {
+    let polls_for_one_task = |history: bool| {
+        let sim = TestSim::start(Duration::from_secs(4));
+        let dir = TempDir::new(if history { "placed" } else { "unplaced" });
+        let journal = dir.path("journal.sqlite");
+        if history {
+            let journal = Journal::open(&journal).unwrap();
+            // The key `batch` records under: provider, model, resolution ("default" when the
+            // request leaves it), seconds (0 when unset).
+            for seconds in [4.0, 4.0, 4.2, 4.1, 3.9] {
+                journal
+                    .record_duration("ark", "seedance-2.0-fast", "default", 0, seconds)
+                    .unwrap();
+            }
+        }
+        let jobs = dir.jobs(&[json!({
+            "provider": "ark",
+            "model": "seedance-2.0-fast",
+            "prompt": "placed polls",
+        })]);
+        let out = dir.str("out");
+        run(&mut sim.batch(&["--journal", journal.to_str().unwrap(), "--out", &out, &jobs]))
+            .assert_code(0);
+        assert_eq!(sim.n_created(), 1);
+        sim.route("ark status")
+    };
+    let placed = polls_for_one_task(true);
+    let backed_off = polls_for_one_task(false);
+    // Placed: a sanity poll at 2 s, then 3.8, 4.0, (4.2) s; backed off from the submit: 200 ms
+    // growing by half each time, seven or more polls before 4 s.
+    assert!(placed <= 5, "placed polls: {placed}");
+    assert!(
+        backed_off >= placed + 2,
+        "placed {placed} vs backed off {backed_off}"
+    );
+}
