@@ -24,15 +24,15 @@ pub(crate) enum Command {
     /// Submit a video generation task, wait for it and download the video.
     Generate(Box<GenerateArgs>),
     /// Print the status of a submitted task.
-    Status(StatusArgs),
+    Status(HandleArgs),
     /// Wait for a submitted task to finish and download its video.
     Wait(WaitArgs),
     /// Download the video of a finished task.
     Download(DownloadArgs),
     /// Cancel a queued task (providers with a cancel endpoint: ark).
-    Cancel(TaskArgs),
+    Cancel(HandleArgs),
     /// Delete a finished task's record; a queued task is cancelled instead (ark).
-    Delete(TaskArgs),
+    Delete(HandleArgs),
     /// List the tasks of the last 7 days (ark).
     List(ListArgs),
     /// Show what each provider accepts for each model.
@@ -192,10 +192,10 @@ const REFERENCE_FLAGS: [&str; 6] = [
     "from_draft",
 ];
 
-/// `seedance status`.
+/// `seedance status`, `cancel` and `delete`: one task, by its handle.
 #[derive(Debug, Args)]
-pub(crate) struct StatusArgs {
-    /// The handle printed by `generate --no-wait`, or @FILE holding it.
+pub(crate) struct HandleArgs {
+    /// The handle printed by `generate --no-wait` or `list`, or @FILE holding it.
     pub(crate) handle: String,
     /// Where the task's server is.
     #[command(flatten)]
@@ -232,19 +232,6 @@ pub(crate) struct DownloadArgs {
     /// Where to write the video: a file, or a directory to put <TASK_ID>.mp4 in.
     #[arg(short, long, value_name = "PATH")]
     pub(crate) output: PathBuf,
-    /// How to print the result.
-    #[command(flatten)]
-    pub(crate) print: PrintArgs,
-}
-
-/// `seedance cancel` and `seedance delete`.
-#[derive(Debug, Args)]
-pub(crate) struct TaskArgs {
-    /// The handle printed by `generate --no-wait` or `list`, or @FILE holding it.
-    pub(crate) handle: String,
-    /// Where the task's server is.
-    #[command(flatten)]
-    pub(crate) server: ServerArgs,
     /// How to print the result.
     #[command(flatten)]
     pub(crate) print: PrintArgs,

@@ -6,7 +6,7 @@ use seedance_sdk::{Client, Error, TaskHandle};
 
 use super::{Server, Target, client, download as download_video, wait_and_download};
 use crate::{
-    args::{DownloadArgs, ServerArgs, StatusArgs, WaitArgs},
+    args::{DownloadArgs, HandleArgs, ServerArgs, WaitArgs},
     output,
     progress::{Progress, describe},
     text::{json_safe, printable, shell_quote},
@@ -21,7 +21,7 @@ pub(crate) fn resume(arg: &str, server: &ServerArgs) -> Result<(TaskHandle, Clie
 }
 
 /// Runs `seedance status`.
-pub(crate) async fn status(args: StatusArgs) -> Result<()> {
+pub(crate) async fn status(args: HandleArgs) -> Result<()> {
     let (handle, client) = resume(&args.handle, &args.server)?;
     let status = client.status(&handle).await?;
     output::status(&handle, &status, args.print.json);

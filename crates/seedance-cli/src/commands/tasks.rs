@@ -9,7 +9,7 @@ use seedance_sdk::{
 
 use super::{Server, client, resume::resume};
 use crate::{
-    args::{ListArgs, TaskArgs},
+    args::{HandleArgs, ListArgs},
     output,
     text::printable,
 };
@@ -19,7 +19,7 @@ use crate::{
 const CLOCK_SLACK_SECONDS: u64 = 10;
 
 /// Runs `seedance cancel`.
-pub(crate) async fn cancel(args: TaskArgs) -> Result<()> {
+pub(crate) async fn cancel(args: HandleArgs) -> Result<()> {
     let (handle, client) = resume(&args.handle, &args.server)?;
     client.cancel(&handle).await?;
     output::task_done(&handle, "cancelled", args.print.json);
@@ -27,7 +27,7 @@ pub(crate) async fn cancel(args: TaskArgs) -> Result<()> {
 }
 
 /// Runs `seedance delete`.
-pub(crate) async fn delete(args: TaskArgs) -> Result<()> {
+pub(crate) async fn delete(args: HandleArgs) -> Result<()> {
     let (handle, client) = resume(&args.handle, &args.server)?;
     client.delete(&handle).await?;
     output::task_done(&handle, "deleted", args.print.json);
