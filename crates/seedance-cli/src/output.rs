@@ -52,6 +52,7 @@ pub(crate) fn finished(handle: &TaskHandle, video: &Video, output: &Path, bytes:
             "last_frame_url": video.last_frame_url,
             "expires_at": video.expires_at,
             "usage": video.usage,
+            "seed": video.seed,
             "output": output,
             "bytes": bytes,
             "handle": handle,

@@ -748,8 +748,13 @@ fn the_example_jobs_file_runs_with_sim() {
     result.assert_code(0);
     let summary = result.events().pop().unwrap();
     assert_eq!(summary["succeeded"], 5, "{summary}");
-    assert_video_and_manifest(&dir.path("out/lighthouse-from-frame.mp4"));
-    assert_video_and_manifest(&dir.path("out/birds/owl.mp4"));
+    // Ark names the dated model id it ran and the seed it used; odkkk reports neither.
+    let ark = assert_video_and_manifest(&dir.path("out/lighthouse-from-frame.mp4"));
+    assert_eq!(ark["model_id"], "dreamina-seedance-2-0-260128", "{ark}");
+    assert!(ark["seed"].is_u64(), "{ark}");
+    let odkkk = assert_video_and_manifest(&dir.path("out/birds/owl.mp4"));
+    assert!(odkkk["seed"].is_null(), "{odkkk}");
+    assert_eq!(odkkk["usage"]["credits"], 8.0, "{odkkk}");
 }
 
 #[test]

@@ -156,6 +156,10 @@ pub struct Video {
     /// counts); `None` when it reports nothing (Modellix, Jiekou and odkkk's task status).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub usage: Option<Usage>,
+    /// The seed the provider used, when it says (Ark); with a seed of -1 or none asked for, this
+    /// is the one to ask for to get a similar video again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seed: Option<i64>,
 }
 
 /// What a task used, in the provider's own units; each figure is `None` when the provider
@@ -312,6 +316,7 @@ mod tests {
             last_frame_url: None,
             expires_at: None,
             usage: None,
+            seed: None,
         };
         let succeeded = TaskStatus::Succeeded(video.clone()).into_result(&handle);
         assert_eq!(succeeded.unwrap(), Some(video));

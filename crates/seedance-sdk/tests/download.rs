@@ -50,6 +50,7 @@ fn video_at(server: &MockServer, expires_at: Option<u64>) -> Video {
         last_frame_url: None,
         expires_at,
         usage: None,
+        seed: None,
     }
 }
 
@@ -314,6 +315,7 @@ async fn body_shorter_than_its_content_length_is_an_error_and_leaves_no_file() {
         last_frame_url: None,
         expires_at: Some(common::unix_now() + 3600),
         usage: None,
+        seed: None,
     };
     let mut progress = Vec::new();
     let err = client
@@ -462,6 +464,7 @@ fn signed_video(server: &MockServer) -> Video {
         last_frame_url: None,
         expires_at: Some(common::unix_now() + 3600),
         usage: None,
+        seed: None,
     }
 }
 
@@ -594,6 +597,7 @@ async fn video_url_is_checked_before_any_request() {
             last_frame_url: None,
             expires_at: None,
             usage: None,
+            seed: None,
         };
         for client in [&remote, &local] {
             let err = client.download(&video, &file).await.expect_err(url);
@@ -636,6 +640,7 @@ async fn redirects_are_followed_up_to_ten_hops() {
         last_frame_url: None,
         expires_at: None,
         usage: None,
+        seed: None,
     };
     client.download(&video_from(1), &file).await.unwrap();
     assert_eq!(std::fs::read(&file).unwrap(), bytes, "10 hops are followed");

@@ -159,6 +159,7 @@ fn video_at(server: &Server) -> Video {
         last_frame_url: None,
         expires_at: None,
         usage: None,
+        seed: None,
     }
 }
 

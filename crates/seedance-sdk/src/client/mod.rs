@@ -315,6 +315,13 @@ impl Client {
         .await
     }
 
+    /// The provider's own id for the model `request` runs on, as the create body names it
+    /// (Ark: the dated id for this host, or the request's `model_id`); `None` where the
+    /// provider names the model in its path instead of an id.
+    pub fn model_id(&self, request: &VideoRequest) -> Option<String> {
+        self.api.sent_model_id(request)
+    }
+
     /// The task's current status; transient failures are retried per the [`RetryPolicy`].
     ///
     /// # Errors

@@ -194,6 +194,7 @@ pub(crate) fn map_status(
                 last_frame_url: None,
                 expires_at: Some(expires_in(ttl)),
                 usage: None,
+                seed: None,
             })
         }
         types::TaskStatus::Unknown(raw) => undocumented_status(&bounded(&raw)),

@@ -98,6 +98,11 @@ pub(crate) trait ProviderApi: std::fmt::Debug + Send + Sync {
         unsupported(self.provider(), TaskOperation::Delete)
     }
 
+    /// The model id the create body names for `request`, where the body names one.
+    fn sent_model_id(&self, _request: &VideoRequest) -> Option<String> {
+        None
+    }
+
     /// The ids under which the provider lists tasks of `model` (empty where it cannot list).
     fn model_ids(&self, _model: Model) -> Vec<String> {
         Vec::new()

@@ -201,6 +201,7 @@ pub(crate) fn map_status(
                 last_frame_url,
                 expires_at: Some(expires_in(RESULT_URL_LIFETIME.as_secs())),
                 usage: None,
+                seed: None,
             })
         }
         types::TaskStatus::Unknown(raw) => undocumented_status(&bounded(&raw)),

@@ -14,7 +14,7 @@ pub(crate) fn path(output: &Path) -> PathBuf {
 }
 
 /// The manifest of a downloaded `job`.
-pub(crate) fn manifest(job: &Job) -> Value {
+pub(crate) fn manifest(job: &Job, model_id: Option<&str>) -> Value {
     let parse = |text: &Option<String>| -> Value {
         text.as_deref()
             .and_then(|text| serde_json::from_str(text).ok())
@@ -48,9 +48,9 @@ pub(crate) fn manifest(job: &Job) -> Value {
         "request_hash": job.key.request_hash,
         "provider": job.provider,
         "model": job.model,
-        // The provider's own id when the request named one; otherwise the facade's default for
-        // `model` was sent.
-        "model_id": request.get("model_id").cloned().unwrap_or(Value::Null),
+        // The provider's own id for the model as the create body named it (null where the
+        // provider names the model in its path).
+        "model_id": model_id,
         "request": request,
         "task_id": handle.as_ref().map(|handle| handle.task_id.clone()),
         "handle": parse(&job.handle_json),
@@ -59,8 +59,11 @@ pub(crate) fn manifest(job: &Job) -> Value {
         "submitted_at": job.submitted_at,
         "finished_at": job.finished_at,
         "downloaded_at": downloaded_at,
-        // The seed is returned by no provider's status; this is the one asked for, if any.
-        "seed": request.get("seed").cloned().unwrap_or(Value::Null),
+        // The seed the provider used, where it says (Ark); else the one asked for, if any.
+        "seed": video
+            .as_ref()
+            .and_then(|video| video.seed)
+            .map_or_else(|| request.get("seed").cloned().unwrap_or(Value::Null), Value::from),
         "usage": video.as_ref().and_then(|video| video.usage),
         "file": file,
         "bytes": bytes,
@@ -72,9 +75,10 @@ pub(crate) fn manifest(job: &Job) -> Value {
 
 /// Writes the manifest of `job` beside `output`, through a temporary file renamed into place so
 /// a crash never leaves half a manifest.
-pub(crate) fn write(job: &Job, output: &Path) -> Result<PathBuf> {
+pub(crate) fn write(job: &Job, output: &Path, model_id: Option<&str>) -> Result<PathBuf> {
     let target = path(output);
-    let text = serde_json::to_string_pretty(&manifest(job)).context("the manifest serializes")?;
+    let text = serde_json::to_string_pretty(&manifest(job, model_id))
+        .context("the manifest serializes")?;
     let temporary = target.with_extension(format!("json.{}.tmp", std::process::id()));
     std::fs::write(&temporary, format!("{text}\n"))
         .with_context(|| format!("cannot write {}", temporary.display()))?;

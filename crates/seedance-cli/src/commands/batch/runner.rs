@@ -214,7 +214,7 @@ impl Runner {
                     if intact {
                         let manifest_path = manifest::path(Path::new(path));
                         if !manifest_path.exists() {
-                            manifest::write(&job, Path::new(path))?;
+                            manifest::write(&job, Path::new(path), self.model_id().as_deref())?;
                         }
                         self.event("skipped", "downloaded by an earlier run", json!({}));
                         return Ok(Outcome::Succeeded);
@@ -443,6 +443,11 @@ impl Runner {
                 Ok(Some(Err(Outcome::Failed(reason))))
             }
         }
+    }
+
+    /// The provider's id for the job's model, as its create body names it.
+    pub(super) fn model_id(&self) -> Option<String> {
+        self.clients.api.model_id(&self.spec.request)
     }
 
     /// Adds the task's time from submit intent to finish to the duration history.

@@ -88,6 +88,12 @@ impl ProviderApi for Ark {
         Box::pin(tasks::delete(&self.client, task_id))
     }
 
+    fn sent_model_id(&self, request: &VideoRequest) -> Option<String> {
+        Some(request.model_id.clone().unwrap_or_else(|| {
+            wire::model_id(request.model, &request.inputs, self.volcengine).to_owned()
+        }))
+    }
+
     fn model_ids(&self, model: Model) -> Vec<String> {
         // Seedance 1.0 Lite has a text and an image id; the others one id for every mode.
         let text = wire::model_id(model, &Inputs::Text, self.volcengine);

@@ -97,6 +97,7 @@ pub(crate) fn map_status(task_id: &str, task: types::Task) -> Result<TaskStatus,
                 last_frame_url: content.last_frame_url.filter(|url| !url.trim().is_empty()),
                 expires_at: Some(expires_at(task.updated_at)),
                 usage: task.usage.and_then(usage),
+                seed: task.seed,
             })
         }
         types::TaskStatus::Unknown(raw) => undocumented_status(&bounded(&raw)),
