@@ -8,6 +8,10 @@
 //! console for a task (here: the simulator's record of created tasks) and run again with
 //! `--resubmit-unknown` only when there is none. That flag then cannot create a duplicate; a
 //! job whose task does exist is reported as needing adoption by hand (accounted for, not lost).
+//!
+//! Every submit is answered after 50 ms (the simulator's `Fault::Delay`, which holds the request
+//! before the task is created), a stand-in for a real provider's latency: on loopback a submit
+//! otherwise takes well under a millisecond, and almost no kill would land inside one.
 
 use std::{
     path::Path,
@@ -16,6 +20,7 @@ use std::{
 };
 
 use seedance_journal::{Job, JobState, Journal};
+use seedance_sim::{Fault, FaultRule, Route};
 use serde_json::{Value, json};
 
 use super::{BenchSim, is_mp4, write_jobs};
@@ -24,6 +29,8 @@ const RUNS: usize = 20;
 const ARK_JOBS: usize = 60;
 const JIEKOU_JOBS: usize = 20;
 const TASK: Duration = Duration::from_secs(1);
+/// How long every submit is held before the simulator creates its task.
+const SUBMIT_LATENCY: Duration = Duration::from_millis(50);
 const CONCURRENCY: &str = "20";
 /// The seed of the kill moments, unless `SEEDANCE_BENCH_SEED` gives another.
 const SEED: u64 = 11;
@@ -40,6 +47,8 @@ struct Report {
     resumes: usize,
     resubmitted: usize,
     needs_adoption: usize,
+    /// The jobs needing adoption by hand: the job's prompt and why the run could not settle it.
+    adoption_notes: Vec<String>,
     lost: Vec<String>,
     unclaimed: Vec<String>,
     duplicates: Vec<String>,
@@ -52,6 +61,8 @@ pub(super) fn run(dir: &Path) {
         .and_then(|text| text.parse().ok())
         .unwrap_or(SEED);
     let sim = BenchSim::start(TASK);
+    sim.sim
+        .inject(FaultRule::new(Route::Submit, Fault::Delay(SUBMIT_LATENCY)));
     // An uninterrupted batch of the same shape: the span the kill moments are drawn from.
     let calibration = Batch::new(&sim, dir, "calibration");
     let start = Instant::now();
@@ -63,8 +74,9 @@ pub(super) fn run(dir: &Path) {
         "### Crash safety: {RUNS} batches of {ARK_JOBS} Ark + {JIEKOU_JOBS} Jiekou jobs, each SIGKILLed once and run again (seed {seed})\n"
     );
     println!(
-        "Tasks take {} s in the simulator; `--concurrency {CONCURRENCY} --rpm 100000`; an uninterrupted batch took {:.2} s, and run i is killed at a uniform random moment in [i/{RUNS}, (i+1)/{RUNS}] of that span.\n",
+        "Tasks take {} s in the simulator, every submit is answered after {} ms; `--concurrency {CONCURRENCY} --rpm 100000`; an uninterrupted batch took {:.2} s, and run i is killed at a uniform random moment in [i/{RUNS}, (i+1)/{RUNS}] of that span.\n",
         TASK.as_secs_f64(),
+        SUBMIT_LATENCY.as_millis(),
         span.as_secs_f64()
     );
     println!(
@@ -105,6 +117,12 @@ pub(super) fn run(dir: &Path) {
         total(|r| r.unclaimed.len()),
         total(|r| r.duplicates.len()),
     );
+    for (i, report) in reports.iter().enumerate() {
+        for note in &report.adoption_notes {
+            println!("- run {i}, needing adoption by hand: {note}");
+        }
+    }
+    println!();
     // A lost job, an unclaimed task or a duplicate submit is a bug, not a figure.
     let failures: Vec<String> = reports
         .iter()
@@ -207,6 +225,7 @@ impl<'a> Batch<'a> {
         let mut resumes = 0;
         let mut resubmitted = 0;
         let mut needs_adoption = 0;
+        let mut adoption_notes = Vec::new();
         let mut resubmit = false;
         while resumes < MAX_RESUMES {
             resumes += 1;
@@ -233,6 +252,16 @@ impl<'a> Batch<'a> {
                 .count();
             if with_task > 0 {
                 needs_adoption = with_task;
+                adoption_notes = self
+                    .journal_jobs()
+                    .iter()
+                    .filter_map(|job| match &job.state {
+                        JobState::NeedsAttention { reason, .. } => {
+                            Some(format!("{}: {reason}", prompt(job)))
+                        }
+                        _ => None,
+                    })
+                    .collect();
                 break;
             }
             resubmitted += attention.len();
@@ -246,6 +275,7 @@ impl<'a> Batch<'a> {
             resumes,
             resubmitted,
             needs_adoption,
+            adoption_notes,
             lost: Vec::new(),
             unclaimed: Vec::new(),
             duplicates: Vec::new(),
