@@ -2,6 +2,10 @@
 //! completion, then checked against what the simulator recorded: jobs lost, paid tasks no job
 //! claims, and prompts submitted twice.
 //!
+//! A job counts as done when the journal has it downloaded, its file is an MP4 and its handle
+//! names a task the simulator created from the job's own prompt (an adopted task that was
+//! someone else's is caught).
+//!
 //! Each batch is 60 Ark jobs and 20 Jiekou jobs: Ark settles an unknown submit by listing its
 //! tasks, Jiekou cannot, so both paths of a resume are exercised. A job the resume leaves
 //! needing attention is handled as its instructions tell a person to: check the provider's
@@ -286,32 +290,36 @@ impl<'a> Batch<'a> {
     fn check(&self, mut report: Report) -> Report {
         let jobs = self.journal_jobs();
         let created = self.sim.created();
+        let tasks = self.sim.sim.created_tasks();
         for wanted in &self.prompts {
-            let state = jobs
-                .iter()
-                .filter(|job| &prompt(job) == wanted)
-                .map(|job| &job.state)
-                .next();
-            let accounted = match state {
-                Some(JobState::Downloaded { path, .. }) => is_mp4(Path::new(path)),
-                Some(JobState::NeedsAttention { .. }) => created.contains_key(wanted),
+            if created.get(wanted).is_some_and(|n| *n > 1) {
+                report.duplicates.push(wanted.clone());
+            }
+            let Some(job) = jobs.iter().find(|job| &prompt(job) == wanted) else {
+                report.lost.push(wanted.clone());
+                continue;
+            };
+            // The job's handle names a task created from its own prompt: an adopted task that
+            // was another caller's would download someone else's video.
+            let own_task = job.handle_json.as_deref().is_some_and(|handle| {
+                tasks.iter().any(|task| {
+                    &task.prompt == wanted && handle.contains(&format!("\"{}\"", task.id))
+                })
+            });
+            let accounted = match &job.state {
+                JobState::Downloaded { path, .. } => own_task && is_mp4(Path::new(path)),
+                JobState::NeedsAttention { .. } => created.contains_key(wanted),
                 _ => false,
             };
             if !accounted {
                 report.lost.push(wanted.clone());
-            }
-            if created.get(wanted).is_some_and(|n| *n > 1) {
-                report.duplicates.push(wanted.clone());
             }
         }
         let claimed: Vec<&str> = jobs
             .iter()
             .filter_map(|job| job.handle_json.as_deref())
             .collect();
-        report.unclaimed = self
-            .sim
-            .sim
-            .created_tasks()
+        report.unclaimed = tasks
             .into_iter()
             .filter(|task| self.prompts.contains(&task.prompt))
             .filter(|task| {
