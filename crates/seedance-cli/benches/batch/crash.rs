@@ -10,8 +10,13 @@
 //! tasks, Jiekou cannot, so both paths of a resume are exercised. A job the resume leaves
 //! needing attention is handled as its instructions tell a person to: check the provider's
 //! console for a task (here: the simulator's record of created tasks) and run again with
-//! `--resubmit-unknown` only when there is none. That flag then cannot create a duplicate; a
-//! job whose task does exist is reported as needing adoption by hand (accounted for, not lost).
+//! `--resubmit-unknown` only when none of them has one. That flag then cannot create a
+//! duplicate; when a task does exist, the jobs are left needing attention (named with their
+//! window: accounted for, not lost).
+//!
+//! Each batch has a simulator of its own (one account to itself), started before the batch and
+//! alive across its kill and every resume. On a shared account, tasks another client created
+//! in a job's window show up in the provider's list: see BENCHMARKS.md.
 //!
 //! Every submit is answered after 50 ms (the simulator's `Fault::Delay`, which holds the request
 //! before the task is created), a stand-in for a real provider's latency: on loopback a submit
@@ -50,9 +55,9 @@ struct Report {
     downloaded_at_kill: u64,
     resumes: usize,
     resubmitted: usize,
-    needs_adoption: usize,
-    /// The jobs needing adoption by hand: the job's prompt and why the run could not settle it.
-    adoption_notes: Vec<String>,
+    left_attention: usize,
+    /// The jobs left needing attention: the job's prompt and why the run could not settle it.
+    attention_notes: Vec<String>,
     lost: Vec<String>,
     unclaimed: Vec<String>,
     duplicates: Vec<String>,
@@ -64,11 +69,8 @@ pub(super) fn run(dir: &Path) {
         .ok()
         .and_then(|text| text.parse().ok())
         .unwrap_or(SEED);
-    let sim = BenchSim::start(TASK);
-    sim.sim
-        .inject(FaultRule::new(Route::Submit, Fault::Delay(SUBMIT_LATENCY)));
     // An uninterrupted batch of the same shape: the span the kill moments are drawn from.
-    let calibration = Batch::new(&sim, dir, "calibration");
+    let calibration = Batch::new(dir, "calibration");
     let start = Instant::now();
     let status = calibration.command(false).output().expect("seedance runs");
     let span = start.elapsed();
@@ -84,14 +86,14 @@ pub(super) fn run(dir: &Path) {
         span.as_secs_f64()
     );
     println!(
-        "| run | killed at | tasks created before the kill | videos downloaded before the kill | runs to finish | resubmitted after the console check | needing adoption by hand | jobs lost | paid tasks unclaimed | duplicate submits |"
+        "| run | killed at | tasks created before the kill | videos downloaded before the kill | runs to finish | resubmitted after the console check | left needing attention | jobs lost | paid tasks unclaimed | duplicate submits |"
     );
     println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     let mut reports = Vec::new();
     for i in 0..RUNS {
         let fraction = (i as f64 + rng.unit()) / RUNS as f64;
         let kill_at = span.mul_f64(fraction);
-        let batch = Batch::new(&sim, dir, &format!("run {i}"));
+        let batch = Batch::new(dir, &format!("run {i}"));
         let report = batch.kill_and_resume(kill_at);
         println!(
             "| {i} | {:.0} ms{} | {} | {} | {} | {} | {} | {} | {} | {} |",
@@ -105,7 +107,7 @@ pub(super) fn run(dir: &Path) {
             report.downloaded_at_kill,
             report.resumes,
             report.resubmitted,
-            report.needs_adoption,
+            report.left_attention,
             report.lost.len(),
             report.unclaimed.len(),
             report.duplicates.len(),
@@ -116,14 +118,14 @@ pub(super) fn run(dir: &Path) {
     println!(
         "| all | | | | | {} | {} | **{}** | **{}** | **{}** |\n",
         total(|r| r.resubmitted),
-        total(|r| r.needs_adoption),
+        total(|r| r.left_attention),
         total(|r| r.lost.len()),
         total(|r| r.unclaimed.len()),
         total(|r| r.duplicates.len()),
     );
     for (i, report) in reports.iter().enumerate() {
-        for note in &report.adoption_notes {
-            println!("- run {i}, needing adoption by hand: {note}");
+        for note in &report.attention_notes {
+            println!("- run {i}, left needing attention: {note}");
         }
     }
     println!();
@@ -146,15 +148,19 @@ pub(super) fn run(dir: &Path) {
 }
 
 /// One batch: its jobs file, output directory and prompts.
-struct Batch<'a> {
-    sim: &'a BenchSim,
+struct Batch {
+    /// The batch's own simulator (one account), alive across its kill and every resume.
+    sim: BenchSim,
     jobs: String,
     out: String,
     prompts: Vec<String>,
 }
 
-impl<'a> Batch<'a> {
-    fn new(sim: &'a BenchSim, dir: &Path, name: &str) -> Self {
+impl Batch {
+    fn new(dir: &Path, name: &str) -> Self {
+        let sim = BenchSim::start(TASK);
+        sim.sim
+            .inject(FaultRule::new(Route::Submit, Fault::Delay(SUBMIT_LATENCY)));
         let dir = dir.join(name.replace(' ', "-"));
         std::fs::create_dir_all(&dir).expect("the batch dir");
         let mut lines = Vec::new();
@@ -228,8 +234,8 @@ impl<'a> Batch<'a> {
 
         let mut resumes = 0;
         let mut resubmitted = 0;
-        let mut needs_adoption = 0;
-        let mut adoption_notes = Vec::new();
+        let mut left_attention = 0;
+        let mut attention_notes = Vec::new();
         let mut resubmit = false;
         while resumes < MAX_RESUMES {
             resumes += 1;
@@ -255,8 +261,8 @@ impl<'a> Batch<'a> {
                 .filter(|prompt| created.contains_key(*prompt))
                 .count();
             if with_task > 0 {
-                needs_adoption = with_task;
-                adoption_notes = self
+                left_attention = attention.len();
+                attention_notes = self
                     .journal_jobs()
                     .iter()
                     .filter_map(|job| match &job.state {
@@ -278,8 +284,8 @@ impl<'a> Batch<'a> {
             downloaded_at_kill,
             resumes,
             resubmitted,
-            needs_adoption,
-            adoption_notes,
+            left_attention,
+            attention_notes,
             lost: Vec::new(),
             unclaimed: Vec::new(),
             duplicates: Vec::new(),
@@ -308,7 +314,8 @@ impl<'a> Batch<'a> {
             });
             let accounted = match &job.state {
                 JobState::Downloaded { path, .. } => own_task && is_mp4(Path::new(path)),
-                JobState::NeedsAttention { .. } => created.contains_key(wanted),
+                // Named with its window for a person: accounted for, not lost.
+                JobState::NeedsAttention { .. } => true,
                 _ => false,
             };
             if !accounted {
@@ -323,7 +330,7 @@ impl<'a> Batch<'a> {
             .into_iter()
             .filter(|task| self.prompts.contains(&task.prompt))
             .filter(|task| {
-                // A job needing adoption by hand is told its task's window; it is not lost.
+                // A job left needing attention is told its task's window; it is not lost.
                 let adoptable = jobs.iter().any(|job| {
                     prompt(job) == task.prompt
                         && matches!(job.state, JobState::NeedsAttention { .. })
