@@ -34,7 +34,7 @@ impl std::fmt::Debug for Journal {
 const JOB_COLUMNS: &str = "seq, job_id, request_hash, provider, model, request_json, output_path, \
      state, submit_count, created_at, updated_at, submit_since, handle_json, submitted_at, \
      video_json, finished_at, download_path, download_bytes, download_sha256, downloaded_at, \
-     reason, failed_at, window_start, window_end";
+     reason, failed_at, window_start, window_end, submit_tag";
 
 use StateKind::{Downloaded, Failed, Finished, NeedsAttention, Pending, Submitted, Submitting};
 
@@ -136,6 +136,38 @@ impl Journal {
     /// [`Error::WrongState`], so a second call for the same job fails until an explicit
     /// [`Journal::reset_to_pending`].
     pub fn begin_submit(&self, key: &JobKey) -> Result<SubmitIntent> {
+        self.begin(key, None)
+    }
+
+    /// [`Journal::begin_submit`] for a request that carries `tag`, a mark by which the
+    /// provider's task list tells this submit's task from others; kept with the intent, so
+    /// that a later run can look for it.
+    pub fn begin_tagged_submit(&self, key: &JobKey, tag: i64) -> Result<SubmitIntent> {
+        self.begin(key, Some(tag))
+    }
+
+    /// Moves the start of the submit window of a job still submitting to now, keeping its tag.
+    /// Call it before sending again a request that provably created nothing (refused with 429,
+    /// or never connected), so that the window stays as narrow as the last attempt.
+    pub fn renew_submit(&self, key: &JobKey) -> Result<SubmitIntent> {
+        let job = self.transition(
+            key,
+            "renew_submit",
+            &[Submitting],
+            Submitting,
+            Some("renewed"),
+            |tx, seq, now| {
+                tx.execute(
+                    "UPDATE jobs SET submit_since = ?2 WHERE seq = ?1",
+                    params![seq, now],
+                )?;
+                Ok(())
+            },
+        )?;
+        intent(job)
+    }
+
+    fn begin(&self, key: &JobKey, tag: Option<i64>) -> Result<SubmitIntent> {
         let job = self.transition(
             key,
             "begin_submit",
@@ -144,24 +176,14 @@ impl Journal {
             None,
             |tx, seq, now| {
                 tx.execute(
-                    "UPDATE jobs SET submit_since = ?2, submit_count = submit_count + 1 \
-                     WHERE seq = ?1",
-                    params![seq, now],
+                    "UPDATE jobs SET submit_since = ?2, submit_count = submit_count + 1, \
+                     submit_tag = ?3 WHERE seq = ?1",
+                    params![seq, now, tag],
                 )?;
                 Ok(())
             },
         )?;
-        let JobState::Submitting { since } = job.state else {
-            return Err(corrupt(
-                key,
-                "begin_submit did not leave the job submitting",
-            ));
-        };
-        Ok(SubmitIntent {
-            key: job.key,
-            since,
-            attempt: job.submit_count,
-        })
+        intent(job)
     }
 
     /// Records the provider's answer to the submit (submitting -> submitted). Call it right
@@ -500,6 +522,22 @@ fn find(conn: &Connection, key: &JobKey) -> Result<Option<(i64, Job)>> {
     row.transpose()
 }
 
+/// The intent of a job `begin_submit` or `renew_submit` left submitting.
+fn intent(job: Job) -> Result<SubmitIntent> {
+    let JobState::Submitting { since } = job.state else {
+        return Err(corrupt(
+            &job.key,
+            "the submit did not leave the job submitting",
+        ));
+    };
+    Ok(SubmitIntent {
+        since,
+        attempt: job.submit_count,
+        tag: job.submit_tag,
+        key: job.key,
+    })
+}
+
 /// Builds a [`Job`] from a row selected with [`JOB_COLUMNS`]; a state whose columns are missing
 /// is [`Error::Corrupt`] rather than a panic.
 fn decode(row: &Row<'_>) -> Result<(i64, Job)> {
@@ -558,6 +596,7 @@ fn decode(row: &Row<'_>) -> Result<(i64, Job)> {
         submitted_at: row.get(13)?,
         video_json: row.get(14)?,
         finished_at: row.get(15)?,
+        submit_tag: row.get(24)?,
         key,
     };
     Ok((row.get(0)?, job))

@@ -16,7 +16,8 @@ pub(crate) const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Migration `n` (0-based) takes a journal from `user_version` `n` to `n + 1`. Append only: a
 /// shipped migration never changes, since journals in the field already ran it.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE jobs (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     job_id TEXT NOT NULL,
@@ -65,7 +66,12 @@ CREATE TABLE durations (
 );
 CREATE INDEX durations_by_key ON durations (provider, model, resolution, duration_s, seq);
 CREATE INDEX durations_by_model ON durations (provider, model, seq);
-"#];
+"#,
+    // The mark a submit carried so that its task is recognised in the provider's list.
+    r#"
+ALTER TABLE jobs ADD COLUMN submit_tag INTEGER;
+"#,
+];
 
 /// The schema version this build writes.
 pub(crate) const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

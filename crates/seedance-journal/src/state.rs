@@ -203,6 +203,9 @@ pub struct Job {
     pub video_json: Option<String>,
     /// When the success was recorded.
     pub finished_at: Option<i64>,
+    /// The mark the latest submit carried
+    /// ([`Journal::begin_tagged_submit`](crate::Journal::begin_tagged_submit)).
+    pub submit_tag: Option<i64>,
 }
 
 /// Proof that a submit intent was committed: returned by
@@ -215,6 +218,8 @@ pub struct SubmitIntent {
     pub since: i64,
     /// Which submit this is for the job (1 for the first).
     pub attempt: u32,
+    /// The mark the request carries, when it carries one.
+    pub tag: Option<i64>,
 }
 
 /// One audited state change.

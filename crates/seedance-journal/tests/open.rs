@@ -98,7 +98,7 @@ fn a_journal_from_a_newer_build_is_refused() {
             error,
             Error::NewerSchema {
                 found: 99,
-                supported: 1,
+                supported: 2,
                 ..
             }
         ),
@@ -151,4 +151,32 @@ fn a_file_that_cannot_be_created_is_an_open_error_naming_it() {
         message.starts_with("cannot open the journal ") && message.contains("missing-dir/j.sqlite"),
         "{message}"
     );
+}
+
+/// A journal written before submit tags existed (schema version 1) opens with its jobs intact
+/// and takes tags from then on.
+#[test]
+fn a_version_1_journal_is_migrated_in_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v1.sqlite");
+    let key = JobKey::new("old", "abc");
+    {
+        let journal = Journal::open(&path).unwrap();
+        journal.upsert_pending(&key, "ark", "m", "{}", "o").unwrap();
+        journal.begin_submit(&key).unwrap();
+    }
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch("ALTER TABLE jobs DROP COLUMN submit_tag; PRAGMA user_version = 1;")
+        .unwrap();
+    drop(conn);
+    let journal = Journal::open(&path).unwrap();
+    let job = journal.job(&key).unwrap().unwrap();
+    assert!(matches!(
+        job.state,
+        seedance_journal::JobState::Submitting { .. }
+    ));
+    assert_eq!(job.submit_tag, None);
+    journal.reset_to_pending(&key).unwrap();
+    assert_eq!(journal.begin_tagged_submit(&key, 17).unwrap().tag, Some(17));
+    assert_eq!(journal.job(&key).unwrap().unwrap().submit_tag, Some(17));
 }

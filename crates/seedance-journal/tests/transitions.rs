@@ -533,3 +533,61 @@ fn jobs_and_by_state_keep_insertion_order() {
     );
     assert_eq!(fixture.journal.total_submits().unwrap(), 2);
 }
+
+/// The tag committed with the intent survives a reopen, a renewal moves the window's start and
+/// keeps the tag, and only a job still submitting can be renewed.
+#[test]
+fn a_tagged_intent_keeps_its_tag_and_a_renewal_moves_only_the_window() {
+    let fixture = fixture();
+    let journal = &fixture.journal;
+    let key = key("tagged");
+    insert(journal, &key);
+    let intent = journal.begin_tagged_submit(&key, 1234).unwrap();
+    assert_eq!(
+        (intent.since, intent.attempt, intent.tag),
+        (T0, 1, Some(1234))
+    );
+    fixture.clock.set(T0 + 40);
+    let renewed = journal.renew_submit(&key).unwrap();
+    assert_eq!(
+        (renewed.since, renewed.attempt, renewed.tag),
+        (T0 + 40, 1, Some(1234))
+    );
+    let reopened = Journal::open(&fixture.path).unwrap();
+    let job = reopened.job(&key).unwrap().unwrap();
+    assert_eq!(job.state, JobState::Submitting { since: T0 + 40 });
+    assert_eq!(job.submit_tag, Some(1234));
+    let details: Vec<Option<String>> = journal
+        .events(&key)
+        .unwrap()
+        .into_iter()
+        .map(|event| event.detail)
+        .collect();
+    assert_eq!(details.last().unwrap().as_deref(), Some("renewed"));
+
+    journal
+        .record_submitted(&key, r#"{"task_id":"t"}"#)
+        .unwrap();
+    let refused = journal.renew_submit(&key).unwrap_err();
+    assert!(
+        matches!(
+            refused,
+            Error::WrongState {
+                from: StateKind::Submitted,
+                ..
+            }
+        ),
+        "{refused:?}"
+    );
+    // An untagged submit after a reset clears the old tag.
+    let plain = key_untagged(journal);
+    assert_eq!(plain, None);
+}
+
+fn key_untagged(journal: &Journal) -> Option<i64> {
+    let key = key("untagged");
+    insert(journal, &key);
+    journal.begin_tagged_submit(&key, 9).unwrap();
+    journal.reset_to_pending(&key).unwrap();
+    journal.begin_submit(&key).unwrap().tag
+}

@@ -88,4 +88,4 @@ pub use request::{
     Field, Inputs, Model, Ratio, Resolution, ServiceTier, VideoDuration, VideoRequest,
     VideoRequestArgs,
 };
-pub use task::{TaskHandle, TaskState, TaskStatus, Usage, Video};
+pub use task::{TaskHandle, TaskParameters, TaskState, TaskStatus, Usage, Video};

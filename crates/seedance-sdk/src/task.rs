@@ -6,6 +6,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::{error::Error, provider::Provider};
 
+mod parameters;
+
+pub use parameters::TaskParameters;
+
 /// Everything needed to find a submitted task again, from any process.
 ///
 /// It serializes to a small JSON object; [`Display`](std::fmt::Display) and

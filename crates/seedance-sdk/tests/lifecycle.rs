@@ -13,8 +13,8 @@ use std::{
 
 use futures_util::StreamExt;
 use seedance_sdk::{
-    Client, Error, ListFilter, Model, Provider, RetryPolicy, TaskHandle, TaskOperation, TaskState,
-    WaitOptions,
+    Client, Error, ListFilter, Model, Provider, Resolution, RetryPolicy, TaskHandle, TaskOperation,
+    TaskState, VideoRequest, WaitOptions,
 };
 use serde_json::{Value, json};
 use wiremock::{
@@ -470,17 +470,20 @@ async fn find_submitted_lists_the_tasks_of_the_window() {
         .mount(&server)
         .await;
     let client = client(&server, fast_retries(0));
+    let request = VideoRequest::builder("p")
+        .model(Model::Seedance15Pro)
+        .build();
     let found = client
-        .find_submitted(Model::Seedance15Pro, None, 1_000_000, 1_000_010)
+        .find_submitted(&request, 1_000_000, 1_000_010)
         .await
         .unwrap();
-    let ids: Vec<&str> = found.iter().map(|h| h.task_id.as_str()).collect();
+    let ids: Vec<&str> = found.iter().map(|t| t.handle.task_id.as_str()).collect();
     assert_eq!(
         ids,
         ["cgt-edge", "cgt-mine"],
         "oldest first, window inclusive"
     );
-    assert!(found.iter().all(|h| h.provider == Provider::Ark));
+    assert!(found.iter().all(|t| t.handle.provider == Provider::Ark));
     let sent = server.received_requests().await.unwrap();
     assert_eq!(sent.len(), 1);
     let model = sent[0]
@@ -490,11 +493,96 @@ async fn find_submitted_lists_the_tasks_of_the_window() {
         .map(|(_, v)| v.into_owned());
     assert_eq!(model.as_deref(), Some("seedance-1-5-pro-251215"));
     // A model id sent with the submit is what is looked for.
-    let found = client
-        .find_submitted(Model::Seedance15Pro, Some("ep-x"), 0, 2_000_000)
-        .await
-        .unwrap();
+    let with_id = VideoRequest::builder("p")
+        .model(Model::Seedance15Pro)
+        .model_id("ep-x")
+        .build();
+    let found = client.find_submitted(&with_id, 0, 2_000_000).await.unwrap();
     assert_eq!(found.len(), 4);
+}
+
+/// Tasks of the same model in the window whose listed parameters contradict the request are
+/// another submit's, and a request marked with `tag_request` finds only its own mark.
+#[tokio::test]
+async fn find_submitted_skips_tasks_whose_parameters_differ() {
+    let server = MockServer::start().await;
+    let with = |id: &str, fields: Value| {
+        let mut task = task(id, "queued", 1_000_001);
+        for (key, value) in fields.as_object().unwrap() {
+            task[key] = value.clone();
+        }
+        task
+    };
+    let items = json!({"items": [
+        with("cgt-1080", json!({"resolution": "1080p", "execution_expires_after": 172_800})),
+        with("cgt-720", json!({"resolution": "720p", "execution_expires_after": 172_800})),
+        with("cgt-tagged", json!({"resolution": "720p", "execution_expires_after": 172_799})),
+        with("cgt-other-tag", json!({"resolution": "720p", "execution_expires_after": 169_300})),
+    ], "total": 4});
+    Mock::given(method("GET"))
+        .and(path(LIST_PATH))
+        .respond_with(ResponseTemplate::new(200).set_body_json(items))
+        .mount(&server)
+        .await;
+    let client = client(&server, fast_retries(0));
+    let request = VideoRequest::builder("p")
+        .model(Model::Seedance15Pro)
+        .resolution(Resolution::P720)
+        .build();
+    let ids = |found: Vec<seedance_sdk::TaskSummary>| -> Vec<String> {
+        found.into_iter().map(|t| t.handle.task_id).collect()
+    };
+    let found = client.find_submitted(&request, 0, u64::MAX).await.unwrap();
+    assert_eq!(ids(found), ["cgt-720", "cgt-tagged", "cgt-other-tag"]);
+    // Tag 0 is the mark one second under the default.
+    let tagged = client.tag_request(&request, 0).unwrap();
+    assert_eq!(tagged.execution_expires_after, Some(172_799));
+    let found = client.find_submitted(&tagged, 0, u64::MAX).await.unwrap();
+    assert_eq!(ids(found), ["cgt-tagged"]);
+    // Tags wrap within the hour under the default; a request that sets the field is not marked.
+    assert_eq!(
+        client
+            .tag_request(&request, 3_599)
+            .unwrap()
+            .execution_expires_after,
+        Some(172_799)
+    );
+    assert_eq!(
+        client
+            .tag_request(&request, 3_598)
+            .unwrap()
+            .execution_expires_after,
+        Some(169_201)
+    );
+    let pinned = VideoRequest::builder("p")
+        .execution_expires_after(7_200)
+        .build();
+    assert!(client.tag_request(&pinned, 5).is_none());
+}
+
+/// The window in which a submit can create its task: every attempt's timeout and the longest
+/// back-offs between them; unknown when a request may wait forever.
+#[test]
+fn the_submit_window_counts_every_attempt() {
+    let build = |builder: seedance_sdk::ClientBuilder| builder.api_key(API_KEY).build().unwrap();
+    let retry = RetryPolicy {
+        max_retries: 2,
+        initial_backoff: Duration::from_millis(100),
+        max_backoff: Duration::from_secs(7),
+    };
+    let client = build(
+        Client::builder(Provider::Ark)
+            .timeout(Some(Duration::from_secs(30)))
+            .retry_policy(retry),
+    );
+    assert_eq!(
+        client.submit_window(),
+        Some(Duration::from_secs(3 * 30 + 2 * 7))
+    );
+    let forever = build(Client::builder(Provider::Ark).timeout(None));
+    assert_eq!(forever.submit_window(), None);
+    let own_http = build(Client::builder(Provider::Ark).http_client(reqwest::Client::new()));
+    assert_eq!(own_http.submit_window(), None);
 }
 
 #[tokio::test]
@@ -542,7 +630,7 @@ async fn other_providers_answer_unsupported_before_any_request() {
         unsupported(err, TaskOperation::List);
         unsupported(
             client
-                .find_submitted(Model::Seedance15Pro, None, 0, u64::MAX)
+                .find_submitted(&VideoRequest::new("p"), 0, u64::MAX)
                 .await
                 .unwrap_err(),
             TaskOperation::List,

@@ -61,7 +61,7 @@ pub(crate) async fn list(args: ListArgs) -> Result<()> {
 }
 
 /// The tasks `request` may have created when its submit's outcome is unknown: the provider's
-/// tasks of that model created from shortly before `submitted_at` until now. `None` when the
+/// tasks of that model and parameters created from shortly before `submitted_at` until now. `None` when the
 /// provider cannot list tasks, or the listing failed (with a warning).
 pub(crate) async fn submitted_candidates(
     client: &Client,
@@ -79,15 +79,10 @@ pub(crate) async fn submitted_candidates(
         .map_or(0, |d| d.as_secs());
     let since = submitted_at.saturating_sub(CLOCK_SLACK_SECONDS);
     match client
-        .find_submitted(
-            request.model,
-            request.model_id.as_deref(),
-            since,
-            now.max(submitted_at),
-        )
+        .find_submitted(request, since, now.max(submitted_at))
         .await
     {
-        Ok(handles) => Some(handles),
+        Ok(tasks) => Some(tasks.into_iter().map(|task| task.handle).collect()),
         Err(err) => {
             eprintln!(
                 "warning: could not list the tasks this submit may have created: {}",

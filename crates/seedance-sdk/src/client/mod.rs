@@ -162,6 +162,8 @@ impl ClientBuilder {
             .with_connect_timeout(self.connect_timeout)
             .with_read_timeout(self.read_timeout);
         let build_error = |source| Error::HttpClient { source };
+        // A caller's HTTP client has timeouts this builder does not know.
+        let request_timeout = self.timeout.filter(|_| self.http_client.is_none());
         let http = match self.http_client {
             Some(client) => client,
             None => seedance_runtime::http_client(&options).map_err(build_error)?,
@@ -175,6 +177,7 @@ impl ClientBuilder {
             api,
             download_http,
             retry: self.retry,
+            request_timeout,
         })
     }
 }
@@ -189,6 +192,8 @@ pub struct Client {
     api: Arc<dyn ProviderApi>,
     download_http: reqwest::Client,
     retry: RetryPolicy,
+    /// The whole-request timeout, when known.
+    request_timeout: Option<Duration>,
 }
 
 impl Client {
@@ -313,6 +318,29 @@ impl Client {
             },
         )
         .await
+    }
+
+    /// How long after a [`Client::submit`] call starts the provider may still create its task:
+    /// every attempt's timeout plus the longest back-offs between them. A task created later
+    /// is not that submit's. `None` when a request may wait forever (no timeout, or an HTTP
+    /// client of the caller's, whose timeouts the client does not know).
+    pub fn submit_window(&self) -> Option<Duration> {
+        let attempts = self.retry.max_retries.saturating_add(1);
+        let timeouts = self.request_timeout?.checked_mul(attempts)?;
+        timeouts.checked_add(self.retry.max_backoff.checked_mul(self.retry.max_retries)?)
+    }
+
+    /// A copy of `request` marked with `tag` in a field that the provider's task list echoes and
+    /// that does not change the video, so that [`Client::find_submitted`] with the marked
+    /// request lists tasks with that mark only: submit the marked request, keep `tag`, and after
+    /// [`Error::OutcomeUnknown`] look for it. Two marks collide with a chance of about one in
+    /// the provider's range (Ark: 3,599), so draw `tag` at random.
+    ///
+    /// On Ark the mark is `execution_expires_after`: up to an hour under its 48-hour default
+    /// (how long an unfinished task may queue or run before it expires). `None` where the
+    /// provider lists no tasks, or when the request already sets that field.
+    pub fn tag_request(&self, request: &VideoRequest, tag: u32) -> Option<VideoRequest> {
+        self.api.tag_request(request, tag)
     }
 
     /// The provider's own id for the model `request` runs on, as the create body names it

@@ -15,8 +15,8 @@ use super::{
 use crate::{
     error::{Error, Result, TaskOperation},
     providers::{self, ListQuery, ListedTask},
-    request::{Model, ServiceTier},
-    task::{TaskHandle, TaskState, TaskStatus, Video},
+    request::{Model, ServiceTier, VideoRequest},
+    task::{TaskHandle, TaskParameters, TaskState, TaskStatus, Video},
     text::bounded,
 };
 
@@ -110,6 +110,8 @@ pub struct TaskSummary {
     pub model_id: Option<String>,
     /// When the provider created it, unix seconds.
     pub created_at: Option<u64>,
+    /// What it was asked for, as far as the provider's list says.
+    pub parameters: TaskParameters,
 }
 
 impl TaskSummary {
@@ -326,13 +328,16 @@ impl Client {
         })
     }
 
-    /// The handles of the tasks of `model` (or of `model_id`, when given, as the submit sent
-    /// it) created between `since` and `until` (unix seconds, inclusive), oldest first.
+    /// The tasks that a submit of `request` may have created between `since` and `until`
+    /// (unix seconds, inclusive), oldest first: those of its model (or of its `model_id`, as
+    /// the submit sent it) created in the window whose listed parameters do not contradict it
+    /// ([`TaskParameters::mismatch`]).
     ///
-    /// After [`Error::OutcomeUnknown`], these are the tasks the submit may have created: adopt
-    /// one (wait for it with its handle) instead of submitting again and paying twice. Call it
-    /// with a window from a few seconds before `submitted_at` to now; any other task of the
-    /// same model created in that window is listed too.
+    /// After [`Error::OutcomeUnknown`], adopt the one task found (wait for it with its handle)
+    /// instead of submitting again and paying twice. Call it with a window from a few seconds
+    /// before the submit started to [`Client::submit_window`] after it (or now). Another
+    /// client's task of the same model and parameters created in the window is listed too;
+    /// a request marked with [`Client::tag_request`] before it was submitted tells them apart.
     ///
     /// # Errors
     ///
@@ -340,29 +345,28 @@ impl Client {
     /// but Ark); the error of a page that failed after retries.
     pub async fn find_submitted(
         &self,
-        model: Model,
-        model_id: Option<&str>,
+        request: &VideoRequest,
         since: u64,
         until: u64,
-    ) -> Result<Vec<TaskHandle>> {
+    ) -> Result<Vec<TaskSummary>> {
         self.require(TaskOperation::List)?;
-        let filter = match model_id {
+        let filter = match &request.model_id {
             Some(id) => ListFilter::default().model_id(id),
-            None => ListFilter::default().model(model),
+            None => ListFilter::default().model(request.model),
         };
         let tasks = self.list(filter);
         futures_util::pin_mut!(tasks);
         let mut found = Vec::new();
         while let Some(task) = tasks.next().await {
             let task = task?;
-            if task
+            let in_window = task
                 .created_at
-                .is_some_and(|at| (since..=until).contains(&at))
-            {
-                found.push(task.handle);
+                .is_some_and(|at| (since..=until).contains(&at));
+            if in_window && task.parameters.mismatch(request).is_none() {
+                found.push(task);
             }
         }
-        found.sort_by_key(|handle| handle.created_at);
+        found.sort_by_key(|task| task.created_at);
         Ok(found)
     }
 
@@ -423,6 +427,7 @@ impl Client {
             status: task.status,
             model_id: task.model,
             created_at: task.created_at,
+            parameters: task.parameters,
         }
     }
 }

@@ -65,7 +65,7 @@ use crate::{
     error::{Error, ProviderError, TaskOperation},
     provider::Provider,
     request::{Field, Model, ServiceTier, VideoRequest},
-    task::{TaskState, TaskStatus, unix_now},
+    task::{TaskParameters, TaskState, TaskStatus, unix_now},
     text::{TEXT_LIMIT, bounded},
 };
 
@@ -111,6 +111,12 @@ pub(crate) trait ProviderApi: std::fmt::Debug + Send + Sync {
     /// One page of the provider's task list.
     fn list<'a>(&'a self, _query: &'a ListQuery) -> BoxFuture<'a, Result<TaskPage, Error>> {
         unsupported(self.provider(), TaskOperation::List)
+    }
+
+    /// `request` marked with `tag` in an echoed field that does not change the video (see
+    /// `Client::tag_request`); `None` where the provider lists no tasks.
+    fn tag_request(&self, _request: &VideoRequest, _tag: u32) -> Option<VideoRequest> {
+        None
     }
 
     /// The shortest time between two list requests the provider allows for an account, so that
@@ -167,6 +173,8 @@ pub(crate) struct ListedTask {
     pub(crate) model: Option<String>,
     /// Unix seconds.
     pub(crate) created_at: Option<u64>,
+    /// What the task was asked for, as far as the list says.
+    pub(crate) parameters: TaskParameters,
 }
 
 /// The API of `provider` at `base_url`: the one place that lists the provider modules.

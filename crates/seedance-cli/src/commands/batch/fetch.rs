@@ -27,7 +27,7 @@ impl Runner {
             .context
             .journal(move |j| j.record_downloaded(&key, &shown, bytes, &sha256))
             .await?;
-        manifest::write(&job, &output, self.model_id().as_deref())?;
+        manifest::write(&job, &output, &self.facts(&job).await?)?;
         self.event(
             "downloaded",
             &output.display().to_string(),
@@ -67,7 +67,7 @@ impl Runner {
                 "{path} was downloaded again but its SHA-256 {hash} differs from the recorded {sha256}"
             )));
         }
-        manifest::write(job, &output, self.model_id().as_deref())?;
+        manifest::write(job, &output, &self.facts(job).await?)?;
         self.event("downloaded", path, json!({"output": output}));
         Ok(Outcome::Succeeded)
     }

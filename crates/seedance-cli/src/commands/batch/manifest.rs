@@ -13,8 +13,20 @@ pub(crate) fn path(output: &Path) -> PathBuf {
     output.with_extension("json")
 }
 
+/// What a manifest says beyond the journal's row of the job.
+#[derive(Debug, Default)]
+pub(crate) struct Facts {
+    /// The provider's own id for the model, as the create body named it.
+    pub(crate) model_id: Option<String>,
+    /// The fields the submit changed to mark the request (`Client::tag_request`), as sent.
+    pub(crate) mark: Option<Value>,
+    /// Whether the task was adopted (found in the provider's list, or named with `--adopt`)
+    /// rather than read from the submit's answer.
+    pub(crate) adopted: bool,
+}
+
 /// The manifest of a downloaded `job`.
-pub(crate) fn manifest(job: &Job, model_id: Option<&str>) -> Value {
+pub(crate) fn manifest(job: &Job, facts: &Facts) -> Value {
     let parse = |text: &Option<String>| -> Value {
         text.as_deref()
             .and_then(|text| serde_json::from_str(text).ok())
@@ -50,8 +62,11 @@ pub(crate) fn manifest(job: &Job, model_id: Option<&str>) -> Value {
         "model": job.model,
         // The provider's own id for the model as the create body named it (null where the
         // provider names the model in its path).
-        "model_id": model_id,
+        "model_id": facts.model_id,
         "request": request,
+        // What the submit sent besides `request`: the mark that recognises its task.
+        "submit_mark": facts.mark,
+        "adopted": facts.adopted,
         "task_id": handle.as_ref().map(|handle| handle.task_id.clone()),
         "handle": parse(&job.handle_json),
         "submit_attempts": job.submit_count,
@@ -75,10 +90,10 @@ pub(crate) fn manifest(job: &Job, model_id: Option<&str>) -> Value {
 
 /// Writes the manifest of `job` beside `output`, through a temporary file renamed into place so
 /// a crash never leaves half a manifest.
-pub(crate) fn write(job: &Job, output: &Path, model_id: Option<&str>) -> Result<PathBuf> {
+pub(crate) fn write(job: &Job, output: &Path, facts: &Facts) -> Result<PathBuf> {
     let target = path(output);
-    let text = serde_json::to_string_pretty(&manifest(job, model_id))
-        .context("the manifest serializes")?;
+    let text =
+        serde_json::to_string_pretty(&manifest(job, facts)).context("the manifest serializes")?;
     let temporary = target.with_extension(format!("json.{}.tmp", std::process::id()));
     std::fs::write(&temporary, format!("{text}\n"))
         .with_context(|| format!("cannot write {}", temporary.display()))?;

@@ -63,6 +63,8 @@ pub(crate) struct BatchArgs {
     /// (a task may then be paid twice: check the provider's console first).
     #[arg(long)]
     pub(crate) resubmit_unknown: bool,
+    #[arg(long, value_name = "ID=TASK_ID", value_parser = parse_adopt)]
+    pub(crate) adopt: Vec<(String, String)>,
     /// How long this run waits for one task before leaving it for the next run (90s, 10m, 1h)
     /// [default: 30m].
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
@@ -85,7 +87,11 @@ job per provider whose task must be found.
 Run the same command again at any time: downloaded jobs are skipped (a missing file is \
 downloaded again), tasks in flight are waited for, and nothing is submitted twice. A job whose \
 submit outcome is unknown is settled from ark's task list, or else reported with the time window \
-to check in the provider's console; only --resubmit-unknown submits it again.
+to check in the provider's console; --adopt ID=TASK_ID records the task you found there as \
+that job's (after a status request shows the provider knows it), and only --resubmit-unknown \
+submits it again. On ark, a job that leaves execution_expires_after unset is sent with a random \
+value up to an hour under ark's 48 h default: the mark by which its task is recognised in ark's \
+task list among other clients' tasks of the same account.
 
 Exit codes: 0 when every job succeeded; 1 when any failed, needs attention or is unfinished; \
 2 when the jobs file is invalid (nothing is sent).";
@@ -150,9 +156,11 @@ pub(crate) async fn run(args: BatchArgs) -> Result<()> {
         ),
         report: report.clone(),
         resubmit_unknown: args.resubmit_unknown,
+        adopt: args.adopt.iter().cloned().collect(),
         poll: poll_plan(args.timeout, loopback),
     });
     let queued = enqueue(&context, specs).await?;
+    check_adopt(&args.adopt, &queued)?;
     let order: BTreeMap<String, usize> = queued
         .iter()
         .map(|(spec, _)| (spec.id.clone(), spec.line))
@@ -204,6 +212,61 @@ pub(crate) async fn run(args: BatchArgs) -> Result<()> {
 
 /// Starts the pending jobs of `provider` in file order, each once it has a place among the
 /// provider's tasks in flight, so a long jobs file does not wait as thousands of tasks.
+/// `--adopt ID=TASK_ID`: an id and a task id, both non-empty and printable.
+fn parse_adopt(text: &str) -> Result<(String, String), String> {
+    let (id, task_id) = text.split_once('=').ok_or_else(|| {
+        format!(
+            "expected ID=TASK_ID (a job id and a task id), got `{}`",
+            printable(text)
+        )
+    })?;
+    let (id, task_id) = (id.trim(), task_id.trim());
+    let plausible =
+        |text: &str| !text.is_empty() && text.len() <= 200 && !text.chars().any(char::is_control);
+    if !plausible(id) || !plausible(task_id) {
+        return Err(format!(
+            "expected ID=TASK_ID with a job id and a task id of 1 to 200 printable characters, got `{}`",
+            printable(text)
+        ));
+    }
+    Ok((id.to_owned(), task_id.to_owned()))
+}
+
+/// Every `--adopt` names a job of the file whose submit outcome is unknown, once: anything else
+/// is a mistake to report before a request is sent.
+fn check_adopt(adopt: &[(String, String)], queued: &[(JobSpec, Job)]) -> Result<()> {
+    let mut seen = std::collections::BTreeSet::new();
+    for (id, task_id) in adopt {
+        if !seen.insert(id) {
+            return Err(UsageError(format!("--adopt names job {} twice", printable(id))).into());
+        }
+        let Some((_, job)) = queued.iter().find(|(spec, _)| spec.id == *id) else {
+            return Err(UsageError(format!(
+                "--adopt {}={}: the jobs file has no job {}",
+                printable(id),
+                printable(task_id),
+                printable(id)
+            ))
+            .into());
+        };
+        if !matches!(
+            job.state,
+            JobState::Submitting { .. } | JobState::NeedsAttention { .. }
+        ) {
+            return Err(UsageError(format!(
+                "--adopt {}={}: job {} is {}, not waiting for its task to be found; allowed: a \
+                 job that needs attention or whose submit outcome is unknown",
+                printable(id),
+                printable(task_id),
+                printable(id),
+                job.state.kind()
+            ))
+            .into());
+        }
+    }
+    Ok(())
+}
+
 async fn dispatch(
     context: Arc<Context>,
     provider: Provider,

@@ -8,7 +8,7 @@
 use std::{path::Path, sync::Arc, time::Duration};
 
 use anyhow::{Context as _, Result};
-use seedance_journal::{Job, JobKey, JobState, Journal};
+use seedance_journal::{Job, JobKey, JobState, Journal, SubmitIntent};
 use seedance_sdk::{Client, Error, PlacedPolls, Provider, TaskHandle, TaskStatus, Video};
 use serde_json::json;
 use tokio::sync::OwnedSemaphorePermit;
@@ -60,6 +60,8 @@ pub(crate) struct Context {
     pub(crate) limits: Limits,
     pub(crate) report: Reporter,
     pub(crate) resubmit_unknown: bool,
+    /// The task to adopt for a job whose submit outcome is unknown, by job id (`--adopt`).
+    pub(crate) adopt: std::collections::BTreeMap<String, String>,
     pub(crate) poll: PollPlan,
 }
 
@@ -174,8 +176,10 @@ impl Runner {
                         Err(outcome) => return Ok(outcome),
                     }
                 }
-                JobState::NeedsAttention { reason, window } => {
-                    if self.context.resubmit_unknown {
+                JobState::NeedsAttention { window, .. } => {
+                    // A task named with --adopt wins over submitting again.
+                    let adopting = self.context.adopt.contains_key(&self.spec.id);
+                    if self.context.resubmit_unknown && !adopting {
                         let key = self.key();
                         self.event("resubmitting", "--resubmit-unknown", json!({}));
                         self.context
@@ -186,9 +190,7 @@ impl Runner {
                         // belong to later submits.
                         match self.reconcile(window.0, window.1).await? {
                             Ok(job) => job,
-                            Err(_) => {
-                                return Ok(Outcome::Attention(reason.clone()));
-                            }
+                            Err(outcome) => return Ok(outcome),
                         }
                     }
                 }
@@ -214,7 +216,7 @@ impl Runner {
                     if intact {
                         let manifest_path = manifest::path(Path::new(path));
                         if !manifest_path.exists() {
-                            manifest::write(&job, Path::new(path), self.model_id().as_deref())?;
+                            manifest::write(&job, Path::new(path), &self.facts(&job).await?)?;
                         }
                         self.event("skipped", "downloaded by an earlier run", json!({}));
                         return Ok(Outcome::Succeeded);
@@ -246,25 +248,40 @@ impl Runner {
         }
         limits.submit_token().await;
         let key = self.key();
-        let intent = self.context.journal(move |j| j.begin_submit(&key)).await?;
+        // Marked, where the provider lists tasks, so that a later run recognises this submit's
+        // task among other clients' (the mark is committed with the intent).
+        let tag = fresh_tag();
+        let request = self.clients.api.tag_request(&self.spec.request, tag);
+        let mut intent = match request {
+            Some(_) => {
+                self.context
+                    .journal(move |j| j.begin_tagged_submit(&key, i64::from(tag)))
+                    .await?
+            }
+            None => self.context.journal(move |j| j.begin_submit(&key)).await?,
+        };
+        let request = request.unwrap_or_else(|| self.spec.request.clone());
         self.event("submitting", "", json!({"attempt": intent.attempt}));
         let mut connect_errors = 0;
         loop {
-            match self.clients.api.submit(&self.spec.request).await {
+            match self.clients.api.submit(&request).await {
                 Ok(handle) => {
                     limits.calm();
                     return self.record_submitted(&handle, "submitted").await.map(Ok);
                 }
-                // Provably not accepted: sent again under the same intent.
+                // Provably not accepted: sent again under the same intent, whose window starts
+                // again with the new attempt.
                 Err(err) if rate_limit(&err).is_some() => {
                     self.rate_limited(rate_limit(&err).flatten(), "submit");
                     limits.submit_token().await;
+                    intent = self.renew_intent().await?;
                 }
                 Err(Error::Network { source, .. })
                     if source.is_connect() && connect_errors < MAX_TRANSIENT_ERRORS =>
                 {
                     connect_errors += 1;
                     tokio::time::sleep(backoff(connect_errors)).await;
+                    intent = self.renew_intent().await?;
                 }
                 Err(Error::OutcomeUnknown {
                     task_id: Some(task_id),
@@ -306,6 +323,11 @@ impl Runner {
                 }
             }
         }
+    }
+
+    async fn renew_intent(&self) -> Result<SubmitIntent> {
+        let key = self.key();
+        self.context.journal(move |j| j.renew_submit(&key)).await
     }
 
     async fn record_submitted(&self, handle: &TaskHandle, kind: &str) -> Result<Job> {
@@ -450,6 +472,31 @@ impl Runner {
         self.clients.api.model_id(&self.spec.request)
     }
 
+    /// What the manifest of `job` says beyond its journal row.
+    pub(super) async fn facts(&self, job: &Job) -> Result<manifest::Facts> {
+        let key = job.key.clone();
+        let events = self.context.journal(move |j| j.events(&key)).await?;
+        let adopted = events
+            .iter()
+            .any(|event| event.detail.as_deref() == Some("adopted"));
+        let mark = job.submit_tag.and_then(|_| {
+            let sent = serde_json::to_value(self.sent_request(job.submit_tag)).ok()?;
+            let asked = serde_json::to_value(&self.spec.request).ok()?;
+            let changed: serde_json::Map<_, _> = sent
+                .as_object()?
+                .iter()
+                .filter(|(field, value)| asked.get(field.as_str()) != Some(*value))
+                .map(|(field, value)| (field.clone(), value.clone()))
+                .collect();
+            (!changed.is_empty()).then_some(serde_json::Value::Object(changed))
+        });
+        Ok(manifest::Facts {
+            model_id: self.model_id(),
+            mark,
+            adopted,
+        })
+    }
+
     /// Adds the task's time from submit intent to finish to the duration history.
     async fn record_duration(&self, job: &Job) {
         let (Some(since), Some(finished)) = (job.submit_since, job.finished_at) else {
@@ -489,4 +536,17 @@ fn since_submit(handle: &TaskHandle) -> Duration {
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |elapsed| elapsed.as_secs());
     Duration::from_secs(now.saturating_sub(handle.created_at))
+}
+
+/// A random mark for a submit. Not secret, only unlikely to repeat: the standard library's
+/// per-process random hash keys, over the time.
+fn fresh_tag() -> u32 {
+    use std::hash::BuildHasher;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    // Truncation keeps 32 random bits.
+    #[allow(clippy::cast_possible_truncation)]
+    let tag = std::hash::RandomState::new().hash_one(now.as_nanos()) as u32;
+    tag
 }

@@ -120,7 +120,27 @@ impl ProviderApi for Ark {
     fn list<'a>(&'a self, query: &'a ListQuery) -> BoxFuture<'a, Result<TaskPage, Error>> {
         Box::pin(tasks::list(&self.client, query))
     }
+
+    /// The mark is `execution_expires_after` just under Ark's default, which every task list
+    /// item echoes: an hour less in the worst case matters to no task (one still queued after
+    /// 47 hours has failed its purpose), and clients that leave the field unset are never
+    /// mistaken for a marked one.
+    fn tag_request(&self, request: &VideoRequest, tag: u32) -> Option<VideoRequest> {
+        if request.execution_expires_after.is_some() {
+            return None;
+        }
+        let mut tagged = request.clone();
+        tagged.execution_expires_after = Some(DEFAULT_EXECUTION_EXPIRES_AFTER - 1 - tag % TAGS);
+        Some(tagged)
+    }
 }
+
+/// Ark's `execution_expires_after` when the request leaves it unset: 48 hours.
+const DEFAULT_EXECUTION_EXPIRES_AFTER: u32 = 172_800;
+
+/// How many distinct marks [`Ark::tag_request`] makes: one per second of the hour under the
+/// default.
+const TAGS: u32 = 3_599;
 
 #[cfg(test)]
 mod tests {

@@ -7,7 +7,10 @@ use super::PROVIDER;
 use crate::{
     error::{Error, ProviderError},
     providers::{ListedTask, TaskPage, plausible_task_id, retry_after},
-    task::{RESULT_URL_LIFETIME, TaskStatus, Usage, Video, undocumented_status, unix_now},
+    task::{
+        RESULT_URL_LIFETIME, TaskParameters, TaskStatus, Usage, Video, undocumented_status,
+        unix_now,
+    },
     text::bounded,
 };
 
@@ -136,6 +139,7 @@ pub(crate) fn map_page(list: types::TaskList) -> TaskPage {
             let task_id = task.id.clone();
             let model = task.model.as_deref().map(bounded);
             let created_at = task.created_at.and_then(|at| u64::try_from(at).ok());
+            let parameters = parameters(&task);
             let status = map_status(&task_id, task).unwrap_or_else(|err| TaskStatus::Unknown {
                 raw: bounded(&err.to_string()),
             });
@@ -144,11 +148,38 @@ pub(crate) fn map_page(list: types::TaskList) -> TaskPage {
                 status,
                 model,
                 created_at,
+                parameters,
             }
         })
         .collect();
     TaskPage {
         items,
         total: list.total.and_then(|n| u64::try_from(n).ok()),
+    }
+}
+
+/// What a listed task echoes of its create body. A value this version cannot read is left out
+/// (it then contradicts no request) rather than failing the page.
+fn parameters(task: &types::Task) -> TaskParameters {
+    fn wire<T: serde::de::DeserializeOwned>(text: Option<&String>) -> Option<T> {
+        serde_json::from_value(serde_json::Value::String(text?.clone())).ok()
+    }
+    fn count<T: TryFrom<i32>>(n: Option<i32>) -> Option<T> {
+        n.and_then(|n| T::try_from(n).ok())
+    }
+    let text = |value: &Option<String>| value.as_deref().filter(|v| !v.is_empty()).map(bounded);
+    TaskParameters {
+        resolution: wire(task.resolution.as_ref()),
+        ratio: wire(task.ratio.as_ref()),
+        duration: count(task.duration),
+        frames: count(task.frames),
+        seed: task.seed,
+        generate_audio: task.generate_audio,
+        draft: task.draft,
+        draft_task_id: text(&task.draft_task_id),
+        service_tier: wire(task.service_tier.as_ref()),
+        priority: count(task.priority),
+        execution_expires_after: count(task.execution_expires_after),
+        safety_identifier: text(&task.safety_identifier),
     }
 }
