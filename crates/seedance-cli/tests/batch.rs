@@ -823,3 +823,213 @@ fn the_journal_history_places_the_polls() {
         "placed {placed} vs backed off {backed_off}"
     );
 }
+
+/// The id of the task the simulator created for `prompt`.
+fn task_of(sim: &TestSim, prompt: &str) -> String {
+    let tasks = sim.sim.created_tasks();
+    let mut ids = tasks.iter().filter(|task| task.prompt == prompt);
+    let task = ids.next().unwrap_or_else(|| panic!("no task for {prompt}"));
+    assert!(ids.next().is_none(), "{prompt} was submitted twice");
+    task.id.clone()
+}
+
+fn has_event(run: &Run, kind: &str) -> bool {
+    run.events().iter().any(|event| event["event"] == kind)
+}
+
+fn one_ark_job(dir: &TempDir, prompt: &str, extra: Value) -> String {
+    let mut line = json!({"id": "j", "provider": "ark", "model": "seedance-2.0", "resolution": "720p", "prompt": prompt});
+    for (key, value) in extra.as_object().unwrap() {
+        line[key] = value.clone();
+    }
+    dir.jobs(&[line])
+}
+
+fn fail_once(sim: &TestSim, route: Route) {
+    sim.sim.inject(
+        FaultRule::new(
+            route,
+            Fault::Status {
+                code: 500,
+                retry_after: None,
+            },
+        )
+        .provider("ark")
+        .times(1),
+    );
+}
+
+/// Two clients on one Ark account. Batch B's submit fails with a 500 before Ark creates
+/// anything (the outcome is unknown to B) and the listing that would settle it fails; then
+/// client A, which leaves `execution_expires_after` at Ark's default like any other client,
+/// creates a task of the same model and parameters inside B's window. B's rerun must not take
+/// that task for its own: B's submit carried a mark A's task lacks.
+#[test]
+fn a_task_of_another_client_on_the_same_account_is_not_adopted() {
+    let sim = TestSim::start(Duration::from_millis(300));
+    let a = TempDir::new("shared-a");
+    let b = TempDir::new("shared-b");
+    let a_jobs = one_ark_job(&a, "client a", json!({"execution_expires_after": 172_800}));
+    let b_jobs = one_ark_job(&b, "client b", json!({}));
+    let (a_out, b_out) = (a.str("out"), b.str("out"));
+    let b_args = ["--json", "--out", &b_out, &b_jobs];
+    fail_once(&sim, Route::Submit);
+    fail_once(&sim, Route::List);
+    run(&mut sim.batch(&b_args)).assert_code(1);
+    assert_eq!(sim.n_created(), 0);
+    let b_journal = b.path("out/seedance-batch.sqlite");
+    assert_eq!(journal_counts(&b_journal)[&StateKind::Submitting], 1);
+
+    run(&mut sim.batch(&["--out", &a_out, &a_jobs])).assert_code(0);
+    let a_task = task_of(&sim, "client a");
+    let lists = sim.route("ark list");
+
+    let again = run(&mut sim.batch(&b_args));
+    again.assert_code(1);
+    assert!(sim.route("ark list") > lists, "B did not read Ark's list");
+    assert!(!has_event(&again, "adopted"), "{}", again.describe());
+    assert!(
+        again
+            .describe()
+            .contains("lists no task of this model and these parameters created from"),
+        "{}",
+        again.describe()
+    );
+    let journal = Journal::open(&b_journal).unwrap();
+    assert!(
+        journal.jobs().unwrap().iter().all(|job| job
+            .handle_json
+            .as_deref()
+            .is_none_or(|handle| !handle.contains(&a_task))),
+        "B recorded A's task"
+    );
+    assert_eq!(journal_counts(&b_journal)[&StateKind::NeedsAttention], 1);
+
+    // A person finds no task of B's in the console and submits it again.
+    let mut resubmit = b_args.to_vec();
+    resubmit.insert(0, "--resubmit-unknown");
+    run(&mut sim.batch(&resubmit)).assert_code(0);
+    let manifest = assert_video_and_manifest(&b.path("out/j.mp4"));
+    assert_eq!(manifest["task_id"], task_of(&sim, "client b"), "{manifest}");
+    assert_eq!(manifest["adopted"], false, "{manifest}");
+    let mark = manifest["submit_mark"]["execution_expires_after"]
+        .as_u64()
+        .unwrap_or_else(|| panic!("no mark in {manifest}"));
+    assert!((169_201..=172_799).contains(&mark), "{manifest}");
+    assert_eq!(sim.created().get("client a"), Some(&1));
+}
+
+/// The same account, but B's submit did create its task (the answer was lost): among B's task
+/// and A's, both of the same model and parameters and in B's window, B adopts its own.
+#[test]
+fn among_same_parameter_tasks_the_job_adopts_the_one_with_its_mark() {
+    let sim = TestSim::start(Duration::from_millis(300));
+    let a = TempDir::new("mark-a");
+    let b = TempDir::new("mark-b");
+    let a_jobs = one_ark_job(&a, "client a", json!({"execution_expires_after": 172_800}));
+    let b_jobs = one_ark_job(&b, "client b", json!({}));
+    let (a_out, b_out) = (a.str("out"), b.str("out"));
+    let b_args = ["--json", "--out", &b_out, &b_jobs];
+    sim.sim.inject(
+        FaultRule::new(Route::Submit, Fault::DropConnection)
+            .provider("ark")
+            .times(1),
+    );
+    fail_once(&sim, Route::List);
+    run(&mut sim.batch(&b_args)).assert_code(1);
+    let b_task = task_of(&sim, "client b");
+    run(&mut sim.batch(&["--out", &a_out, &a_jobs])).assert_code(0);
+    let a_task = task_of(&sim, "client a");
+    assert_ne!(a_task, b_task);
+
+    let again = run(&mut sim.batch(&b_args));
+    again.assert_code(0);
+    let adopted = again
+        .events()
+        .into_iter()
+        .find(|event| event["event"] == "adopted")
+        .unwrap_or_else(|| panic!("nothing adopted: {}", again.describe()));
+    assert_eq!(adopted["task_id"], b_task, "{adopted}");
+    // The event says which mark and window it matched.
+    assert!(adopted["tag"].is_u64(), "{adopted}");
+    assert!(adopted["window"].is_array(), "{adopted}");
+    let manifest = assert_video_and_manifest(&b.path("out/j.mp4"));
+    assert_eq!(manifest["task_id"], b_task, "{manifest}");
+    assert_eq!(manifest["adopted"], true, "{manifest}");
+    assert_eq!(sim.created().get("client b"), Some(&1));
+}
+
+/// A provider without a task list: the job whose answer was lost needs attention, and the task
+/// a person finds in the console is adopted with `--adopt ID=TASK_ID`, checked first.
+#[test]
+fn adopt_names_the_task_of_a_job_that_needs_attention() {
+    let sim = TestSim::start(Duration::from_millis(300));
+    let dir = TempDir::new("adopt");
+    let jobs = dir.jobs(&[json!({"id": "j", "provider": "jiekou", "prompt": "adopt me"})]);
+    let out = dir.str("out");
+    let args = ["--json", "--out", &out, &jobs];
+    sim.sim.inject(
+        FaultRule::new(Route::Submit, Fault::DropConnection)
+            .provider("jiekou")
+            .times(1),
+    );
+    let first = run(&mut sim.batch(&args));
+    first.assert_code(1);
+    assert!(
+        first
+            .describe()
+            .contains("run again with --adopt j=<task id>"),
+        "{}",
+        first.describe()
+    );
+    let task = task_of(&sim, "adopt me");
+    let with = |adopt: &str| {
+        let mut with = vec!["--adopt", adopt];
+        with.extend_from_slice(&args);
+        run(&mut sim.batch(&with))
+    };
+
+    // Mistakes exit 2 before any request.
+    let requests = sim.sim.counters().api_requests();
+    let unknown_job = with("nope=x");
+    unknown_job.assert_code(2);
+    assert!(
+        unknown_job.stderr.contains("the jobs file has no job nope"),
+        "{}",
+        unknown_job.describe()
+    );
+    with("j").assert_code(2);
+    assert_eq!(sim.sim.counters().api_requests(), requests);
+
+    // A task the provider does not know is not recorded.
+    let typo = with("j=not-a-task");
+    typo.assert_code(1);
+    assert!(
+        typo.describe()
+            .contains("--adopt names task not-a-task, which jiekou does not know"),
+        "{}",
+        typo.describe()
+    );
+    assert_eq!(
+        journal_counts(&dir.path("out/seedance-batch.sqlite"))[&StateKind::NeedsAttention],
+        1
+    );
+
+    let adopted = with(&format!("j={task}"));
+    adopted.assert_code(0);
+    assert!(has_event(&adopted, "adopted"), "{}", adopted.describe());
+    let manifest = assert_video_and_manifest(&dir.path("out/j.mp4"));
+    assert_eq!(manifest["task_id"], task, "{manifest}");
+    assert_eq!(manifest["adopted"], true, "{manifest}");
+    assert_eq!(manifest["submit_mark"], Value::Null, "{manifest}");
+    assert_eq!(sim.created().get("adopt me"), Some(&1));
+
+    // The job is done: naming a task for it again is a mistake.
+    let done = with(&format!("j={task}"));
+    done.assert_code(2);
+    assert!(
+        done.stderr.contains("job j is downloaded"),
+        "{}",
+        done.describe()
+    );
+}
