@@ -14,9 +14,10 @@
 //! duplicate; when a task does exist, the jobs are left needing attention (named with their
 //! window: accounted for, not lost).
 //!
-//! Each batch has a simulator of its own (one account to itself), started before the batch and
-//! alive across its kill and every resume. On a shared account, tasks another client created
-//! in a job's window show up in the provider's list: see BENCHMARKS.md.
+//! By default every batch runs against one simulator (one account), so the tasks of the batches
+//! before show up in Ark's list inside a resumed job's window, as another client's would; a job
+//! adopting one of them counts as lost. `SEEDANCE_BENCH_ACCOUNT=own` gives each batch a
+//! simulator of its own instead. Either simulator stays alive across a kill and every resume.
 //!
 //! Every submit is answered after 50 ms (the simulator's `Fault::Delay`, which holds the request
 //! before the task is created), a stand-in for a real provider's latency: on loopback a submit
@@ -25,6 +26,7 @@
 use std::{
     path::Path,
     process::Stdio,
+    rc::Rc,
     time::{Duration, Instant},
 };
 
@@ -69,8 +71,10 @@ pub(super) fn run(dir: &Path) {
         .ok()
         .and_then(|text| text.parse().ok())
         .unwrap_or(SEED);
+    let shared = std::env::var("SEEDANCE_BENCH_ACCOUNT").map_or(true, |account| account != "own");
+    let account = shared.then(|| Rc::new(account_sim()));
     // An uninterrupted batch of the same shape: the span the kill moments are drawn from.
-    let calibration = Batch::new(dir, "calibration");
+    let calibration = Batch::new(dir, "calibration", account.clone());
     let start = Instant::now();
     let status = calibration.command(false).output().expect("seedance runs");
     let span = start.elapsed();
@@ -80,7 +84,12 @@ pub(super) fn run(dir: &Path) {
         "### Crash safety: {RUNS} batches of {ARK_JOBS} Ark + {JIEKOU_JOBS} Jiekou jobs, each SIGKILLed once and run again (seed {seed})\n"
     );
     println!(
-        "Tasks take {} s in the simulator, every submit is answered after {} ms; `--concurrency {CONCURRENCY} --rpm 100000`; an uninterrupted batch took {:.2} s, and run i is killed at a uniform random moment in [i/{RUNS}, (i+1)/{RUNS}] of that span.\n",
+        "{} Tasks take {} s in the simulator, every submit is answered after {} ms; `--concurrency {CONCURRENCY} --rpm 100000`; an uninterrupted batch took {:.2} s, and run i is killed at a uniform random moment in [i/{RUNS}, (i+1)/{RUNS}] of that span.\n",
+        if shared {
+            "Every batch runs against one simulator (one account, so each resume's Ark list shows the earlier batches' tasks)."
+        } else {
+            "Each batch has a simulator (an account) of its own."
+        },
         TASK.as_secs_f64(),
         SUBMIT_LATENCY.as_millis(),
         span.as_secs_f64()
@@ -93,7 +102,7 @@ pub(super) fn run(dir: &Path) {
     for i in 0..RUNS {
         let fraction = (i as f64 + rng.unit()) / RUNS as f64;
         let kill_at = span.mul_f64(fraction);
-        let batch = Batch::new(dir, &format!("run {i}"));
+        let batch = Batch::new(dir, &format!("run {i}"), account.clone());
         let report = batch.kill_and_resume(kill_at);
         println!(
             "| {i} | {:.0} ms{} | {} | {} | {} | {} | {} | {} | {} | {} |",
@@ -147,20 +156,27 @@ pub(super) fn run(dir: &Path) {
     assert!(failures.is_empty(), "{failures:#?}");
 }
 
+/// A simulator as the batches find it: tasks of [`TASK`], submits held [`SUBMIT_LATENCY`].
+fn account_sim() -> BenchSim {
+    let sim = BenchSim::start(TASK);
+    sim.sim
+        .inject(FaultRule::new(Route::Submit, Fault::Delay(SUBMIT_LATENCY)));
+    sim
+}
+
 /// One batch: its jobs file, output directory and prompts.
 struct Batch {
-    /// The batch's own simulator (one account), alive across its kill and every resume.
-    sim: BenchSim,
+    /// The batch's simulator (an account), its own or shared, alive across its kill and every
+    /// resume.
+    sim: Rc<BenchSim>,
     jobs: String,
     out: String,
     prompts: Vec<String>,
 }
 
 impl Batch {
-    fn new(dir: &Path, name: &str) -> Self {
-        let sim = BenchSim::start(TASK);
-        sim.sim
-            .inject(FaultRule::new(Route::Submit, Fault::Delay(SUBMIT_LATENCY)));
+    fn new(dir: &Path, name: &str, account: Option<Rc<BenchSim>>) -> Self {
+        let sim = account.unwrap_or_else(|| Rc::new(account_sim()));
         let dir = dir.join(name.replace(' ', "-"));
         std::fs::create_dir_all(&dir).expect("the batch dir");
         let mut lines = Vec::new();
