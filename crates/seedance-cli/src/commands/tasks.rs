@@ -98,14 +98,15 @@ pub(crate) async fn submitted_candidates(
 pub(crate) fn print_candidates(provider: Provider, handles: &[TaskHandle], insecure: bool) {
     if handles.is_empty() {
         eprintln!(
-            "note: {provider} lists no task of this model created since the submit; if none \
-             appears with `seedance list --provider {provider}` in a minute, submitting again is safe"
+            "note: {provider} lists no task of this model and these parameters created since the \
+             submit; if none appears with `seedance list --provider {provider}` in a minute, \
+             submitting again is safe"
         );
         return;
     }
     eprintln!(
-        "note: {provider} has {} task(s) of this model created since the submit; adopt the one \
-         this submit created instead of submitting again (and paying twice):",
+        "note: {provider} has {} task(s) of this model and these parameters created since the \
+         submit; adopt the one this submit created instead of submitting again (and paying twice):",
         handles.len()
     );
     for handle in handles {
