@@ -16,7 +16,8 @@ pub(crate) const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Migration `n` (0-based) takes a journal from `user_version` `n` to `n + 1`. Append only: a
 /// shipped migration never changes, since journals in the field already ran it.
-const MIGRATIONS: &[&str] = &[r#"
+pub(crate) const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE jobs (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     job_id TEXT NOT NULL,
@@ -65,7 +66,23 @@ CREATE TABLE durations (
 );
 CREATE INDEX durations_by_key ON durations (provider, model, resolution, duration_s, seq);
 CREATE INDEX durations_by_model ON durations (provider, model, seq);
-"#];
+"#,
+    // Which history key a submitted task belongs to, so `seedance wait` on a bare handle can
+    // place its polls. One row per (provider, task_id); the newest rows are kept (see
+    // `history::TASK_KEYS_KEPT`), ordered by `seq`.
+    r#"
+CREATE TABLE task_keys (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    provider TEXT NOT NULL,
+    task_id TEXT NOT NULL,
+    model TEXT NOT NULL,
+    resolution TEXT NOT NULL,
+    duration_s INTEGER NOT NULL,
+    recorded_at INTEGER NOT NULL,
+    UNIQUE (provider, task_id)
+);
+"#,
+];
 
 /// The schema version this build writes.
 pub(crate) const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -255,12 +255,19 @@ async fn wait_and_download(
     while let Some(status) = events.next().await {
         let status = status?;
         progress.status(&status);
-        if let Some(done) = status.into_result(handle)? {
-            if let Some(history) = history.as_mut() {
-                history.finished(handle.created_at);
+        match status.into_result(handle)? {
+            Some(done) => {
+                if let Some(history) = history.as_mut() {
+                    history.finished(handle.created_at);
+                }
+                video = Some(done);
+                break;
             }
-            video = Some(done);
-            break;
+            None => {
+                if let Some(history) = history.as_mut() {
+                    history.unfinished();
+                }
+            }
         }
     }
     let video = video.ok_or_else(|| Error::Timeout {
