@@ -326,14 +326,7 @@ mod tests {
     }
 
     pub(super) fn handle(base_url: &str, task_id: &str) -> TaskHandle {
-        TaskHandle {
-            provider: Provider::Odkkk,
-            base_url: base_url.into(),
-            task_id: task_id.into(),
-            created_at: 0,
-            estimated_seconds: None,
-            usage: None,
-        }
+        TaskHandle::new(Provider::Odkkk, base_url, task_id, 0)
     }
 
     /// The client `client_builder` makes with `vars` as the whole environment.
