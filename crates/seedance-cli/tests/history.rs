@@ -6,29 +6,11 @@
 use std::{path::PathBuf, process::Command, time::Duration};
 
 use seedance_journal::{Journal, TaskKey};
-use seedance_sim::{Sim, SimConfig};
 use serde_json::Value;
 
-/// A directory removed at the end of the test.
-struct TempDir(PathBuf);
+mod common;
 
-impl TempDir {
-    fn new(name: &str) -> Self {
-        let dir = std::env::temp_dir().join(format!(
-            "seedance-cli-history-{}-{name}",
-            std::process::id()
-        ));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("a temp dir");
-        Self(dir)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+use common::{TempDir, TestSim};
 
 /// `seedance generate` of a 0.3 s simulated task on Modellix, run in `dir` with its state
 /// directories there, plus `extra` flags; returns the exit code and stderr.
@@ -122,28 +104,7 @@ fn an_unreadable_history_costs_a_warning_not_the_video() {
     assert!(dir.0.join("cat.mp4").exists());
 }
 
-/// A simulator on its own runtime while the test thread runs the binary.
-struct TestSim {
-    sim: Sim,
-    _runtime: tokio::runtime::Runtime,
-}
-
 impl TestSim {
-    fn start(task_duration: Duration) -> Self {
-        let runtime = tokio::runtime::Runtime::new().expect("a runtime");
-        let config = SimConfig {
-            task_duration,
-            ..SimConfig::default()
-        };
-        let sim = runtime
-            .block_on(Sim::start(config))
-            .expect("the simulator starts");
-        Self {
-            sim,
-            _runtime: runtime,
-        }
-    }
-
     /// `seedance` with `args` against this simulator's Ark, run in `dir` with its state
     /// directories there; returns the exit code, stdout and stderr.
     fn seedance(&self, dir: &TempDir, args: &[&str]) -> (i32, String, String) {
