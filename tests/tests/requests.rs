@@ -686,14 +686,7 @@ mod ark {
     }
 
     fn handle(base_url: String) -> TaskHandle {
-        TaskHandle {
-            provider: Provider::Ark,
-            base_url,
-            task_id: "cgt-20260101000000-abcde".into(),
-            created_at: 0,
-            estimated_seconds: None,
-            usage: None,
-        }
+        TaskHandle::new(Provider::Ark, base_url, "cgt-20260101000000-abcde", 0)
     }
 
     #[tokio::test]

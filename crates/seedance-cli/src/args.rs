@@ -167,14 +167,15 @@ pub(crate) struct GenerateArgs {
     pub(crate) print: PrintArgs,
 }
 
-/// The duration history of `generate` (see `history.rs`).
+/// The duration history of `generate` and `wait` (see `history.rs`).
 #[derive(Debug, Args)]
 pub(crate) struct HistoryArgs {
-    /// How long past tasks took, per provider, model, resolution and duration: read to poll
-    /// around the expected finish, appended to when a task finishes [default:
-    /// $XDG_STATE_HOME/seedance/history.sqlite, else ~/.local/state/seedance/history.sqlite; not
-    /// used against a loopback server unless given]
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["no_history", "no_wait"])]
+    /// How long past tasks took, per provider, model, resolution and duration, and which of
+    /// these a submitted task has: read to poll around the expected finish, appended to when a
+    /// task is submitted and when it finishes [default: $XDG_STATE_HOME/seedance/history.sqlite,
+    /// else ~/.local/state/seedance/history.sqlite; not used against a loopback server unless
+    /// given]
+    #[arg(long, value_name = "FILE", conflicts_with = "no_history")]
     pub(crate) history: Option<PathBuf>,
     /// Neither read nor record the duration history.
     #[arg(long)]
@@ -216,6 +217,9 @@ pub(crate) struct WaitArgs {
     /// Where the video goes and how long to wait for it.
     #[command(flatten)]
     pub(crate) finish: FinishArgs,
+    /// The duration history that places polls, for a task `generate` recorded there.
+    #[command(flatten)]
+    pub(crate) history: HistoryArgs,
     /// How to print the result.
     #[command(flatten)]
     pub(crate) print: PrintArgs,

@@ -3,10 +3,17 @@
 //! finish (`WaitOptions::expect`) and appended to when a task finishes.
 //!
 //! `generate` uses the file `--history FILE`, by default `$XDG_STATE_HOME/seedance/history.sqlite`
-//! (else `~/.local/state/seedance/history.sqlite`), created on the first finished task;
-//! `--no-history` turns it off. The default file is not used against a loopback server or
-//! `--sim`, whose tasks say nothing about a real provider's speed. `wait` does not use it: a
-//! handle does not say which model, resolution and duration its task has.
+//! (else `~/.local/state/seedance/history.sqlite`); `--no-history` turns it off. The default file
+//! is not used against a loopback server or `--sim`, whose tasks say nothing about a real
+//! provider's speed. Right after the submit answer, before waiting (so also with `--no-wait`, or
+//! when the wait is interrupted), `generate` records in the file which key its task belongs to,
+//! creating the file if needed.
+//!
+//! `wait` takes the same flags and looks its handle's task up in the file: a task `generate`
+//! recorded has its polls placed and its finish recorded like `generate`'s; any other task (an
+//! older one, or one submitted elsewhere) is waited for with the normal back-off, without a word.
+//! `wait` records a finish only if it saw the task unfinished: a task that had finished before
+//! the first poll finished at an unknown time.
 //!
 //! The batch runner calls the same functions on its own journal ([`estimate_in`],
 //! [`record_in`]), so both agree on the key and on when an estimate is trusted.
@@ -17,7 +24,7 @@ use std::{
 };
 
 use anyhow::{Context, Result};
-use seedance_journal::{Journal, MIN_EXACT_SAMPLES};
+use seedance_journal::{Journal, MIN_EXACT_SAMPLES, TaskKey};
 use seedance_sdk::{Expected, Provider, TaskHandle, VideoDuration, VideoRequest};
 
 use crate::args::HistoryArgs;
@@ -52,6 +59,25 @@ impl HistoryKey {
                 Some(VideoDuration::Seconds(seconds)) => seconds,
                 Some(VideoDuration::Auto) | None => 0,
             },
+        }
+    }
+
+    /// The key of a task of `provider` the journal remembered as `task`.
+    fn of_task(provider: &str, task: TaskKey) -> Self {
+        Self {
+            provider: provider.to_owned(),
+            model: task.model,
+            resolution: task.resolution,
+            duration_s: task.duration_s,
+        }
+    }
+
+    /// The key without its provider, as the journal remembers a task's.
+    fn task_key(&self) -> TaskKey {
+        TaskKey {
+            model: self.model.clone(),
+            resolution: self.resolution.clone(),
+            duration_s: self.duration_s,
         }
     }
 }
@@ -139,6 +165,30 @@ impl History {
 
     /// Remembers that a task of `key` took `took`, creating the file if needed.
     pub(crate) fn record(&mut self, key: &HistoryKey, took: Duration) -> Result<()> {
+        record_in(self.create()?, key, took)
+    }
+
+    /// Remembers that the task `task_id` has `key`, creating the file if needed.
+    pub(crate) fn remember_task(&mut self, task_id: &str, key: &HistoryKey) -> Result<()> {
+        self.create()?
+            .remember_task(&key.provider, task_id, &key.task_key())
+            .context("cannot record the task's key in the history")
+    }
+
+    /// The key [`History::remember_task`] stored for the task `task_id` of `provider`; `None`
+    /// while the file does not exist.
+    pub(crate) fn task_key(&self, provider: &str, task_id: &str) -> Result<Option<HistoryKey>> {
+        let Some(journal) = &self.journal else {
+            return Ok(None);
+        };
+        let task = journal
+            .task_key(provider, task_id)
+            .context("cannot read the task's key from the history")?;
+        Ok(task.map(|task| HistoryKey::of_task(provider, task)))
+    }
+
+    /// The journal, opening (and creating) the file and its directory on first use.
+    fn create(&mut self) -> Result<&Journal> {
         if self.journal.is_none() {
             if let Some(dir) = self.path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
                 std::fs::create_dir_all(dir)
@@ -146,8 +196,7 @@ impl History {
             }
             self.journal = Some(open_journal(&self.path)?);
         }
-        let journal = self.journal.as_ref().expect("opened above");
-        record_in(journal, key, took)
+        Ok(self.journal.as_ref().expect("opened above"))
     }
 }
 
@@ -156,22 +205,68 @@ fn open_journal(path: &Path) -> Result<Journal> {
         .with_context(|| format!("cannot open the duration history {}", path.display()))
 }
 
-/// The recorder for `generate`'s task behind `handle`: `--history FILE`, else the default file
+/// The history file for the task behind `handle`: `--history FILE`, else the default file
 /// unless the task runs on a loopback server (a simulator); none with `--no-history`.
-pub(crate) fn recorder(
+fn history_path(args: &HistoryArgs, handle: &TaskHandle) -> Option<PathBuf> {
+    if args.no_history {
+        return None;
+    }
+    match &args.history {
+        Some(path) => Some(path.clone()),
+        None if seedance_sdk::is_loopback_url(&handle.base_url) => None,
+        None => History::default_path(|name| std::env::var(name).ok()),
+    }
+}
+
+/// The recorder for the task `generate` just submitted, of `key`, after recording in the
+/// history which key the task belongs to (for a later `seedance wait`).
+pub(crate) fn submitted(
     args: &HistoryArgs,
     handle: &TaskHandle,
     key: HistoryKey,
 ) -> Option<Recorder> {
-    if args.no_history {
+    let mut recorder = Recorder::open(&history_path(args, handle)?, key)?;
+    if let Err(err) = recorder
+        .history
+        .remember_task(&handle.task_id, &recorder.key)
+    {
+        eprintln!("warning: {err:#} ({})", recorder.history.path().display());
+    }
+    // The submit answer is the task seen unfinished.
+    recorder.unfinished_seen = true;
+    Some(recorder)
+}
+
+/// The recorder for the task `seedance wait` resumes, when the history knows its key; `None`
+/// for a task it does not know, which is then waited for with the normal back-off.
+pub(crate) fn resumed(args: &HistoryArgs, handle: &TaskHandle) -> Option<Recorder> {
+    let path = history_path(args, handle)?;
+    // A missing file knows no task, and reading it must not create it.
+    if !path.exists() {
         return None;
     }
-    let path = match &args.history {
-        Some(path) => path.clone(),
-        None if seedance_sdk::is_loopback_url(&handle.base_url) => return None,
-        None => History::default_path(|name| std::env::var(name).ok())?,
+    let history = match History::open(&path) {
+        Ok(history) => history,
+        Err(err) => {
+            eprintln!("warning: {err:#}; waiting without history");
+            return None;
+        }
     };
-    Recorder::open(&path, key)
+    match history.task_key(handle.provider.as_str(), &handle.task_id) {
+        Ok(Some(key)) => Some(Recorder {
+            history,
+            key,
+            unfinished_seen: false,
+        }),
+        Ok(None) => None,
+        Err(err) => {
+            eprintln!(
+                "warning: {err:#} ({}); waiting without history",
+                path.display()
+            );
+            None
+        }
+    }
 }
 
 /// A history and the key of the one task a command waits for. A history that cannot be read or
@@ -179,6 +274,9 @@ pub(crate) fn recorder(
 pub(crate) struct Recorder {
     history: History,
     key: HistoryKey,
+    /// Whether the task was seen unfinished (submitted, queued or running): only then does the
+    /// moment its finish is seen tell how long it took.
+    unfinished_seen: bool,
 }
 
 impl Recorder {
@@ -186,7 +284,11 @@ impl Recorder {
     /// be opened.
     pub(crate) fn open(path: &Path, key: HistoryKey) -> Option<Self> {
         match History::open(path) {
-            Ok(history) => Some(Self { history, key }),
+            Ok(history) => Some(Self {
+                history,
+                key,
+                unfinished_seen: false,
+            }),
             Err(err) => {
                 eprintln!("warning: {err:#}; waiting without history");
                 None
@@ -202,11 +304,20 @@ impl Recorder {
         })
     }
 
-    /// Remembers the task submitted at `created_at` (unix seconds) as finished now.
+    /// Notes that a status showed the task unfinished.
+    pub(crate) fn unfinished(&mut self) {
+        self.unfinished_seen = true;
+    }
+
+    /// Remembers the task submitted at `created_at` (unix seconds) as finished now, if it was
+    /// seen unfinished (else it may have finished long before; nothing is recorded).
     ///
     /// `created_at` is whole seconds and "now" is when the finish was seen, so a sample is up
     /// to a second plus the detection delay longer than the task.
     pub(crate) fn finished(&mut self, created_at: u64) {
+        if !self.unfinished_seen {
+            return;
+        }
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap_or_default();

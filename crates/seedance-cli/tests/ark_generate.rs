@@ -5,14 +5,13 @@
 //! must write the simulator's MP4; the case count is pinned so a model or mode that silently
 //! drops out of the capability table fails here.
 
-use std::{
-    path::{Path, PathBuf},
-    process::{Command, Output},
-    time::Duration,
-};
+use std::{path::Path, process::Command, time::Duration};
 
-use seedance_sim::{Sim, SimConfig};
 use serde_json::Value;
+
+mod common;
+
+use common::{TempDir, TestSim, png, run};
 
 /// The models Ark sells, as `seedance providers --json` names them.
 const ARK_MODELS: [&str; 8] = [
@@ -39,113 +38,9 @@ const VOICE_URL: &str = "https://example.com/voice.mp3";
 /// The binary, with no key, base URL or log settings inherited from the environment; tasks in
 /// its own simulator (`--sim`) finish at once.
 fn seedance(args: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_seedance"));
-    command.args(args);
-    for provider in ["MODELLIX", "JIEKOU", "ODKKK", "ARK"] {
-        command.env_remove(format!("{provider}_API_KEY"));
-        command.env_remove(format!("{provider}_BASE_URL"));
-    }
-    command.env_remove("RUST_LOG");
+    let mut command = common::seedance(args);
     command.env("SEEDANCE_SIM_TASK_SECONDS", "0");
     command
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn describe(&self) -> String {
-        format!(
-            "exit {}\n--- stdout\n{}\n--- stderr\n{}",
-            self.code, self.stdout, self.stderr
-        )
-    }
-
-    fn success(self) -> Self {
-        assert_eq!(self.code, 0, "{}", self.describe());
-        self
-    }
-
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|err| panic!("stdout is not JSON ({err}): {}", self.describe()))
-    }
-}
-
-fn run(command: &mut Command) -> Run {
-    let Output {
-        status,
-        stdout,
-        stderr,
-    } = command.output().expect("the binary runs");
-    Run {
-        code: status.code().expect("exited normally"),
-        stdout: String::from_utf8(stdout).unwrap(),
-        stderr: String::from_utf8(stderr).unwrap(),
-    }
-}
-
-/// A directory removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> Self {
-        let dir = std::env::temp_dir().join(format!("seedance-ark-{}-{name}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("a temp dir");
-        Self(dir)
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-
-    fn str(&self, name: &str) -> String {
-        self.path(name).to_str().expect("UTF-8 path").to_owned()
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// A valid RGBA PNG of the given size; Ark's image rules read its header (300-6000 px sides).
-fn png(width: u32, height: u32) -> Vec<u8> {
-    fn crc32(data: &[u8]) -> u32 {
-        let mut crc = !0u32;
-        for &byte in data {
-            crc ^= u32::from(byte);
-            for _ in 0..8 {
-                crc = if crc & 1 == 1 {
-                    (crc >> 1) ^ 0xEDB8_8320
-                } else {
-                    crc >> 1
-                };
-            }
-        }
-        !crc
-    }
-    fn chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
-        out.extend_from_slice(&u32::try_from(data.len()).unwrap().to_be_bytes());
-        let start = out.len();
-        out.extend_from_slice(kind);
-        out.extend_from_slice(data);
-        let crc = crc32(&out[start..]);
-        out.extend_from_slice(&crc.to_be_bytes());
-    }
-    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
-    let mut header = Vec::new();
-    header.extend_from_slice(&width.to_be_bytes());
-    header.extend_from_slice(&height.to_be_bytes());
-    header.extend_from_slice(&[8, 6, 0, 0, 0]);
-    chunk(&mut out, b"IHDR", &header);
-    chunk(&mut out, b"IEND", &[]);
-    out
 }
 
 /// A short silent PCM wav: what `--reference-audio` sends inline as a data URL.
@@ -333,26 +228,15 @@ fn every_ark_model_and_mode_writes_the_video() {
 
 /// A simulator shared by several runs, so a later run can name an earlier task, and the tasks
 /// it holds can be read back.
-struct SharedSim {
-    sim: Sim,
-    runtime: tokio::runtime::Runtime,
-}
+struct SharedSim(TestSim);
 
 impl SharedSim {
     fn start() -> Self {
-        let runtime = tokio::runtime::Runtime::new().expect("a runtime");
-        let config = SimConfig {
-            task_duration: Duration::ZERO,
-            ..SimConfig::default()
-        };
-        let sim = runtime
-            .block_on(Sim::start(config))
-            .expect("the simulator starts");
-        Self { sim, runtime }
+        Self(TestSim::start(Duration::ZERO))
     }
 
     fn base_url(&self) -> String {
-        self.sim.base_url("ark")
+        self.0.base_url("ark")
     }
 
     /// `generate --json` against this simulator.
@@ -381,7 +265,7 @@ impl SharedSim {
     fn task(&self, task_id: &str) -> Value {
         let url = format!("{}/contents/generations/tasks/{task_id}", self.base_url());
         seedance_runtime::install_crypto_provider();
-        self.runtime.block_on(async {
+        self.0.runtime.block_on(async {
             let response = reqwest::Client::new()
                 .get(url)
                 .bearer_auth("sim")

@@ -5,39 +5,22 @@
 
 use std::{
     collections::BTreeMap,
-    path::{Path, PathBuf},
-    process::{Child, Command, Output, Stdio},
+    path::Path,
+    process::{Child, Command, Stdio},
     time::{Duration, Instant},
 };
 
 use seedance_journal::{JobState, Journal, StateKind, sha256_hex};
-use seedance_sim::{Fault, FaultRule, Route, Sim, SimConfig};
+use seedance_sim::{Fault, FaultRule, Route};
 use serde_json::{Value, json};
+
+mod common;
+
+use common::{Run, TempDir, TestSim, png, run};
 
 const PROVIDERS: [&str; 4] = ["modellix", "jiekou", "odkkk", "ark"];
 
-/// A simulator on its own runtime while the test thread runs the binary.
-struct TestSim {
-    sim: Sim,
-    _runtime: tokio::runtime::Runtime,
-}
-
 impl TestSim {
-    fn start(task_duration: Duration) -> Self {
-        let runtime = tokio::runtime::Runtime::new().expect("a runtime");
-        let config = SimConfig {
-            task_duration,
-            ..SimConfig::default()
-        };
-        let sim = runtime
-            .block_on(Sim::start(config))
-            .expect("the simulator starts");
-        Self {
-            sim,
-            _runtime: runtime,
-        }
-    }
-
     /// `seedance batch` with `args`, every provider pointed at this simulator, nothing
     /// inherited from the environment.
     fn batch(&self, args: &[&str]) -> Command {
@@ -60,32 +43,9 @@ impl TestSim {
     fn n_created(&self) -> u64 {
         self.created().values().sum()
     }
-
-    fn route(&self, key: &str) -> u64 {
-        self.sim.counters().route(key)
-    }
-}
-
-/// The outcome of a run.
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
 }
 
 impl Run {
-    fn describe(&self) -> String {
-        format!(
-            "exit {}\n--- stdout\n{}\n--- stderr\n{}",
-            self.code, self.stdout, self.stderr
-        )
-    }
-
-    fn assert_code(&self, code: i32) -> &Self {
-        assert_eq!(self.code, code, "{}", self.describe());
-        self
-    }
-
     /// The `--json` events, each checked to parse and to carry `event` and `at_ms`.
     fn events(&self) -> Vec<Value> {
         self.stdout
@@ -101,106 +61,13 @@ impl Run {
     }
 }
 
-fn run(command: &mut Command) -> Run {
-    let Output {
-        status,
-        stdout,
-        stderr,
-    } = command.output().expect("the binary runs");
-    Run {
-        code: status.code().expect("exited normally"),
-        stdout: String::from_utf8(stdout).expect("UTF-8 stdout"),
-        stderr: String::from_utf8(stderr).expect("UTF-8 stderr"),
-    }
-}
-
-/// A directory removed at the end of the test.
-struct TempDir(PathBuf);
-
 impl TempDir {
-    fn new(name: &str) -> Self {
-        let dir =
-            std::env::temp_dir().join(format!("seedance-batch-{}-{name}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("a temp dir");
-        Self(dir)
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-
-    fn str(&self, name: &str) -> String {
-        self.path(name).to_str().expect("UTF-8 path").to_owned()
-    }
-
     /// Writes the jobs file `jobs.jsonl`, one line per value.
     fn jobs(&self, lines: &[Value]) -> String {
         let text: String = lines.iter().map(|line| format!("{line}\n")).collect();
         std::fs::write(self.path("jobs.jsonl"), text).unwrap();
         self.str("jobs.jsonl")
     }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// A valid grayscale PNG (stored deflate blocks, real CRCs and Adler-32).
-fn png(width: u32, height: u32) -> Vec<u8> {
-    fn crc32(data: &[u8]) -> u32 {
-        let mut crc = !0u32;
-        for &byte in data {
-            crc ^= u32::from(byte);
-            for _ in 0..8 {
-                crc = if crc & 1 == 1 {
-                    (crc >> 1) ^ 0xEDB8_8320
-                } else {
-                    crc >> 1
-                };
-            }
-        }
-        !crc
-    }
-    fn chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
-        out.extend_from_slice(&(data.len() as u32).to_be_bytes());
-        let start = out.len();
-        out.extend_from_slice(kind);
-        out.extend_from_slice(data);
-        let crc = crc32(&out[start..]);
-        out.extend_from_slice(&crc.to_be_bytes());
-    }
-    let mut raw = Vec::new();
-    for y in 0..height {
-        raw.push(0);
-        raw.extend((0..width).map(|x| ((x + y) % 256) as u8));
-    }
-    let mut zlib = vec![0x78, 0x01];
-    let blocks: Vec<&[u8]> = raw.chunks(65_535).collect();
-    for (i, block) in blocks.iter().enumerate() {
-        zlib.push(u8::from(i + 1 == blocks.len()));
-        let len = block.len() as u16;
-        zlib.extend_from_slice(&len.to_le_bytes());
-        zlib.extend_from_slice(&(!len).to_le_bytes());
-        zlib.extend_from_slice(block);
-    }
-    let (mut a, mut b) = (1u32, 0u32);
-    for &byte in &raw {
-        a = (a + u32::from(byte)) % 65_521;
-        b = (b + a) % 65_521;
-    }
-    zlib.extend_from_slice(&((b << 16) | a).to_be_bytes());
-    let mut ihdr = Vec::new();
-    ihdr.extend_from_slice(&width.to_be_bytes());
-    ihdr.extend_from_slice(&height.to_be_bytes());
-    ihdr.extend_from_slice(&[8, 0, 0, 0, 0]);
-    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
-    chunk(&mut out, b"IHDR", &ihdr);
-    chunk(&mut out, b"IDAT", &zlib);
-    chunk(&mut out, b"IEND", &[]);
-    out
 }
 
 /// Checks that `path` is an MP4 whose manifest records its size and SHA-256; returns the

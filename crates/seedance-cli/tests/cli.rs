@@ -5,13 +5,17 @@
 use std::{
     io::{BufRead, BufReader, Read, Write},
     net::TcpListener,
-    path::{Path, PathBuf},
-    process::{Command, Output, Stdio},
+    path::Path,
+    process::{Command, Stdio},
     time::Duration,
 };
 
-use seedance_sim::{Fault, FaultRule, Route, Sim, SimConfig};
+use seedance_sim::{Fault, FaultRule, Route};
 use serde_json::Value;
+
+mod common;
+
+use common::{TempDir, TestSim, png, run};
 
 const KEY_VARS: [&str; 4] = [
     "MODELLIX_API_KEY",
@@ -26,89 +30,15 @@ const URL_VARS: [&str; 4] = [
     "ARK_BASE_URL",
 ];
 
-/// The binary, with no key, base URL or log settings inherited from the environment.
+/// The binary, with no key, base URL or log settings inherited from the environment, nor a
+/// simulated task duration.
 fn seedance(args: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_seedance"));
-    command.args(args);
-    for var in KEY_VARS
-        .into_iter()
-        .chain(URL_VARS)
-        .chain(["RUST_LOG", "SEEDANCE_SIM_TASK_SECONDS"])
-    {
-        command.env_remove(var);
-    }
+    let mut command = common::seedance(args);
+    command.env_remove("SEEDANCE_SIM_TASK_SECONDS");
     command
 }
 
-/// The outcome of a run.
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|err| panic!("stdout is not JSON ({err}): {}", self.describe()))
-    }
-
-    fn describe(&self) -> String {
-        format!(
-            "exit {}\n--- stdout\n{}\n--- stderr\n{}",
-            self.code, self.stdout, self.stderr
-        )
-    }
-
-    fn assert_success(&self) -> &Self {
-        assert_eq!(self.code, 0, "{}", self.describe());
-        self
-    }
-}
-
-fn run(command: &mut Command) -> Run {
-    let Output {
-        status,
-        stdout,
-        stderr,
-    } = command.output().expect("the binary runs");
-    Run {
-        code: status.code().expect("exited normally"),
-        stdout: String::from_utf8(stdout).expect("UTF-8 stdout"),
-        stderr: String::from_utf8(stderr).expect("UTF-8 stderr"),
-    }
-}
-
-/// A simulator running on its own runtime while the test thread runs the binary.
-struct TestSim {
-    sim: Sim,
-    _runtime: tokio::runtime::Runtime,
-}
-
 impl TestSim {
-    fn start(task_duration: Duration) -> Self {
-        let runtime = tokio::runtime::Runtime::new().expect("a runtime");
-        let config = SimConfig {
-            task_duration,
-            ..SimConfig::default()
-        };
-        let sim = runtime
-            .block_on(Sim::start(config))
-            .expect("the simulator starts");
-        Self {
-            sim,
-            _runtime: runtime,
-        }
-    }
-
-    fn base_url(&self, provider: &str) -> String {
-        self.sim.base_url(provider)
-    }
-
-    fn api_requests(&self) -> u64 {
-        self.sim.counters().api_requests()
-    }
-
     /// Submits a task for `provider` with `--no-wait` and returns its handle text.
     fn submit(&self, provider: &str) -> String {
         let submitted = run(&mut seedance(&[
@@ -170,88 +100,6 @@ fn stand_in(body: String) -> String {
         }
     });
     url
-}
-
-/// A directory removed at the end of the test.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> Self {
-        let dir = std::env::temp_dir().join(format!("seedance-cli-{}-{name}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("a temp dir");
-        Self(dir)
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-
-    fn str(&self, name: &str) -> String {
-        self.path(name).to_str().expect("UTF-8 path").to_owned()
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// A valid grayscale PNG (stored deflate blocks, real CRCs and Adler-32).
-fn png(width: u32, height: u32) -> Vec<u8> {
-    fn crc32(data: &[u8]) -> u32 {
-        let mut crc = !0u32;
-        for &byte in data {
-            crc ^= u32::from(byte);
-            for _ in 0..8 {
-                crc = if crc & 1 == 1 {
-                    (crc >> 1) ^ 0xEDB8_8320
-                } else {
-                    crc >> 1
-                };
-            }
-        }
-        !crc
-    }
-    fn chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
-        out.extend_from_slice(&(data.len() as u32).to_be_bytes());
-        let start = out.len();
-        out.extend_from_slice(kind);
-        out.extend_from_slice(data);
-        let crc = crc32(&out[start..]);
-        out.extend_from_slice(&crc.to_be_bytes());
-    }
-    let mut raw = Vec::new();
-    for y in 0..height {
-        raw.push(0); // filter: none
-        raw.extend((0..width).map(|x| ((x + y) % 256) as u8));
-    }
-    let mut zlib = vec![0x78, 0x01];
-    let blocks: Vec<&[u8]> = raw.chunks(65_535).collect();
-    for (i, block) in blocks.iter().enumerate() {
-        zlib.push(u8::from(i + 1 == blocks.len()));
-        let len = block.len() as u16;
-        zlib.extend_from_slice(&len.to_le_bytes());
-        zlib.extend_from_slice(&(!len).to_le_bytes());
-        zlib.extend_from_slice(block);
-    }
-    let (mut a, mut b) = (1u32, 0u32);
-    for &byte in &raw {
-        a = (a + u32::from(byte)) % 65_521;
-        b = (b + a) % 65_521;
-    }
-    zlib.extend_from_slice(&((b << 16) | a).to_be_bytes());
-
-    let mut ihdr = Vec::new();
-    ihdr.extend_from_slice(&width.to_be_bytes());
-    ihdr.extend_from_slice(&height.to_be_bytes());
-    ihdr.extend_from_slice(&[8, 0, 0, 0, 0]); // 8-bit grayscale, no interlace
-    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
-    chunk(&mut out, b"IHDR", &ihdr);
-    chunk(&mut out, b"IDAT", &zlib);
-    chunk(&mut out, b"IEND", &[]);
-    out
 }
 
 /// Checks that `path` holds an MP4 file and returns its size.

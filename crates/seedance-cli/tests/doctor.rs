@@ -6,14 +6,17 @@
 use std::{
     io::{Read, Write},
     net::TcpListener,
-    path::PathBuf,
-    process::{Command, Output},
+    process::Command,
     sync::{Arc, Mutex},
     time::Duration,
 };
 
-use seedance_sim::{Fault, FaultRule, Route, Sim, SimConfig};
+use seedance_sim::{Fault, FaultRule, Route, SimConfig};
 use serde_json::Value;
+
+mod common;
+
+use common::{Run, TempDir, TestSim, run};
 
 /// A key no output may contain, nor any part of it long enough to identify it.
 const KEY: &str = "sk-doctor-Zq8xK2vN7wLp4RtY";
@@ -22,43 +25,14 @@ const KEY_PARTS: [&str; 3] = ["Zq8xK2vN7wLp4RtY", "Zq8xK2", "7wLp4RtY"];
 /// Every check of a provider, in order.
 const CHECKS: [&str; 7] = ["key", "base_url", "dns", "tcp", "tls", "auth", "clock"];
 
-/// The binary, with no key, base URL or log settings inherited from the environment.
+/// `seedance doctor`, with no key, base URL or log settings inherited from the environment.
 fn seedance(args: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_seedance"));
-    command.arg("doctor").args(args);
-    for provider in ["MODELLIX", "JIEKOU", "ODKKK", "ARK"] {
-        command.env_remove(format!("{provider}_API_KEY"));
-        command.env_remove(format!("{provider}_BASE_URL"));
-    }
-    command.env_remove("RUST_LOG");
+    let mut command = common::seedance(&["doctor"]);
+    command.args(args);
     command
 }
 
-/// The outcome of a run.
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
 impl Run {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|err| panic!("stdout is not JSON ({err}): {}", self.describe()))
-    }
-
-    fn describe(&self) -> String {
-        format!(
-            "exit {}\n--- stdout\n{}\n--- stderr\n{}",
-            self.code, self.stdout, self.stderr
-        )
-    }
-
-    fn assert_code(&self, code: i32) -> &Self {
-        assert_eq!(self.code, code, "{}", self.describe());
-        self
-    }
-
     fn assert_no_key(&self) -> &Self {
         for part in KEY_PARTS {
             assert!(
@@ -71,19 +45,6 @@ impl Run {
     }
 }
 
-fn run(mut command: impl std::borrow::BorrowMut<Command>) -> Run {
-    let Output {
-        status,
-        stdout,
-        stderr,
-    } = command.borrow_mut().output().expect("the binary runs");
-    Run {
-        code: status.code().expect("exited normally"),
-        stdout: String::from_utf8(stdout).expect("UTF-8 stdout"),
-        stderr: String::from_utf8(stderr).expect("UTF-8 stderr"),
-    }
-}
-
 /// The status of `check` of the one provider in `report`.
 fn status<'a>(report: &'a Value, check: &str) -> &'a str {
     report["providers"][0]["checks"][check]["status"]
@@ -91,38 +52,9 @@ fn status<'a>(report: &'a Value, check: &str) -> &'a str {
         .unwrap_or_else(|| panic!("no {check} check: {report}"))
 }
 
-/// A simulator running on its own runtime while the test thread runs the binary.
-struct TestSim {
-    sim: Sim,
-    _runtime: tokio::runtime::Runtime,
-}
-
-impl TestSim {
-    fn start() -> Self {
-        let runtime = tokio::runtime::Runtime::new().expect("a runtime");
-        let sim = runtime
-            .block_on(Sim::start(SimConfig::default()))
-            .expect("the simulator starts");
-        Self {
-            sim,
-            _runtime: runtime,
-        }
-    }
-}
-
-/// A directory removed at the end of the test.
-struct TempDir(PathBuf);
-
 impl TempDir {
-    fn new(name: &str) -> Self {
-        let dir =
-            std::env::temp_dir().join(format!("seedance-doctor-{}-{name}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("a temporary directory");
-        Self(dir)
-    }
-
-    fn path(&self) -> &str {
+    /// The directory itself, as text for a command line.
+    fn root(&self) -> &str {
         self.0.to_str().expect("a UTF-8 path")
     }
 
@@ -131,16 +63,10 @@ impl TempDir {
     }
 }
 
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 #[test]
 fn every_check_passes_against_the_simulator() {
     let out = TempDir::new("sim");
-    let run_json = run(seedance(&["--sim", "--json", "--out", out.path()]).env("ARK_API_KEY", KEY));
+    let run_json = run(seedance(&["--sim", "--json", "--out", out.root()]).env("ARK_API_KEY", KEY));
     run_json.assert_code(0).assert_no_key();
     let report = run_json.json();
     assert_eq!(report["ok"], true, "{report}");
@@ -184,7 +110,7 @@ fn every_check_passes_against_the_simulator() {
     assert_eq!(report["local"]["journal"]["check"]["status"], "ok");
     assert_eq!(
         report["local"]["journal"]["path"],
-        format!("{}/seedance-batch.sqlite", out.path())
+        format!("{}/seedance-batch.sqlite", out.root())
     );
     assert_eq!(out.entries(), 0, "the write checks leave nothing behind");
 
@@ -193,7 +119,7 @@ fn every_check_passes_against_the_simulator() {
         "--provider",
         "ark",
         "--out",
-        out.path(),
+        out.root(),
     ]));
     human.assert_code(0);
     assert!(
@@ -213,7 +139,7 @@ fn every_check_passes_against_the_simulator() {
 
 #[test]
 fn a_refused_key_is_a_bad_key_and_never_printed() {
-    let sim = TestSim::start();
+    let sim = TestSim::start_with(SimConfig::default());
     let out = TempDir::new("bad-key");
     // The simulator takes any key; an injected answer is what a provider refusing it sends.
     for (provider, code, expected, exit, words) in [
@@ -241,7 +167,7 @@ fn a_refused_key_is_a_bad_key_and_never_printed() {
                 "--base-url",
                 &base_url,
                 "--out",
-                out.path(),
+                out.root(),
             ];
             if json {
                 args.push("--json");
@@ -285,7 +211,7 @@ fn an_unwritable_out_dir_fails_its_check() {
         "--out",
         file,
         "--journal",
-        &format!("{}/j.sqlite", dir.path()),
+        &format!("{}/j.sqlite", dir.root()),
     ]));
     result.assert_code(1);
     let report = result.json();
@@ -335,7 +261,7 @@ fn a_reserved_host_is_a_configuration_error_not_offline() {
         "https://api.seedance-doctor.invalid/api/v3",
         "--json",
         "--out",
-        out.path(),
+        out.root(),
     ])
     .env("ARK_API_KEY", KEY));
     result.assert_code(1).assert_no_key();
@@ -370,7 +296,7 @@ fn an_insecure_or_invalid_base_url_fails_before_anything_is_sent() {
             url,
             "--json",
             "--out",
-            out.path(),
+            out.root(),
         ])
         .env("MODELLIX_API_KEY", KEY));
         result.assert_code(1).assert_no_key();
@@ -399,7 +325,7 @@ fn the_key_goes_only_to_the_configured_base_url() {
         &base_url,
         "--json",
         "--out",
-        out.path(),
+        out.root(),
     ])
     .env("MODELLIX_API_KEY", KEY)
     .env("MODELLIX_BASE_URL", trap.url("/api/v1")));

@@ -91,14 +91,7 @@ async fn h2_trace_logs_never_show_the_api_key() {
         .retry_policy(RetryPolicy::none())
         .build()
         .unwrap();
-    let handle = TaskHandle {
-        provider: Provider::Jiekou,
-        base_url,
-        task_id: "t1".into(),
-        created_at: 0,
-        estimated_seconds: None,
-        usage: None,
-    };
+    let handle = TaskHandle::new(Provider::Jiekou, base_url, "t1", 0);
     // The answer's shape does not matter here, only what was logged on the way.
     let _ = client.status(&handle).await;
 

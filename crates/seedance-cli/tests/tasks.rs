@@ -2,85 +2,21 @@
 //! after a submit with an unknown outcome, against the simulator's Ark routes; providers
 //! without these endpoints are refused with exit 2 before any request.
 
-use std::{
-    process::{Command, Output},
-    time::Duration,
-};
+use std::time::Duration;
 
-use seedance_sim::{Fault, FaultRule, Route, Sim, SimConfig};
+use seedance_sim::{Fault, FaultRule, Route};
 use serde_json::Value;
 
-/// The binary, with no key, base URL or log settings inherited from the environment.
-fn seedance(args: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_seedance"));
-    command.args(args);
-    for provider in ["MODELLIX", "JIEKOU", "ODKKK", "ARK"] {
-        command.env_remove(format!("{provider}_API_KEY"));
-        command.env_remove(format!("{provider}_BASE_URL"));
-    }
-    command.env_remove("RUST_LOG");
-    command
-}
+mod common;
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
+use common::{Run, TestSim, seedance};
 
-impl Run {
-    fn describe(&self) -> String {
-        format!(
-            "exit {}\n--- stdout\n{}\n--- stderr\n{}",
-            self.code, self.stdout, self.stderr
-        )
-    }
-
-    fn success(self) -> Self {
-        assert_eq!(self.code, 0, "{}", self.describe());
-        self
-    }
-
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|err| panic!("stdout is not JSON ({err}): {}", self.describe()))
-    }
-}
-
+/// The binary with `args`, run to its end.
 fn run(args: &[&str]) -> Run {
-    let Output {
-        status,
-        stdout,
-        stderr,
-    } = seedance(args).output().expect("the binary runs");
-    Run {
-        code: status.code().expect("exited normally"),
-        stdout: String::from_utf8(stdout).unwrap(),
-        stderr: String::from_utf8(stderr).unwrap(),
-    }
-}
-
-/// A simulator on its own runtime while the test thread runs the binary. Tasks take 10 min
-/// (queued for the first minute) unless the clock is advanced.
-struct TestSim {
-    sim: Sim,
-    _runtime: tokio::runtime::Runtime,
+    common::run(seedance(args))
 }
 
 impl TestSim {
-    fn start() -> Self {
-        let runtime = tokio::runtime::Runtime::new().unwrap();
-        let config = SimConfig {
-            task_duration: Duration::from_secs(600),
-            ..SimConfig::default()
-        };
-        let sim = runtime.block_on(Sim::start(config)).unwrap();
-        Self {
-            sim,
-            _runtime: runtime,
-        }
-    }
-
     fn url(&self) -> String {
         self.sim.base_url("ark")
     }
@@ -115,7 +51,7 @@ fn task_id(handle: &str) -> String {
 
 #[test]
 fn list_cancel_and_delete_against_the_simulator() {
-    let sim = TestSim::start();
+    let sim = TestSim::start(Duration::from_secs(600));
     let url = sim.url();
     let queued = sim.submit("seedance-1.5-pro");
     let other = sim.submit("seedance-2.0");
@@ -208,7 +144,7 @@ fn list_cancel_and_delete_against_the_simulator() {
 
 #[test]
 fn a_queued_task_is_cancelled_at_the_timeout_on_request() {
-    let sim = TestSim::start();
+    let sim = TestSim::start(Duration::from_secs(600));
     let url = sim.url();
     let handle = sim.submit("seedance-1.5-pro");
     let dir = std::env::temp_dir().join(format!("seedance-tasks-{}", std::process::id()));
@@ -257,7 +193,7 @@ fn a_queued_task_is_cancelled_at_the_timeout_on_request() {
 
 #[test]
 fn an_unknown_outcome_lists_the_tasks_to_adopt() {
-    let sim = TestSim::start();
+    let sim = TestSim::start(Duration::from_secs(600));
     let url = sim.url();
     sim.sim.inject(
         FaultRule::new(Route::Submit, Fault::DropConnection)
@@ -317,7 +253,7 @@ fn an_unknown_outcome_lists_the_tasks_to_adopt() {
 
 #[test]
 fn providers_without_task_endpoints_exit_2_before_any_request() {
-    let sim = TestSim::start();
+    let sim = TestSim::start(Duration::from_secs(600));
     let url = sim.sim.base_url("modellix");
     let handle =
         format!(r#"{{"provider":"modellix","base_url":"{url}","task_id":"t-1","created_at":0}}"#);

@@ -3,7 +3,7 @@
 
 use crate::error::{Error, Result};
 use crate::journal::Journal;
-use rusqlite::params;
+use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
 /// How many of the newest samples an estimate uses, so the estimate follows a provider whose
@@ -13,6 +13,22 @@ pub const HISTORY_WINDOW: usize = 50;
 /// The fewest samples of the exact (provider, model, resolution, duration) key an estimate
 /// needs before it stops falling back to the whole (provider, model).
 pub const MIN_EXACT_SAMPLES: usize = 3;
+
+/// How many task keys [`Journal::remember_task`] keeps: older ones are deleted, so a file used
+/// for years stays small. A task waited for after 10,000 newer submits waits without an estimate.
+pub const TASK_KEYS_KEPT: usize = 10_000;
+
+/// The history key a submitted task belongs to, apart from its provider: what
+/// [`Journal::remember_task`] stored and [`Journal::task_key`] finds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaskKey {
+    /// The model, as [`Journal::record_duration`] takes it.
+    pub model: String,
+    /// The resolution, as [`Journal::record_duration`] takes it.
+    pub resolution: String,
+    /// The video's seconds, as [`Journal::record_duration`] takes them.
+    pub duration_s: u32,
+}
 
 /// Which samples an estimate came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -101,6 +117,68 @@ impl Journal {
             .query_map(params![provider, model, limit], |row| row.get::<_, f64>(0))?
             .collect::<rusqlite::Result<Vec<f64>>>()?;
         Ok(estimate(samples, EstimateScope::ProviderModel))
+    }
+}
+
+impl Journal {
+    /// Remembers that the task `task_id` of `provider` has `key`, replacing what was remembered
+    /// of it, and forgets all but the newest [`TASK_KEYS_KEPT`] tasks.
+    pub fn remember_task(&self, provider: &str, task_id: &str, key: &TaskKey) -> Result<()> {
+        self.remember_task_keeping(provider, task_id, key, TASK_KEYS_KEPT)
+    }
+
+    pub(crate) fn remember_task_keeping(
+        &self,
+        provider: &str,
+        task_id: &str,
+        key: &TaskKey,
+        kept: usize,
+    ) -> Result<()> {
+        let now = self.now();
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        // REPLACE gives the row a new `seq`: a task remembered again is among the newest.
+        tx.execute(
+            "INSERT OR REPLACE INTO task_keys (provider, task_id, model, resolution, duration_s, \
+             recorded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                provider,
+                task_id,
+                key.model,
+                key.resolution,
+                key.duration_s,
+                now
+            ],
+        )?;
+        // The `seq` of the oldest row kept is NULL while fewer rows exist, and then nothing is
+        // deleted.
+        tx.execute(
+            "DELETE FROM task_keys WHERE seq < \
+             (SELECT seq FROM task_keys ORDER BY seq DESC LIMIT 1 OFFSET ?1)",
+            params![kept.saturating_sub(1) as i64],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The key [`Journal::remember_task`] stored for the task `task_id` of `provider`, if it
+    /// is still kept.
+    pub fn task_key(&self, provider: &str, task_id: &str) -> Result<Option<TaskKey>> {
+        let conn = self.conn();
+        let mut query = conn.prepare_cached(
+            "SELECT model, resolution, duration_s FROM task_keys \
+             WHERE provider = ?1 AND task_id = ?2",
+        )?;
+        let key = query
+            .query_row(params![provider, task_id], |row| {
+                Ok(TaskKey {
+                    model: row.get(0)?,
+                    resolution: row.get(1)?,
+                    duration_s: row.get(2)?,
+                })
+            })
+            .optional()?;
+        Ok(key)
     }
 }
 

@@ -16,7 +16,8 @@
 //! - **Durability**: WAL mode with `synchronous=FULL`; every method returns after its commit is
 //!   on disk.
 //! - **History**: [`Journal::record_duration`] and [`Journal::expected_duration`] (median and
-//!   p90 of the newest samples, with a fallback to the provider and model).
+//!   p90 of the newest samples, with a fallback to the provider and model), and
+//!   [`Journal::remember_task`] / [`Journal::task_key`]: which key a submitted task belongs to.
 //!
 //! ```
 //! use seedance_journal::{Journal, JobKey, JobState, request_hash};
@@ -59,7 +60,9 @@ mod state;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{Error, Result};
 pub use hash::{Sha256Hasher, canonical_json, request_hash, sha256_hex};
-pub use history::{DurationEstimate, EstimateScope, HISTORY_WINDOW, MIN_EXACT_SAMPLES};
+pub use history::{
+    DurationEstimate, EstimateScope, HISTORY_WINDOW, MIN_EXACT_SAMPLES, TASK_KEYS_KEPT, TaskKey,
+};
 pub use journal::Journal;
 pub use state::{Event, Job, JobKey, JobState, StateKind, SubmitIntent, Upserted};
 

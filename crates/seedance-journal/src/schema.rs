@@ -16,7 +16,7 @@ pub(crate) const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Migration `n` (0-based) takes a journal from `user_version` `n` to `n + 1`. Append only: a
 /// shipped migration never changes, since journals in the field already ran it.
-const MIGRATIONS: &[&str] = &[
+pub(crate) const MIGRATIONS: &[&str] = &[
     r#"
 CREATE TABLE jobs (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -70,6 +70,21 @@ CREATE INDEX durations_by_model ON durations (provider, model, seq);
     // The mark a submit carried so that its task is recognised in the provider's list.
     r#"
 ALTER TABLE jobs ADD COLUMN submit_tag INTEGER;
+"#,
+    // Which history key a submitted task belongs to, so `seedance wait` on a bare handle can
+    // place its polls. One row per (provider, task_id); the newest rows are kept (see
+    // `history::TASK_KEYS_KEPT`), ordered by `seq`.
+    r#"
+CREATE TABLE task_keys (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    provider TEXT NOT NULL,
+    task_id TEXT NOT NULL,
+    model TEXT NOT NULL,
+    resolution TEXT NOT NULL,
+    duration_s INTEGER NOT NULL,
+    recorded_at INTEGER NOT NULL,
+    UNIQUE (provider, task_id)
+);
 "#,
 ];
 

@@ -34,6 +34,55 @@ pub struct TaskHandle {
     pub usage: Option<Usage>,
 }
 
+impl TaskHandle {
+    /// The handle of the task `task_id` that `provider` runs at `base_url`, submitted at
+    /// `created_at` (unix seconds), with neither an estimate nor a cost; add those with
+    /// [`TaskHandle::with_estimated_seconds`] and [`TaskHandle::with_usage`].
+    ///
+    /// [`Client::submit`](crate::Client::submit) makes handles; this is for a handle kept
+    /// elsewhere (a database row, a test).
+    ///
+    /// ```
+    /// use seedance_sdk::{Provider, TaskHandle};
+    ///
+    /// let handle = TaskHandle::new(Provider::Ark, "https://ark.example/api/v3", "cgt-1", 0)
+    ///     .with_estimated_seconds(90);
+    /// assert_eq!(handle.task_id, "cgt-1");
+    /// assert_eq!(handle.estimated_seconds, Some(90));
+    /// assert_eq!(handle.usage, None);
+    /// ```
+    pub fn new(
+        provider: Provider,
+        base_url: impl Into<String>,
+        task_id: impl Into<String>,
+        created_at: u64,
+    ) -> Self {
+        Self {
+            provider,
+            base_url: base_url.into(),
+            task_id: task_id.into(),
+            created_at,
+            estimated_seconds: None,
+            usage: None,
+        }
+    }
+
+    /// The handle with the provider's estimate of the whole run, `seconds` from the submit
+    /// ([`TaskHandle::estimated_seconds`]).
+    #[must_use]
+    pub fn with_estimated_seconds(mut self, seconds: u64) -> Self {
+        self.estimated_seconds = Some(seconds);
+        self
+    }
+
+    /// The handle with what the submit answer said the task costs ([`TaskHandle::usage`]).
+    #[must_use]
+    pub fn with_usage(mut self, usage: Usage) -> Self {
+        self.usage = Some(usage);
+        self
+    }
+}
+
 impl std::fmt::Display for TaskHandle {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let json = serde_json::to_string(self).map_err(|_| std::fmt::Error)?;
@@ -288,14 +337,12 @@ mod tests {
 
     #[test]
     fn handle_round_trips_through_text() {
-        let handle = TaskHandle {
-            provider: Provider::Jiekou,
-            base_url: "https://api.jiekou.ai".into(),
-            task_id: "830d9c90".into(),
-            created_at: 1_767_225_600,
-            estimated_seconds: None,
-            usage: None,
-        };
+        let handle = TaskHandle::new(
+            Provider::Jiekou,
+            "https://api.jiekou.ai",
+            "830d9c90",
+            1_767_225_600,
+        );
         let text = handle.to_string();
         assert_eq!(
             text,
@@ -307,14 +354,12 @@ mod tests {
 
     #[test]
     fn a_status_reads_as_its_video_or_its_error() {
-        let handle = TaskHandle {
-            provider: Provider::Modellix,
-            base_url: "https://api.modellix.ai/api/v1".into(),
-            task_id: "t-1".into(),
-            created_at: 0,
-            estimated_seconds: None,
-            usage: None,
-        };
+        let handle = TaskHandle::new(
+            Provider::Modellix,
+            "https://api.modellix.ai/api/v1",
+            "t-1",
+            0,
+        );
         let video = Video {
             video_url: "https://cdn.example.com/v.mp4".into(),
             last_frame_url: None,

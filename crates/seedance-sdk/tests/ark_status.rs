@@ -42,14 +42,7 @@ fn client(server: &MockServer) -> Client {
 }
 
 fn handle(server: &MockServer) -> TaskHandle {
-    TaskHandle {
-        provider: Provider::Ark,
-        base_url: format!("{}/api/v3", server.uri()),
-        task_id: TASK.into(),
-        created_at: 0,
-        estimated_seconds: None,
-        usage: None,
-    }
+    TaskHandle::new(Provider::Ark, format!("{}/api/v3", server.uri()), TASK, 0)
 }
 
 async fn status_of(status: u16, body: &Value) -> Result<TaskStatus, Error> {

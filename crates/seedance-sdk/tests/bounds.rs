@@ -242,14 +242,7 @@ async fn a_status_answer_that_stalls_fails_after_the_read_timeout() {
         .retry_policy(RetryPolicy::none())
         .build()
         .unwrap();
-    let task = seedance_sdk::TaskHandle {
-        provider: Provider::Jiekou,
-        base_url: client.base_url().to_owned(),
-        task_id: "t".into(),
-        created_at: 0,
-        estimated_seconds: None,
-        usage: None,
-    };
+    let task = seedance_sdk::TaskHandle::new(Provider::Jiekou, client.base_url(), "t", 0);
     let start = Instant::now();
     let err = client.status(&task).await.expect_err("the body never ends");
     assert!(matches!(err, Error::Network { .. }), "{err:?}");

@@ -49,14 +49,7 @@ fn client(server: &MockServer, retry: RetryPolicy) -> Client {
 }
 
 fn handle(server: &MockServer) -> TaskHandle {
-    TaskHandle {
-        provider: Provider::Ark,
-        base_url: base_url(&server.uri()),
-        task_id: TASK.into(),
-        created_at: 1_767_225_600,
-        estimated_seconds: None,
-        usage: None,
-    }
+    TaskHandle::new(Provider::Ark, base_url(&server.uri()), TASK, 1_767_225_600)
 }
 
 fn task(id: &str, status: &str, created_at: u64) -> Value {
@@ -598,14 +591,7 @@ async fn other_providers_answer_unsupported_before_any_request() {
             .base_url(server.uri())
             .build()
             .unwrap();
-        let handle = TaskHandle {
-            provider,
-            base_url: server.uri(),
-            task_id: "t".into(),
-            created_at: 0,
-            estimated_seconds: None,
-            usage: None,
-        };
+        let handle = TaskHandle::new(provider, server.uri(), "t", 0);
         let unsupported = |err: Error, operation: TaskOperation| {
             assert!(
                 matches!(err, Error::Unsupported { provider: p, operation: o } if p == provider && o == operation),
@@ -726,14 +712,7 @@ async fn a_task_still_queued_at_the_deadline_is_cancelled_on_request() {
     ] {
         let (base, log) = local_ark(cancellable).await;
         let client = timerless_client(&base);
-        let handle = TaskHandle {
-            provider: Provider::Ark,
-            base_url: base.clone(),
-            task_id: TASK.into(),
-            created_at: 0,
-            estimated_seconds: None,
-            usage: None,
-        };
+        let handle = TaskHandle::new(Provider::Ark, base.clone(), TASK, 0);
         let options = WaitOptions {
             timeout: Duration::from_secs(60),
             ..WaitOptions::default()

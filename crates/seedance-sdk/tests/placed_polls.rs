@@ -101,14 +101,12 @@ impl TimedServer {
 
     /// A task submitted now (wall clock); see [`early_in_a_second`].
     fn handle(&self) -> TaskHandle {
-        TaskHandle {
-            provider: PROVIDER,
-            base_url: format!("http://{}/api/v1", self.addr),
-            task_id: common::task_id(PROVIDER).to_owned(),
-            created_at: unix_now(),
-            estimated_seconds: None,
-            usage: None,
-        }
+        TaskHandle::new(
+            PROVIDER,
+            format!("http://{}/api/v1", self.addr),
+            common::task_id(PROVIDER),
+            unix_now(),
+        )
     }
 }
 

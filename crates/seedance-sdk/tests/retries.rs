@@ -157,14 +157,12 @@ impl LocalServer {
     }
 
     fn handle(&self, provider: Provider) -> seedance_sdk::TaskHandle {
-        seedance_sdk::TaskHandle {
-            base_url: self.base_url(provider),
-            task_id: common::task_id(provider).to_owned(),
+        seedance_sdk::TaskHandle::new(
             provider,
-            created_at: unix_now(),
-            estimated_seconds: None,
-            usage: None,
-        }
+            self.base_url(provider),
+            common::task_id(provider),
+            unix_now(),
+        )
     }
 }
 

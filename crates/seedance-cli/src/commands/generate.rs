@@ -74,6 +74,10 @@ pub(crate) async fn run(args: GenerateArgs) -> Result<()> {
             return Err(err.into());
         }
     };
+    // Recorded before waiting, so `seedance wait` on the handle finds the task's key after
+    // `--no-wait` or an interrupted wait.
+    let key = history::HistoryKey::new(provider, &request);
+    let mut recorder = history::submitted(&args.history, &handle, key);
     let Some(target) = target else {
         if sim.is_some() {
             eprintln!(
@@ -89,8 +93,6 @@ pub(crate) async fn run(args: GenerateArgs) -> Result<()> {
         printable(&handle.task_id),
         resume_command(&handle, args.allow_insecure_http)
     ));
-    let key = history::HistoryKey::new(provider, &request);
-    let mut recorder = history::recorder(&args.history, &handle, key);
     let result = wait_and_download(
         &client,
         &handle,

@@ -255,12 +255,19 @@ async fn wait_and_download(
     while let Some(status) = events.next().await {
         let status = status?;
         progress.status(&status);
-        if let Some(done) = status.into_result(handle)? {
-            if let Some(history) = history.as_mut() {
-                history.finished(handle.created_at);
+        match status.into_result(handle)? {
+            Some(done) => {
+                if let Some(history) = history.as_mut() {
+                    history.finished(handle.created_at);
+                }
+                video = Some(done);
+                break;
             }
-            video = Some(done);
-            break;
+            None => {
+                if let Some(history) = history.as_mut() {
+                    history.unfinished();
+                }
+            }
         }
     }
     let video = video.ok_or_else(|| Error::Timeout {
@@ -319,14 +326,7 @@ mod tests {
     }
 
     pub(super) fn handle(base_url: &str, task_id: &str) -> TaskHandle {
-        TaskHandle {
-            provider: Provider::Odkkk,
-            base_url: base_url.into(),
-            task_id: task_id.into(),
-            created_at: 0,
-            estimated_seconds: None,
-            usage: None,
-        }
+        TaskHandle::new(Provider::Odkkk, base_url, task_id, 0)
     }
 
     /// The client `client_builder` makes with `vars` as the whole environment.

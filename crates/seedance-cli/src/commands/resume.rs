@@ -7,7 +7,7 @@ use seedance_sdk::{Client, Error, TaskHandle};
 use super::{Server, Target, client, download as download_video, wait_and_download};
 use crate::{
     args::{DownloadArgs, HandleArgs, ServerArgs, WaitArgs},
-    output,
+    history, output,
     progress::{Progress, describe},
     text::{json_safe, printable, shell_quote},
 };
@@ -34,13 +34,15 @@ pub(crate) async fn wait(args: WaitArgs) -> Result<()> {
     let target = Target::check(args.finish.output.as_deref())?;
     let (timeout, json) = (args.finish.timeout, args.print.json);
     let cancel = args.finish.cancel_on_timeout;
+    // A handle does not say which model, resolution and duration its task has: the history
+    // does when `generate` recorded the task there.
+    let mut recorder = history::resumed(&args.history, &handle);
     wait_and_download(
         &client,
         &handle,
         timeout,
         cancel,
-        // A handle does not say which model, resolution and duration its task has.
-        None,
+        recorder.as_mut(),
         &target,
         json,
         Progress::new(),

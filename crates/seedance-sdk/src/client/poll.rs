@@ -391,14 +391,8 @@ mod tests {
 
     #[test]
     fn submit_time_estimate_spaces_polls_of_a_task_without_eta() {
-        let handle = TaskHandle {
-            provider: Provider::Odkkk,
-            base_url: "http://127.0.0.1:1".into(),
-            task_id: "t".into(),
-            created_at: unix_now(),
-            estimated_seconds: Some(120),
-            usage: None,
-        };
+        let handle = TaskHandle::new(Provider::Odkkk, "http://127.0.0.1:1", "t", unix_now())
+            .with_estimated_seconds(120);
         let hinted = with_estimate(&TaskStatus::Queued, &handle, Duration::from_secs(5));
         let TaskStatus::Running { eta: Some(eta), .. } = hinted else {
             panic!("the estimate must become an ETA: {hinted:?}");

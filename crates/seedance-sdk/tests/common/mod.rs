@@ -74,14 +74,12 @@ pub(crate) fn client(provider: Provider, server: &MockServer) -> Client {
 
 /// A handle for the documented task of `provider` on `server`.
 pub(crate) fn handle(provider: Provider, server: &MockServer) -> TaskHandle {
-    TaskHandle {
-        estimated_seconds: None,
-        usage: None,
+    TaskHandle::new(
         provider,
-        base_url: base_url(provider, server),
-        task_id: task_id(provider).to_owned(),
-        created_at: 1_767_225_600,
-    }
+        base_url(provider, server),
+        task_id(provider),
+        1_767_225_600,
+    )
 }
 
 /// The provider's assembled spec.

@@ -145,14 +145,12 @@ impl Runner {
             );
             return self.needs_attention(reason, window).await;
         }
-        let handle = TaskHandle {
+        let handle = TaskHandle::new(
             provider,
-            base_url: self.clients.api.base_url().to_owned(),
-            task_id: task_id.to_owned(),
-            created_at: u64::try_from(from + CLOCK_SLACK_SECONDS).unwrap_or(0),
-            estimated_seconds: None,
-            usage: None,
-        };
+            self.clients.api.base_url(),
+            task_id,
+            u64::try_from(from + CLOCK_SLACK_SECONDS).unwrap_or(0),
+        );
         match self.clients.api.status(&handle).await {
             Ok(_) => {
                 let detail = format!("task {task_id}, named with --adopt");

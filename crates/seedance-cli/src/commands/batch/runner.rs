@@ -289,14 +289,12 @@ impl Runner {
                     ..
                 }) => {
                     // A task id in an unreadable answer: the task exists and is paid for.
-                    let handle = TaskHandle {
-                        provider: self.spec.provider,
-                        base_url: self.clients.api.base_url().to_owned(),
+                    let handle = TaskHandle::new(
+                        self.spec.provider,
+                        self.clients.api.base_url(),
                         task_id,
-                        created_at: submitted_at,
-                        estimated_seconds: None,
-                        usage: None,
-                    };
+                        submitted_at,
+                    );
                     return self
                         .record_submitted(&handle, "submitted_unconfirmed")
                         .await

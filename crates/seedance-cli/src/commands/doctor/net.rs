@@ -257,16 +257,14 @@ pub(super) fn clock_check(date: Option<&str>, local: SystemTime) -> (Check, Opti
 /// `Client::status`, so the key goes exactly where every other command sends it. `key` (if any)
 /// is removed from whatever the provider answered, in case it echoes it.
 pub(super) async fn probe(client: &Client, key: Option<&str>) -> Check {
-    let handle = TaskHandle {
-        provider: client.provider(),
-        base_url: client.base_url().to_owned(),
-        task_id: PROBE_TASK_ID.to_owned(),
-        created_at: SystemTime::now()
+    let handle = TaskHandle::new(
+        client.provider(),
+        client.base_url(),
+        PROBE_TASK_ID,
+        SystemTime::now()
             .duration_since(SystemTime::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs()),
-        estimated_seconds: None,
-        usage: None,
-    };
+    );
     let answer = tokio::time::timeout(STEP_TIMEOUT * 2, client.status(&handle)).await;
     let redact = |text: String| {
         let text = match key {
