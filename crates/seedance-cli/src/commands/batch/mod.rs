@@ -63,6 +63,8 @@ pub(crate) struct BatchArgs {
     /// (a task may then be paid twice: check the provider's console first).
     #[arg(long)]
     pub(crate) resubmit_unknown: bool,
+    /// Record the task you found in the provider's console as job ID's, for a job that needs
+    /// attention (checked with a status request first); repeatable.
     #[arg(long, value_name = "ID=TASK_ID", value_parser = parse_adopt)]
     pub(crate) adopt: Vec<(String, String)>,
     /// How long this run waits for one task before leaving it for the next run (90s, 10m, 1h)
@@ -94,7 +96,7 @@ value up to an hour under ark's 48 h default: the mark by which its task is reco
 task list among other clients' tasks of the same account.
 
 Exit codes: 0 when every job succeeded; 1 when any failed, needs attention or is unfinished; \
-2 when the jobs file is invalid (nothing is sent).";
+2 when the jobs file or a flag is invalid (nothing is sent).";
 
 /// Runs `seedance batch`.
 pub(crate) async fn run(args: BatchArgs) -> Result<()> {
