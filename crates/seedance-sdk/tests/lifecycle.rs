@@ -448,6 +448,16 @@ async fn a_model_is_listed_under_each_of_its_ids() {
     );
 }
 
+/// A client of `server`, which answers every list request with the page `items`.
+async fn listing(server: &MockServer, items: Value) -> Client {
+    Mock::given(method("GET"))
+        .and(path(LIST_PATH))
+        .respond_with(ResponseTemplate::new(200).set_body_json(items))
+        .mount(server)
+        .await;
+    client(server, fast_retries(0))
+}
+
 #[tokio::test]
 async fn find_submitted_lists_the_tasks_of_the_window() {
     let server = MockServer::start().await;
@@ -457,12 +467,7 @@ async fn find_submitted_lists_the_tasks_of_the_window() {
         task("cgt-edge", "queued", 1_000_000),
         task("cgt-early", "succeeded", 999_999),
     ], "total": 4});
-    Mock::given(method("GET"))
-        .and(path(LIST_PATH))
-        .respond_with(ResponseTemplate::new(200).set_body_json(items))
-        .mount(&server)
-        .await;
-    let client = client(&server, fast_retries(0));
+    let client = listing(&server, items).await;
     let request = VideoRequest::builder("p")
         .model(Model::Seedance15Pro)
         .build();
@@ -512,12 +517,7 @@ async fn find_submitted_skips_tasks_whose_parameters_differ() {
         with("cgt-tagged", json!({"resolution": "720p", "execution_expires_after": 172_799})),
         with("cgt-other-tag", json!({"resolution": "720p", "execution_expires_after": 169_300})),
     ], "total": 4});
-    Mock::given(method("GET"))
-        .and(path(LIST_PATH))
-        .respond_with(ResponseTemplate::new(200).set_body_json(items))
-        .mount(&server)
-        .await;
-    let client = client(&server, fast_retries(0));
+    let client = listing(&server, items).await;
     let request = VideoRequest::builder("p")
         .model(Model::Seedance15Pro)
         .resolution(Resolution::P720)
