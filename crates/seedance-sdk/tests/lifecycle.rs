@@ -308,16 +308,21 @@ fn paged(total: usize, queries: Queries) -> impl wiremock::Respond {
     }
 }
 
+/// A client of `server`, which answers every list request with `answer` (a page, or `paged`).
+async fn listing(server: &MockServer, answer: impl wiremock::Respond + 'static) -> Client {
+    Mock::given(method("GET"))
+        .and(path(LIST_PATH))
+        .respond_with(answer)
+        .mount(server)
+        .await;
+    client(server, fast_retries(0))
+}
+
 #[tokio::test]
 async fn list_reads_every_page_with_the_filters() {
     let server = MockServer::start().await;
     let queries = Arc::new(Mutex::new(Vec::new()));
-    Mock::given(method("GET"))
-        .and(path(LIST_PATH))
-        .respond_with(paged(250, queries.clone()))
-        .mount(&server)
-        .await;
-    let client = client(&server, fast_retries(0));
+    let client = listing(&server, paged(250, queries.clone())).await;
     let filter = ListFilter::default()
         .status(TaskState::Succeeded)
         .model_id("ep-20260101-abc")
@@ -371,12 +376,7 @@ async fn list_reads_every_page_with_the_filters() {
 async fn list_stops_at_the_limit_the_total_or_an_empty_page() {
     let server = MockServer::start().await;
     let queries = Arc::new(Mutex::new(Vec::new()));
-    Mock::given(method("GET"))
-        .and(path(LIST_PATH))
-        .respond_with(paged(250, queries.clone()))
-        .mount(&server)
-        .await;
-    let client = client(&server, fast_retries(0));
+    let client = listing(&server, paged(250, queries.clone())).await;
     let all: Vec<_> = client.list(ListFilter::default()).collect().await;
     assert_eq!(all.len(), 250);
     assert_eq!(queries.lock().unwrap().len(), 3);
@@ -419,12 +419,8 @@ async fn list_stops_at_the_limit_the_total_or_an_empty_page() {
 async fn a_model_is_listed_under_each_of_its_ids() {
     let server = MockServer::start().await;
     let queries = Arc::new(Mutex::new(Vec::new()));
-    Mock::given(method("GET"))
-        .and(path(LIST_PATH))
-        .respond_with(paged(3, queries.clone()))
-        .mount(&server)
-        .await;
-    let tasks: Vec<_> = client(&server, fast_retries(0))
+    let tasks: Vec<_> = listing(&server, paged(3, queries.clone()))
+        .await
         .list(ListFilter::default().model(Model::Seedance10Lite))
         .collect()
         .await;
@@ -448,16 +444,6 @@ async fn a_model_is_listed_under_each_of_its_ids() {
     );
 }
 
-/// A client of `server`, which answers every list request with the page `items`.
-async fn listing(server: &MockServer, items: Value) -> Client {
-    Mock::given(method("GET"))
-        .and(path(LIST_PATH))
-        .respond_with(ResponseTemplate::new(200).set_body_json(items))
-        .mount(server)
-        .await;
-    client(server, fast_retries(0))
-}
-
 #[tokio::test]
 async fn find_submitted_lists_the_tasks_of_the_window() {
     let server = MockServer::start().await;
@@ -467,7 +453,7 @@ async fn find_submitted_lists_the_tasks_of_the_window() {
         task("cgt-edge", "queued", 1_000_000),
         task("cgt-early", "succeeded", 999_999),
     ], "total": 4});
-    let client = listing(&server, items).await;
+    let client = listing(&server, ResponseTemplate::new(200).set_body_json(items)).await;
     let request = VideoRequest::builder("p")
         .model(Model::Seedance15Pro)
         .build();
@@ -517,7 +503,7 @@ async fn find_submitted_skips_tasks_whose_parameters_differ() {
         with("cgt-tagged", json!({"resolution": "720p", "execution_expires_after": 172_799})),
         with("cgt-other-tag", json!({"resolution": "720p", "execution_expires_after": 169_300})),
     ], "total": 4});
-    let client = listing(&server, items).await;
+    let client = listing(&server, ResponseTemplate::new(200).set_body_json(items)).await;
     let request = VideoRequest::builder("p")
         .model(Model::Seedance15Pro)
         .resolution(Resolution::P720)
