@@ -188,12 +188,12 @@ Default: false.*/
         pub camera_fixed: ::std::option::Option<bool>,
         ///The inputs for video generation: text, images, reference videos or audio, or a draft task.
         pub content: ::std::vec::Vec<ContentItem>,
-        /**Draft sample mode (Seedance 1.5 pro): a cheaper 480p preview video; no last frame, no flex.
+        /**Draft sample mode (Seedance 1.5 pro and 2.5; not 2.5 Flash): a cheaper 480p preview video; no last frame, no flex.
 
 Default: false.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub draft: ::std::option::Option<bool>,
-        /**Duration in seconds: 2 to 12 in general; Seedance 1.5 pro [4, 12] or -1 (the model chooses). Give duration or frames; frames takes priority.
+        /**Duration in seconds: 2 to 12 in general; Seedance 1.5 pro [4, 12] or -1 (the model chooses). Seedance 2.0 [4, 15] or -1; 2.5 and 2.5 Flash [4, 30] or -1, where an unset duration means -1 and omni_reference_task_type edit requires -1. Give duration or frames; frames takes priority.
 
 Default: 5.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -213,6 +213,14 @@ Default: true.*/
         pub generate_audio: ::std::option::Option<bool>,
         ///The ID of the model to call (for example seedance-1-5-pro-251215), or an endpoint ID (ep-...).
         pub model: ::std::string::String,
+        ///The task type of a Seedance 2.5 request. ratio must be adaptive for edit and extend (and for first-frame and first+last-frame inputs), and edit requires duration -1; a conflicting parameter is refused with 400 InvalidParameter.TaskTypeConstraint. A prompt that contradicts the declared type fails the task later, with error code InvalidParameter.TaskTypeMismatch.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub omni_reference_task_type: ::std::option::Option<OmniReferenceTaskType>,
+        /**Container of the output video (Seedance 2.5): mp4 (H.264) or mov (H.264 yuv444p with PCM audio, for grading and compositing; browsers may not play it inline). No extra charge.
+
+Default: "mp4".*/
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub output_format: ::std::option::Option<OutputFormat>,
         /**Scheduling priority of the task (Seedance 2.x); not with flex.
 
 Default: 0.*/
@@ -221,7 +229,7 @@ Default: 0.*/
         ///Aspect ratio of the output video. Text-to-video default 16:9 (Seedance 1.5 pro: adaptive); image-to-video default adaptive (reference images: 16:9).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub ratio: ::std::option::Option<Ratio>,
-        ///Resolution of the output video. Default 720p for Seedance 1.5 pro and 1.0 lite, 1080p for 1.0 pro and pro-fast. 1080p is not supported with reference images.
+        ///Resolution of the output video. Default 720p for Seedance 1.5 pro and 1.0 lite, 1080p for 1.0 pro and pro-fast. 1080p is not supported with reference images. Seedance 2.0: 480p to 4k (2.0 fast and mini: 480p, 720p); 2.5: 480p to 4k; 2.5 Flash: 480p, 720p. A 2.5 final video made from a draft (draft_task) takes up to 4k, 1080p when unset.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub resolution: ::std::option::Option<Resolution>,
         /**true: the retrieve response returns content.last_frame_url, a PNG of the last frame without watermark. Not with draft.
@@ -242,7 +250,7 @@ Default: -1.*/
 Default: "default".*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub service_tier: ::std::option::Option<ServiceTier>,
-        ///Tools the model may use (for example web_search on Volcengine); semantics undocumented.
+        ///Tools the model may use. web_search is the documented type (Seedance 2.x): the model decides from the prompt whether to search, a search is billed only when one actually runs, and usage.tool_usage.web_search counts them.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub tools: ::std::vec::Vec<Tool>,
         /**Whether to add a watermark to the output video.
@@ -323,7 +331,7 @@ Default: false.*/
             Default::default()
         }
     }
-    ///The Draft task to turn into the final video; its model, prompt, images, generate_audio, seed, ratio, duration, frames and camera_fixed are reused.
+    ///The Draft task to turn into the final video; its model, prompt, images, generate_audio, seed, ratio, duration, frames and camera_fixed are reused (Seedance 2.5: also omni_reference_task_type; the draft_task item must be the only content item, and resolution may be set up to 4k, 1080p when unset).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct DraftTask {
         ///The Draft task ID.
@@ -374,6 +382,120 @@ Default: false.*/
     impl ImageUrl {
         pub fn builder() -> builder::ImageUrl {
             Default::default()
+        }
+    }
+    ///auto: the model infers the task from the inputs; edit: edit the reference video; extend: continue the reference video.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum OmniReferenceTaskType {
+        #[serde(rename = "auto")]
+        Auto,
+        #[serde(rename = "edit")]
+        Edit,
+        #[serde(rename = "extend")]
+        Extend,
+    }
+    impl ::std::fmt::Display for OmniReferenceTaskType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Auto => f.write_str("auto"),
+                Self::Edit => f.write_str("edit"),
+                Self::Extend => f.write_str("extend"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for OmniReferenceTaskType {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "auto" => Ok(Self::Auto),
+                "edit" => Ok(Self::Edit),
+                "extend" => Ok(Self::Extend),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for OmniReferenceTaskType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for OmniReferenceTaskType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///Container of the output video: mp4 (H.264) or mov (H.264 yuv444p with PCM audio).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum OutputFormat {
+        #[serde(rename = "mp4")]
+        Mp4,
+        #[serde(rename = "mov")]
+        Mov,
+    }
+    impl ::std::fmt::Display for OutputFormat {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Mp4 => f.write_str("mp4"),
+                Self::Mov => f.write_str("mov"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for OutputFormat {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "mp4" => Ok(Self::Mp4),
+                "mov" => Ok(Self::Mov),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for OutputFormat {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for OutputFormat {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
         }
     }
     ///Aspect ratio of the output video; adaptive lets the model choose from the input.
@@ -677,7 +799,10 @@ Default: false.*/
         ///The name and version of the model used by the task (Model name-Version).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub model: ::std::option::Option<::std::string::String>,
-        ///The container of the output video (for example mp4).
+        ///The task type the task ran with (Seedance 2.5): auto, edit or extend.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub omni_reference_task_type: ::std::option::Option<::std::string::String>,
+        ///The container of the output video: mp4 (the default) or mov.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub output_format: ::std::option::Option<::std::string::String>,
         ///The priority the task ran with.
@@ -765,12 +890,24 @@ Default: false.*/
     ///A tool the model may use.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct Tool {
-        ///The tool type, for example web_search.
+        ///The tool type; web_search is the documented one.
         #[serde(rename = "type")]
         pub type_: ::std::string::String,
     }
     impl Tool {
         pub fn builder() -> builder::Tool {
+            Default::default()
+        }
+    }
+    ///The tool calls of a task that was given tools.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct ToolUsage {
+        ///The number of web searches the task ran (each one billed).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub web_search: ::std::option::Option<i64>,
+    }
+    impl ToolUsage {
+        pub fn builder() -> builder::ToolUsage {
             Default::default()
         }
     }
@@ -780,6 +917,8 @@ Default: false.*/
         ///Tokens consumed for the video output.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub completion_tokens: ::std::option::Option<i64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub tool_usage: ::std::option::Option<ToolUsage>,
         ///Total tokens; input tokens are 0 for video, so this equals completion_tokens.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub total_tokens: ::std::option::Option<i64>,
@@ -1033,6 +1172,14 @@ Default: false.*/
                 ::std::string::String,
             >,
             model: ::std::result::Result<::std::string::String, ::std::string::String>,
+            omni_reference_task_type: ::std::result::Result<
+                ::std::option::Option<super::OmniReferenceTaskType>,
+                ::std::string::String,
+            >,
+            output_format: ::std::result::Result<
+                ::std::option::Option<super::OutputFormat>,
+                ::std::string::String,
+            >,
             priority: ::std::result::Result<
                 ::std::option::Option<i32>,
                 ::std::string::String,
@@ -1082,6 +1229,8 @@ Default: false.*/
                     frames: Ok(Default::default()),
                     generate_audio: Ok(Default::default()),
                     model: Err("no value supplied for model".to_string()),
+                    omni_reference_task_type: Ok(Default::default()),
+                    output_format: Ok(Default::default()),
                     priority: Ok(Default::default()),
                     ratio: Ok(Default::default()),
                     resolution: Ok(Default::default()),
@@ -1204,6 +1353,34 @@ Default: false.*/
                     .try_into()
                     .map_err(|e| {
                         format!("error converting supplied value for model: {e}")
+                    });
+                self
+            }
+            pub fn omni_reference_task_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::OmniReferenceTaskType>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.omni_reference_task_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for omni_reference_task_type: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn output_format<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::OutputFormat>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.output_format = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for output_format: {e}")
                     });
                 self
             }
@@ -1337,6 +1514,8 @@ Default: false.*/
                     frames: value.frames?,
                     generate_audio: value.generate_audio?,
                     model: value.model?,
+                    omni_reference_task_type: value.omni_reference_task_type?,
+                    output_format: value.output_format?,
                     priority: value.priority?,
                     ratio: value.ratio?,
                     resolution: value.resolution?,
@@ -1361,6 +1540,8 @@ Default: false.*/
                     frames: Ok(value.frames),
                     generate_audio: Ok(value.generate_audio),
                     model: Ok(value.model),
+                    omni_reference_task_type: Ok(value.omni_reference_task_type),
+                    output_format: Ok(value.output_format),
                     priority: Ok(value.priority),
                     ratio: Ok(value.ratio),
                     resolution: Ok(value.resolution),
@@ -1670,6 +1851,10 @@ Default: false.*/
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            omni_reference_task_type: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
             output_format: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -1730,6 +1915,7 @@ Default: false.*/
                     generate_audio: Ok(Default::default()),
                     id: Err("no value supplied for id".to_string()),
                     model: Ok(Default::default()),
+                    omni_reference_task_type: Ok(Default::default()),
                     output_format: Ok(Default::default()),
                     priority: Ok(Default::default()),
                     ratio: Ok(Default::default()),
@@ -1893,6 +2079,20 @@ Default: false.*/
                     });
                 self
             }
+            pub fn omni_reference_task_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.omni_reference_task_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for omni_reference_task_type: {e}"
+                        )
+                    });
+                self
+            }
             pub fn output_format<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -2050,6 +2250,7 @@ Default: false.*/
                     generate_audio: value.generate_audio?,
                     id: value.id?,
                     model: value.model?,
+                    omni_reference_task_type: value.omni_reference_task_type?,
                     output_format: value.output_format?,
                     priority: value.priority?,
                     ratio: value.ratio?,
@@ -2079,6 +2280,7 @@ Default: false.*/
                     generate_audio: Ok(value.generate_audio),
                     id: Ok(value.id),
                     model: Ok(value.model),
+                    omni_reference_task_type: Ok(value.omni_reference_task_type),
                     output_format: Ok(value.output_format),
                     priority: Ok(value.priority),
                     ratio: Ok(value.ratio),
@@ -2345,9 +2547,58 @@ Default: false.*/
             }
         }
         #[derive(Clone, Debug)]
+        pub struct ToolUsage {
+            web_search: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ToolUsage {
+            fn default() -> Self {
+                Self {
+                    web_search: Ok(Default::default()),
+                }
+            }
+        }
+        impl ToolUsage {
+            pub fn web_search<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.web_search = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for web_search: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ToolUsage> for super::ToolUsage {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ToolUsage,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    web_search: value.web_search?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ToolUsage> for ToolUsage {
+            fn from(value: super::ToolUsage) -> Self {
+                Self {
+                    web_search: Ok(value.web_search),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct Usage {
             completion_tokens: ::std::result::Result<
                 ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            tool_usage: ::std::result::Result<
+                ::std::option::Option<super::ToolUsage>,
                 ::std::string::String,
             >,
             total_tokens: ::std::result::Result<
@@ -2359,6 +2610,7 @@ Default: false.*/
             fn default() -> Self {
                 Self {
                     completion_tokens: Ok(Default::default()),
+                    tool_usage: Ok(Default::default()),
                     total_tokens: Ok(Default::default()),
                 }
             }
@@ -2375,6 +2627,18 @@ Default: false.*/
                         format!(
                             "error converting supplied value for completion_tokens: {e}"
                         )
+                    });
+                self
+            }
+            pub fn tool_usage<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::ToolUsage>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.tool_usage = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for tool_usage: {e}")
                     });
                 self
             }
@@ -2398,6 +2662,7 @@ Default: false.*/
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
                     completion_tokens: value.completion_tokens?,
+                    tool_usage: value.tool_usage?,
                     total_tokens: value.total_tokens?,
                 })
             }
@@ -2406,6 +2671,7 @@ Default: false.*/
             fn from(value: super::Usage) -> Self {
                 Self {
                     completion_tokens: Ok(value.completion_tokens),
+                    tool_usage: Ok(value.tool_usage),
                     total_tokens: Ok(value.total_tokens),
                 }
             }
