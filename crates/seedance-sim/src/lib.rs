@@ -11,7 +11,8 @@
 //! carries an `x-request-id`. The simulator's clock can be moved forward
 //! ([`Sim::advance_clock`]) to reach such deadlines without waiting.
 //! Request bodies up to 64 MiB are accepted, so inline images are as large as the providers take.
-//! Result videos are real MP4 files served from a **second origin** (another port), and expire.
+//! Result videos are real MP4 files (QuickTime movies for Ark's `output_format: "mov"`) served
+//! from a **second origin** (another port), and expire.
 //!
 //! Faults can be injected per route ([`FaultRule`]) and every request is counted
 //! ([`Sim::counters`]), so tests can prove that nothing was sent, or sent twice.
@@ -37,6 +38,7 @@ mod validate;
 use std::{collections::BTreeMap, net::SocketAddr, sync::Arc, time::Duration};
 
 pub use faults::{Fault, FaultRule, Route, Sample};
+pub use providers::ARK_TASK_TYPE_MISMATCH_MARKER;
 use serde::Serialize;
 use tokio::net::TcpListener;
 pub use validate::openapi_schema_errors;

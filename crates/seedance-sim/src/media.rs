@@ -1,7 +1,8 @@
 //! The media origin: result videos and last frames, on their own port, expiring after the
 //! configured lifetime (answered with 410 Gone). Videos honour single `Range` requests (206 with
 //! `Content-Range`, `If-Range` against their `ETag`, 416 past the end), as real CDNs do, so a
-//! broken transfer can resume.
+//! broken transfer can resume. A video is an MP4 (`/videos/<task id>.mp4`), or a QuickTime
+//! movie (`/videos/<task id>.mov`) for an Ark task that asked for `output_format: "mov"`.
 
 use std::sync::Arc;
 
@@ -23,6 +24,8 @@ use crate::{
 
 /// The playable fixture every task returns (see `fixtures/README.md`).
 pub(crate) const SAMPLE_MP4: &[u8] = include_bytes!("../fixtures/sample.mp4");
+/// The same video as a QuickTime movie (`ftyp` brand `qt  `), for Ark's `output_format: "mov"`.
+const SAMPLE_MOV: &[u8] = include_bytes!("../fixtures/sample.mov");
 const LAST_FRAME_JPG: &[u8] = include_bytes!("../fixtures/last-frame.jpg");
 
 pub(crate) fn router(state: Arc<State>) -> Router {
@@ -32,9 +35,54 @@ pub(crate) fn router(state: Arc<State>) -> Router {
         .with_state(state)
 }
 
+/// The container of a result video.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) enum Container {
+    /// ISO base media, brand `isom` (every provider's default).
+    #[default]
+    Mp4,
+    /// QuickTime, brand `qt  `: Ark's `output_format: "mov"` (Seedance 2.5; H.264 yuv444p with
+    /// PCM audio upstream, per EvoLink's Seedance 2.5 reference; the fixture keeps the MP4's
+    /// streams).
+    Mov,
+}
+
+impl Container {
+    /// The file extension of its URLs.
+    pub(crate) fn extension(self) -> &'static str {
+        match self {
+            Container::Mp4 => "mp4",
+            Container::Mov => "mov",
+        }
+    }
+
+    fn content_type(self) -> &'static str {
+        match self {
+            Container::Mp4 => "video/mp4",
+            Container::Mov => "video/quicktime",
+        }
+    }
+
+    fn fixture(self) -> &'static [u8] {
+        match self {
+            Container::Mp4 => SAMPLE_MP4,
+            Container::Mov => SAMPLE_MOV,
+        }
+    }
+}
+
 fn task_of(state: &State, file: &str, extension: &str) -> Option<crate::state::Task> {
     let id = file.strip_suffix(extension)?;
     state.task(id)
+}
+
+/// The task whose video `file` names: its id with the extension of the task's container (a
+/// task's video exists in one container only, as a CDN object has one name).
+fn video_task_of(state: &State, file: &str) -> Option<crate::state::Task> {
+    let (id, extension) = file.rsplit_once('.')?;
+    state
+        .task(id)
+        .filter(|task| task.container.extension() == extension)
 }
 
 async fn video(
@@ -45,17 +93,18 @@ async fn video(
     state.count("media video");
     let faults = state.faults.pick(None, Route::Video);
     apply_delays(&faults).await;
-    let Some(task) = task_of(&state, &file, ".mp4") else {
+    let Some(task) = video_task_of(&state, &file) else {
         return StatusCode::NOT_FOUND.into_response();
     };
     if state.result_expired(&task) {
         return (StatusCode::GONE, "the result URL has expired").into_response();
     }
+    let fixture = task.container.fixture();
     let size = state
         .config
         .video_size
-        .unwrap_or(SAMPLE_MP4.len() as u64)
-        .max(SAMPLE_MP4.len() as u64);
+        .unwrap_or(fixture.len() as u64)
+        .max(fixture.len() as u64);
     let mut cut = None;
     for fault in &faults {
         match fault {
@@ -78,7 +127,7 @@ async fn video(
     }
     let etag = format!("\"{file}-{size}\"");
     let builder = Response::builder()
-        .header(header::CONTENT_TYPE, "video/mp4")
+        .header(header::CONTENT_TYPE, task.container.content_type())
         .header(header::ACCEPT_RANGES, "bytes")
         .header(header::ETAG, &etag);
     let (builder, start, end) = match requested_range(&headers, &etag, size) {
@@ -106,7 +155,12 @@ async fn video(
     };
     builder
         .header(header::CONTENT_LENGTH, end - start)
-        .body(Body::from_stream(video_bytes(start, start + sent, end)))
+        .body(Body::from_stream(video_bytes(
+            fixture,
+            start,
+            start + sent,
+            end,
+        )))
         .expect("static response parts are valid")
 }
 
@@ -168,15 +222,16 @@ fn requested_range(headers: &HeaderMap, etag: &str, size: u64) -> Requested {
     }
 }
 
-/// Bytes `start..stop` of the video (the fixture followed by zero padding up to its size), in
+/// Bytes `start..stop` of the video (`fixture` followed by zero padding up to its size), in
 /// chunks of at most 1 MiB; then, when `stop` falls short of `end`, a broken connection.
 fn video_bytes(
+    fixture: &'static [u8],
     start: u64,
     stop: u64,
     end: u64,
 ) -> impl futures_util::Stream<Item = Result<Bytes, std::io::Error>> {
     const CHUNK: u64 = 1024 * 1024;
-    let fixture_len = SAMPLE_MP4.len() as u64;
+    let fixture_len = fixture.len() as u64;
     let zeros = Bytes::from(vec![0u8; CHUNK as usize]);
     futures_util::stream::unfold(Some(start), move |position| {
         let zeros = zeros.clone();
@@ -190,7 +245,7 @@ fn video_bytes(
                 return (stop < end).then_some((Err(broken), None));
             }
             let chunk = if position < fixture_len {
-                Bytes::from_static(&SAMPLE_MP4[position as usize..stop.min(fixture_len) as usize])
+                Bytes::from_static(&fixture[position as usize..stop.min(fixture_len) as usize])
             } else {
                 zeros.slice(..(stop - position).min(CHUNK) as usize)
             };
@@ -265,7 +320,9 @@ mod tests {
             model: "m",
             prompt: "a prompt",
             outcome: Outcome::Succeed,
+            failure: None,
             return_last_frame: false,
+            container: Container::Mp4,
             hold_queued: None,
             request: serde_json::Value::Null,
         });
@@ -321,5 +378,59 @@ mod tests {
             format!("bytes */{SIZE}").as_str()
         );
         assert_eq!(sim.counters().route("media video"), 4);
+    }
+
+    /// A mov task's video is the QuickTime fixture, served as `video/quicktime` under `.mov`
+    /// only, with the same ranges as an MP4.
+    #[tokio::test]
+    async fn a_mov_video_is_served_as_quicktime_with_ranges() {
+        let sim = Sim::start(SimConfig {
+            task_duration: std::time::Duration::ZERO,
+            ..SimConfig::default()
+        })
+        .await
+        .unwrap();
+        let id = sim.state.create(NewTask {
+            provider: "ark",
+            model: "m",
+            prompt: "a prompt",
+            outcome: Outcome::Succeed,
+            failure: None,
+            return_last_frame: false,
+            container: Container::Mov,
+            hold_queued: None,
+            request: serde_json::Value::Null,
+        });
+        let url = format!("http://{}/videos/{id}.mov", sim.media_addr());
+        seedance_runtime::install_crypto_provider();
+        let http = reqwest::Client::new();
+
+        let whole = http.get(&url).send().await.unwrap();
+        assert_eq!(whole.status(), 200);
+        assert_eq!(whole.headers()[header::CONTENT_TYPE], "video/quicktime");
+        let whole = whole.bytes().await.unwrap();
+        assert!(whole == SAMPLE_MOV, "the mov fixture");
+        // ftyp, 20 bytes: major brand `qt  `, minor version 0x200, compatible brand `qt  `.
+        assert_eq!(&whole[..20], b"\0\0\0\x14ftypqt  \0\0\x02\0qt  ");
+        assert_ne!(SAMPLE_MOV, SAMPLE_MP4);
+
+        let tail = http
+            .get(&url)
+            .header(header::RANGE, "bytes=-100")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(tail.status(), 206);
+        assert_eq!(tail.headers()[header::CONTENT_TYPE], "video/quicktime");
+        let n = SAMPLE_MOV.len();
+        assert_eq!(
+            tail.headers()[header::CONTENT_RANGE],
+            format!("bytes {}-{}/{n}", n - 100, n - 1).as_str()
+        );
+        assert_eq!(&tail.bytes().await.unwrap()[..], &SAMPLE_MOV[n - 100..]);
+
+        // The task's video has one name: its .mp4 twin does not exist.
+        let mp4 = format!("http://{}/videos/{id}.mp4", sim.media_addr());
+        assert_eq!(http.get(&mp4).send().await.unwrap().status(), 404);
     }
 }

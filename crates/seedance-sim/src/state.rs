@@ -13,7 +13,7 @@ use std::{
 use serde_json::Value;
 use tokio::time::Instant;
 
-use crate::{Counters, CreatedTask, SimConfig, faults::Faults};
+use crate::{Counters, CreatedTask, SimConfig, faults::Faults, media::Container};
 
 /// How a task ends.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -21,6 +21,15 @@ pub(crate) enum Outcome {
     Succeed,
     Fail,
     Expire,
+}
+
+/// Why a task fails, when its request says so (Ark's asynchronous
+/// `InvalidParameter.TaskTypeMismatch`); a task failed by [`crate::Fault::FailTask`] has none
+/// and reports its provider's generic failure.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Failure {
+    pub(crate) code: &'static str,
+    pub(crate) message: String,
 }
 
 #[derive(Clone, Debug)]
@@ -37,7 +46,11 @@ pub(crate) struct Task {
     /// Time from creation to the end (queued time included).
     pub(crate) duration: Duration,
     pub(crate) outcome: Outcome,
+    /// The error of a task that fails because of its request.
+    pub(crate) failure: Option<Failure>,
     pub(crate) return_last_frame: bool,
+    /// The container of its result video.
+    pub(crate) container: Container,
     /// The request body as accepted, for providers whose task echoes its parameters (Ark).
     pub(crate) request: Value,
     /// When the task was cancelled (Ark cancels queued tasks), on the simulator's clock.
@@ -51,7 +64,10 @@ pub(crate) struct NewTask<'a> {
     pub(crate) model: &'a str,
     pub(crate) prompt: &'a str,
     pub(crate) outcome: Outcome,
+    /// Set when the request itself makes the task fail (then `outcome` is `Fail`).
+    pub(crate) failure: Option<Failure>,
     pub(crate) return_last_frame: bool,
+    pub(crate) container: Container,
     /// How long it stays queued; `None`: the first tenth of the task duration.
     pub(crate) hold_queued: Option<Duration>,
     pub(crate) request: Value,
@@ -154,7 +170,9 @@ impl State {
             model,
             prompt,
             outcome,
+            failure,
             return_last_frame,
+            container,
             hold_queued,
             request,
         } = new;
@@ -189,7 +207,9 @@ impl State {
                 queued,
                 duration,
                 outcome,
+                failure,
                 return_last_frame,
+                container,
                 request,
                 cancelled: None,
             },
@@ -251,7 +271,11 @@ impl State {
             Outcome::Fail => Phase::Failed,
             Outcome::Expire => Phase::Expired,
             Outcome::Succeed => Phase::Succeeded {
-                video_url: format!("http://{}/videos/{id}.mp4", self.media_addr),
+                video_url: format!(
+                    "http://{}/videos/{id}.{}",
+                    self.media_addr,
+                    task.container.extension()
+                ),
                 last_frame_url: task
                     .return_last_frame
                     .then(|| format!("http://{}/frames/{id}.jpg", self.media_addr)),

@@ -28,11 +28,15 @@ pub(crate) fn spec(provider: &str) -> &'static Value {
     &parsed[provider]
 }
 
-/// A request body that breaks its schema: the first offending field and a message.
+/// A request body that breaks its schema (or a provider's own rule): the first offending field
+/// and a message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Invalid {
     pub(crate) param: String,
     pub(crate) message: String,
+    /// The provider's specific error code, when the rule has one (Ark's
+    /// `InvalidParameter.TaskTypeConstraint`); `None`: the provider's code for a 400.
+    pub(crate) code: Option<&'static str>,
 }
 
 /// Validates `body` against the request schema of `POST spec_path` of `provider`.
@@ -54,7 +58,11 @@ pub(crate) fn request_body(provider: &str, spec_path: &str, body: &Value) -> Res
                 // A missing required property is reported on the object itself.
                 param = message.split('"').nth(1).unwrap_or_default().to_owned();
             }
-            Err(Invalid { param, message })
+            Err(Invalid {
+                param,
+                message,
+                code: None,
+            })
         }
     }
 }
@@ -93,6 +101,7 @@ pub(crate) fn query(
                     return Err(Invalid {
                         param: key.clone(),
                         message: format!("{text:?} is not an integer"),
+                        code: None,
                     });
                 }
             }
@@ -103,6 +112,7 @@ pub(crate) fn query(
             return Err(Invalid {
                 param: key.clone(),
                 message,
+                code: None,
             });
         }
     }

@@ -1,11 +1,13 @@
 //! The simulator's BytePlus ModelArk routes: create, retrieve, list and cancel/delete as Ark
 //! documents them (statuses, the DELETE table, list filters and pages, the 7-day window,
-//! `execution_expires_after`), its error bodies, and an `x-request-id` on every answer.
+//! `execution_expires_after`), its error bodies, and an `x-request-id` on every answer; and
+//! Seedance 2.5 as served in December 2026 (`output_format` mov, the `web_search` tool's usage,
+//! the task-type rules and their asynchronous mismatch, 2.5 Flash's limits, draft to final).
 
 use std::time::Duration;
 
 use reqwest::{Method, StatusCode};
-use seedance_sim::{Fault, FaultRule, Route, Sim, SimConfig};
+use seedance_sim::{ARK_TASK_TYPE_MISMATCH_MARKER, Fault, FaultRule, Route, Sim, SimConfig};
 use serde_json::{Value, json};
 
 const HOUR: Duration = Duration::from_secs(3600);
@@ -304,6 +306,8 @@ async fn invalid_requests_get_ark_error_bodies() {
         ("priority", json!(10)),
         ("service_tier", json!("scale")),
         ("safety_identifier", json!("x".repeat(65))),
+        ("output_format", json!("webm")),
+        ("omni_reference_task_type", json!("reference")),
         ("content", json!([{"type": "gif_url"}])),
         ("content", json!("a fox")),
     ];
@@ -604,4 +608,332 @@ async fn the_crates_io_seedance_cli_reference_request_is_accepted() {
     // Its cancel: DELETE without a body.
     let answer = call(&sim, Method::DELETE, &format!("/{id}"), None).await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+}
+
+const SEEDANCE_2_5: &str = "dreamina-seedance-2-5-260628";
+const SEEDANCE_2_5_FLASH: &str = "dreamina-seedance-2-5-flash-261115";
+
+/// Past the queue and the minute-long run of [`sim`]'s tasks.
+const FINISHED: Duration = Duration::from_secs(61);
+
+/// `body` with the members of `extra` added.
+fn with(mut body: Value, extra: Value) -> Value {
+    body.as_object_mut()
+        .unwrap()
+        .extend(extra.as_object().unwrap().clone());
+    body
+}
+
+fn reference_video() -> Value {
+    json!({"type": "video_url", "video_url": {"url": "https://example.com/clip.mp4"}, "role": "reference_video"})
+}
+
+fn image(role: Option<&str>) -> Value {
+    let mut item = json!({"type": "image_url", "image_url": {"url": "https://example.com/a.png"}});
+    if let Some(role) = role {
+        item["role"] = json!(role);
+    }
+    item
+}
+
+/// A 2.5 request: a prompt and `items`.
+fn request_2_5(model: &str, prompt: &str, items: impl IntoIterator<Item = Value>) -> Value {
+    let mut content = vec![json!({"type": "text", "text": prompt})];
+    content.extend(items);
+    json!({"model": model, "content": content})
+}
+
+/// The first bytes of a downloaded video, and its content type.
+async fn download(url: &str) -> (String, Vec<u8>) {
+    let response = reqwest::get(url).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK, "{url}");
+    let content_type = response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    (content_type, response.bytes().await.unwrap().to_vec())
+}
+
+#[tokio::test]
+async fn a_mov_task_finishes_with_a_quicktime_video_and_mp4_stays_the_default() {
+    let sim = sim(None).await;
+    let mov = with(
+        text_request(SEEDANCE_2_5, "a fox, for grading"),
+        json!({"output_format": "mov"}),
+    );
+    let mov = create(&sim, &mov).await;
+    let mp4 = create(&sim, &text_request(SEEDANCE_2_5, "a fox")).await;
+    sim.advance_clock(FINISHED);
+    let media = format!("http://{}/videos/", sim.media_addr());
+
+    let task = get(&sim, &mov).await.body;
+    assert_eq!(task["status"], "succeeded", "{task}");
+    assert_eq!(task["output_format"], "mov");
+    let url = task["content"]["video_url"].as_str().unwrap();
+    assert_eq!(url, format!("{media}{mov}.mov"));
+    let (content_type, bytes) = download(url).await;
+    assert_eq!(content_type, "video/quicktime");
+    // The ftyp box first: 20 bytes, major brand `qt  `, minor version 0x200, compatible `qt  `.
+    assert_eq!(&bytes[..4], [0, 0, 0, 20]);
+    assert_eq!(&bytes[4..8], b"ftyp");
+    assert_eq!(&bytes[8..12], b"qt  ");
+    assert_eq!(&bytes[16..20], b"qt  ");
+    assert_eq!(&bytes[24..28], b"free");
+    assert_eq!(&bytes[36..40], b"moov");
+    // A mov task has no mp4 video.
+    let twin = reqwest::get(format!("{media}{mov}.mp4")).await.unwrap();
+    assert_eq!(twin.status(), StatusCode::NOT_FOUND);
+
+    let task = get(&sim, &mp4).await.body;
+    assert_eq!(task["output_format"], "mp4");
+    let url = task["content"]["video_url"].as_str().unwrap();
+    assert_eq!(url, format!("{media}{mp4}.mp4"));
+    let (content_type, bytes) = download(url).await;
+    assert_eq!(content_type, "video/mp4");
+    assert_eq!(&bytes[4..12], b"ftypisom");
+    assert_eq!(bytes.len(), 8164);
+}
+
+#[tokio::test]
+async fn the_web_search_tool_is_counted_in_the_usage() {
+    let sim = sim(None).await;
+    let searching = with(
+        text_request(SEEDANCE_2_5, "today's weather in Johor"),
+        json!({"tools": [{"type": "web_search"}]}),
+    );
+    let searching = create(&sim, &searching).await;
+    let plain = create(&sim, &text_request(SEEDANCE_2_5, "a fox")).await;
+    let queued = get(&sim, &searching).await.body;
+    assert!(queued.get("usage").is_none(), "{queued}");
+    sim.advance_clock(FINISHED);
+
+    let task = get(&sim, &searching).await.body;
+    assert_eq!(task["status"], "succeeded");
+    assert_eq!(task["usage"]["tool_usage"], json!({"web_search": 1}));
+    assert_eq!(task["usage"]["completion_tokens"], 108_000);
+    let task = get(&sim, &plain).await.body;
+    assert_eq!(task["status"], "succeeded");
+    assert_eq!(task["usage"]["completion_tokens"], 108_000);
+    assert!(task["usage"].get("tool_usage").is_none(), "{task}");
+}
+
+#[tokio::test]
+async fn seedance_2_5_task_type_conflicts_are_refused_at_once_and_their_twins_accepted() {
+    let sim = sim(None).await;
+    let video = reference_video();
+    let first = image(Some("first_frame"));
+    let last = image(Some("last_frame"));
+    // (refused body, the param named, a valid twin)
+    let cases = [
+        (
+            with(
+                request_2_5(SEEDANCE_2_5, "recolour the car", [video.clone()]),
+                json!({"omni_reference_task_type": "edit", "ratio": "16:9", "duration": -1}),
+            ),
+            "ratio",
+            json!({"omni_reference_task_type": "edit", "ratio": "adaptive", "duration": -1}),
+        ),
+        (
+            with(
+                request_2_5(SEEDANCE_2_5, "the car drives on", [video.clone()]),
+                json!({"omni_reference_task_type": "extend", "ratio": "9:16"}),
+            ),
+            "ratio",
+            json!({"omni_reference_task_type": "extend", "duration": 10}),
+        ),
+        (
+            with(
+                request_2_5(SEEDANCE_2_5, "recolour the car", [video]),
+                json!({"omni_reference_task_type": "edit", "duration": 5}),
+            ),
+            "duration",
+            json!({"omni_reference_task_type": "edit"}),
+        ),
+        (
+            with(
+                request_2_5(SEEDANCE_2_5_FLASH, "a fox wakes", [first.clone()]),
+                json!({"ratio": "16:9"}),
+            ),
+            "ratio",
+            json!({"ratio": "adaptive"}),
+        ),
+        (
+            with(
+                request_2_5("doubao-seedance-2-5-260628", "a fox walks", [first, last]),
+                json!({"ratio": "1:1"}),
+            ),
+            "ratio",
+            json!({}),
+        ),
+        (
+            // An image without a role is a first frame.
+            with(
+                request_2_5(SEEDANCE_2_5, "a fox wakes", [image(None)]),
+                json!({"ratio": "4:3"}),
+            ),
+            "ratio",
+            json!({"ratio": "adaptive"}),
+        ),
+    ];
+    for (refused, param, twin) in cases {
+        let answer = call(&sim, Method::POST, "", Some(&refused.to_string())).await;
+        let needs = if param == "ratio" {
+            "need ratio adaptive"
+        } else {
+            "needs duration -1"
+        };
+        assert_error(
+            &answer,
+            400,
+            "BadRequest",
+            "InvalidParameter.TaskTypeConstraint",
+            needs,
+        );
+        assert_eq!(answer.body["error"]["param"], param, "{refused}");
+        let mut valid = refused.clone();
+        for member in ["ratio", "duration", "omni_reference_task_type"] {
+            valid.as_object_mut().unwrap().remove(member);
+        }
+        let id = create(&sim, &with(valid, twin.clone())).await;
+        let task = get(&sim, &id).await.body;
+        assert_eq!(
+            task.get("omni_reference_task_type"),
+            twin.get("omni_reference_task_type"),
+            "{task}"
+        );
+    }
+    // The rules are 2.5's: 2.0 takes a first frame with a fixed ratio.
+    let two_oh = with(
+        request_2_5(
+            "dreamina-seedance-2-0-260128",
+            "a fox wakes",
+            [image(Some("first_frame"))],
+        ),
+        json!({"ratio": "16:9"}),
+    );
+    create(&sim, &two_oh).await;
+    assert_eq!(sim.created_tasks().len(), 7);
+}
+
+#[tokio::test]
+async fn seedance_2_5_flash_takes_480p_and_720p_and_no_draft_and_2_5_takes_4k() {
+    let sim = sim(None).await;
+    for (model, resolution) in [
+        (SEEDANCE_2_5_FLASH, "1080p"),
+        (SEEDANCE_2_5_FLASH, "4k"),
+        ("doubao-seedance-2-5-flash-261115", "1080p"),
+    ] {
+        let body = with(
+            text_request(model, "a fox"),
+            json!({"resolution": resolution}),
+        );
+        let answer = call(&sim, Method::POST, "", Some(&body.to_string())).await;
+        assert_error(&answer, 400, "BadRequest", "InvalidParameter", resolution);
+        assert_eq!(answer.body["error"]["param"], "resolution", "{body}");
+    }
+    let draft = with(
+        text_request(SEEDANCE_2_5_FLASH, "a fox"),
+        json!({"draft": true}),
+    );
+    let answer = call(&sim, Method::POST, "", Some(&draft.to_string())).await;
+    assert_error(&answer, 400, "BadRequest", "InvalidParameter", "draft");
+    assert_eq!(answer.body["error"]["param"], "draft");
+    assert!(sim.created_tasks().is_empty());
+
+    for (model, resolution) in [
+        (SEEDANCE_2_5_FLASH, "720p"),
+        (SEEDANCE_2_5_FLASH, "480p"),
+        (SEEDANCE_2_5, "4k"),
+        (SEEDANCE_2_5, "1080p"),
+    ] {
+        let body = with(
+            text_request(model, "a fox"),
+            json!({"resolution": resolution}),
+        );
+        let id = create(&sim, &body).await;
+        let task = get(&sim, &id).await.body;
+        assert_eq!(task["resolution"], resolution, "{task}");
+        assert_eq!(task["model"], model);
+    }
+    // 2.5 keeps its draft.
+    let draft = with(text_request(SEEDANCE_2_5, "a fox"), json!({"draft": true}));
+    let id = create(&sim, &draft).await;
+    assert_eq!(get(&sim, &id).await.body["draft"], true);
+}
+
+#[tokio::test]
+async fn a_prompt_contradicting_the_declared_task_type_fails_the_task_later() {
+    let sim = sim(None).await;
+    let video = reference_video();
+    let edit = |prompt: &str, task_type: &str| {
+        with(
+            request_2_5(SEEDANCE_2_5, prompt, [video.clone()]),
+            json!({"omni_reference_task_type": task_type, "duration": -1}),
+        )
+    };
+    let mismatched = format!("make a brand new film of a dragon {ARK_TASK_TYPE_MISMATCH_MARKER}");
+    assert_eq!(ARK_TASK_TYPE_MISMATCH_MARKER, "[sim:task-type-mismatch]");
+    // Accepted at once: the mismatch is found while the task runs.
+    let failing = create(&sim, &edit(&mismatched, "edit")).await;
+    let extending = create(&sim, &edit(&mismatched, "extend")).await;
+    let matching = create(&sim, &edit("recolour the car red", "edit")).await;
+    // Under auto there is no declared type to contradict.
+    let auto = create(&sim, &edit(&mismatched, "auto")).await;
+    assert_eq!(status(&sim, &failing).await, "queued");
+    sim.advance_clock(Duration::from_secs(30));
+    assert_eq!(status(&sim, &failing).await, "running");
+    sim.advance_clock(FINISHED);
+
+    for id in [&failing, &extending] {
+        let task = get(&sim, id).await.body;
+        assert_eq!(task["status"], "failed", "{task}");
+        assert_eq!(task["error"]["code"], "InvalidParameter.TaskTypeMismatch");
+        let message = task["error"]["message"].as_str().unwrap();
+        assert!(message.contains("omni_reference_task_type"), "{message}");
+        assert!(task.get("content").is_none() && task.get("usage").is_none());
+    }
+    assert_eq!(
+        get(&sim, &failing).await.body["omni_reference_task_type"],
+        "edit"
+    );
+    for id in [&matching, &auto] {
+        let task = get(&sim, id).await.body;
+        assert_eq!(task["status"], "succeeded", "{task}");
+        assert_eq!(task["error"], Value::Null);
+    }
+    // A failure injected by a fault keeps Ark's generic code.
+    sim.inject(FaultRule::new(Route::Submit, Fault::FailTask).provider("ark"));
+    let faulted = create(&sim, &edit("recolour the car", "edit")).await;
+    sim.advance_clock(FINISHED);
+    assert_eq!(
+        get(&sim, &faulted).await.body["error"]["code"],
+        "InternalServiceError"
+    );
+}
+
+#[tokio::test]
+async fn a_2_5_draft_task_alone_makes_the_final_video_up_to_4k() {
+    let sim = sim(None).await;
+    let from_draft = |resolution: Option<&str>| {
+        let mut body = json!({
+            "model": SEEDANCE_2_5,
+            "content": [{"type": "draft_task", "draft_task": {"id": "cgt-20261208-draft"}}],
+        });
+        if let Some(resolution) = resolution {
+            body["resolution"] = json!(resolution);
+        }
+        body
+    };
+    let four_k = create(&sim, &from_draft(Some("4k"))).await;
+    let unset = create(&sim, &from_draft(None)).await;
+    sim.advance_clock(FINISHED);
+    let task = get(&sim, &four_k).await.body;
+    assert_eq!(task["status"], "succeeded", "{task}");
+    assert_eq!(task["draft_task_id"], "cgt-20261208-draft");
+    assert_eq!(task["resolution"], "4k");
+    // The final video of a 2.5 draft is 1080p unless asked otherwise.
+    let task = get(&sim, &unset).await.body;
+    assert_eq!(task["resolution"], "1080p");
+    assert_eq!(task["draft"], false);
+    assert_eq!(sim.created_tasks()[0].prompt, "");
 }

@@ -27,7 +27,13 @@ use axum::{
 use serde_json::{Value, json};
 
 use super::{Accepted, Provider, admit, deliver};
-use crate::{faults::Route, state::State, validate, validate::Invalid};
+use crate::{
+    faults::Route,
+    media::Container,
+    state::{Failure, State},
+    validate,
+    validate::Invalid,
+};
 use task::{Status, status_of, task_json, visible};
 
 const PROVIDER: Provider = Provider {
@@ -44,10 +50,11 @@ const PROVIDER: Provider = Provider {
 /// The collection path in the spec (its server URL ends in `/api/v3`).
 const SPEC_PATH: &str = "/contents/generations/tasks";
 
-/// Ark's error body. The code follows the HTTP status as in Ark's error-code table; a refusal
-/// by the schema for a missing member is `MissingParameter`.
-fn error_body(status: u16, message: &str, param: Option<&str>) -> Value {
-    let (kind, code) = match status {
+/// Ark's error body. The code is the rule's own when it has one (`code`), else it follows the
+/// HTTP status as in Ark's error-code table; a refusal by the schema for a missing member is
+/// `MissingParameter`.
+fn error_body(status: u16, code: Option<&str>, message: &str, param: Option<&str>) -> Value {
+    let (kind, default_code) = match status {
         400 if message.contains("is a required property") || message.starts_with("Missing") => {
             ("BadRequest", "MissingParameter")
         }
@@ -59,7 +66,7 @@ fn error_body(status: u16, message: &str, param: Option<&str>) -> Value {
         _ => ("InternalServerError", "InternalServiceError"),
     };
     json!({"error": {
-        "code": code,
+        "code": code.unwrap_or(default_code),
         "message": message,
         "param": param.unwrap_or_default(),
         "type": kind,
@@ -96,7 +103,112 @@ fn invalid(param: &str, message: impl Into<String>) -> Invalid {
     Invalid {
         param: param.to_owned(),
         message: message.into(),
+        code: None,
     }
+}
+
+/// The model id prefixes of Seedance 2.5 (BytePlus `dreamina-`, Volcengine `doubao-`), 2.5 Flash
+/// included: `dreamina-seedance-2-5-260628`, `dreamina-seedance-2-5-flash-261115` and their
+/// `doubao-` twins.
+const SEEDANCE_2_5: [&str; 2] = ["dreamina-seedance-2-5-", "doubao-seedance-2-5-"];
+/// The model id prefixes of Seedance 2.5 Flash (`dreamina-seedance-2-5-flash-261115`,
+/// `doubao-seedance-2-5-flash-261115`).
+const SEEDANCE_2_5_FLASH: [&str; 2] =
+    ["dreamina-seedance-2-5-flash-", "doubao-seedance-2-5-flash-"];
+/// 2.5 Flash renders 480p and 720p only, and has no Draft (ComfyUI-BytePlus-ModelArk v0.9.0;
+/// laozhang, 2026-12-04). 2.5 itself goes from 480p to 4k, which the spec's enum covers.
+const FLASH_RESOLUTIONS: [&str; 2] = ["480p", "720p"];
+/// Put in the prompt of a 2.5 task declared `edit` or `extend`, it stands for a prompt that
+/// contradicts the declared type: the task is accepted, then fails with
+/// `InvalidParameter.TaskTypeMismatch`, as Ark fails such tasks asynchronously (apiyi, index
+/// id 68312551052).
+pub const ARK_TASK_TYPE_MISMATCH_MARKER: &str = "[sim:task-type-mismatch]";
+
+fn is_model(model: &str, prefixes: &[&str]) -> bool {
+    prefixes.iter().any(|prefix| model.starts_with(prefix))
+}
+
+/// A refusal of Seedance 2.5's task-type rules: 400 `InvalidParameter.TaskTypeConstraint`.
+fn task_type_constraint(param: &str, message: String) -> Invalid {
+    Invalid {
+        code: Some("InvalidParameter.TaskTypeConstraint"),
+        ..invalid(param, message)
+    }
+}
+
+/// Seedance 2.5's own rules (apiyi Seedance 2.5 doc, index id 68312551052, a reseller's; the Go
+/// SDK has `omni_reference_task_type` since commit f8ba1bf4): `ratio` must be `adaptive` for
+/// edit and extend and with first (and last) frames, and edit takes `duration` -1; a conflict
+/// is refused at once with `InvalidParameter.TaskTypeConstraint`. 2.5 Flash also refuses a
+/// resolution above 720p and `draft`. `framed` says whether the content has a first or last
+/// frame.
+fn check_2_5(body: &Value, model: &str, framed: bool) -> Result<(), Invalid> {
+    let task_type = body["omni_reference_task_type"].as_str();
+    let ratio = body["ratio"].as_str().filter(|ratio| *ratio != "adaptive");
+    if let (Some(task_type @ ("edit" | "extend")), Some(ratio)) = (task_type, ratio) {
+        return Err(task_type_constraint(
+            "ratio",
+            format!(
+                "ratio {ratio} conflicts with omni_reference_task_type {task_type}: edit and \
+                 extend need ratio adaptive"
+            ),
+        ));
+    }
+    if task_type == Some("edit")
+        && let Some(duration) = body["duration"].as_i64().filter(|seconds| *seconds != -1)
+    {
+        return Err(task_type_constraint(
+            "duration",
+            format!(
+                "duration {duration} conflicts with omni_reference_task_type edit: edit needs \
+                 duration -1 (the length of the edited video)"
+            ),
+        ));
+    }
+    if framed && let Some(ratio) = ratio {
+        return Err(task_type_constraint(
+            "ratio",
+            format!(
+                "ratio {ratio} conflicts with the first_frame/last_frame images: first-frame and \
+                 first-and-last-frame tasks need ratio adaptive"
+            ),
+        ));
+    }
+    if is_model(model, &SEEDANCE_2_5_FLASH) {
+        if let Some(resolution) = body["resolution"]
+            .as_str()
+            .filter(|resolution| !FLASH_RESOLUTIONS.contains(resolution))
+        {
+            return Err(invalid(
+                "resolution",
+                format!(
+                    "resolution {resolution} is not supported by {model}: one of \
+                     {FLASH_RESOLUTIONS:?}"
+                ),
+            ));
+        }
+        if body["draft"] == json!(true) {
+            return Err(invalid(
+                "draft",
+                format!("draft is not supported by {model}"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The failure a 2.5 task's request makes it end with: a prompt carrying
+/// [`ARK_TASK_TYPE_MISMATCH_MARKER`] under a declared `edit` or `extend`.
+fn failure_2_5(body: &Value, prompt: &str) -> Option<Failure> {
+    let task_type = body["omni_reference_task_type"].as_str()?;
+    (["edit", "extend"].contains(&task_type) && prompt.contains(ARK_TASK_TYPE_MISMATCH_MARKER))
+        .then(|| Failure {
+            code: "InvalidParameter.TaskTypeMismatch",
+            message: format!(
+                "the prompt does not describe an {task_type} task, the declared \
+                 omni_reference_task_type (simulated by {ARK_TASK_TYPE_MISMATCH_MARKER})"
+            ),
+        })
 }
 
 /// Ark's own checks beyond the schema: each item carries the member its type names, roles fit
@@ -112,6 +224,9 @@ fn check(body: &Value) -> Result<Accepted, Invalid> {
     let mut roles = BTreeSet::new();
     let mut kinds = BTreeSet::new();
     let mut prompt = String::new();
+    // An image without a role is a first frame (the create page: the role is optional for a
+    // single first-frame image).
+    let mut frame_images = false;
     for item in &items {
         let kind = item["type"].as_str().unwrap_or_default();
         let (payload, allowed_roles): (&str, &[&str]) = match kind {
@@ -151,6 +266,10 @@ fn check(body: &Value) -> Result<Accepted, Invalid> {
             }
             roles.insert(role.to_owned());
         }
+        frame_images |= kind == "image_url"
+            && item["role"]
+                .as_str()
+                .is_none_or(|role| role == "first_frame" || role == "last_frame");
         kinds.insert(kind.to_owned());
     }
     let framed = roles.contains("first_frame") || roles.contains("last_frame");
@@ -186,10 +305,23 @@ fn check(body: &Value) -> Result<Accepted, Invalid> {
             "service_tier flex is not supported with draft",
         ));
     }
+    let model = body["model"].as_str().unwrap_or_default().to_owned();
+    let two_five = is_model(&model, &SEEDANCE_2_5);
+    if two_five {
+        check_2_5(body, &model, frame_images)?;
+    }
+    // The spec's enum admits mp4 and mov only.
+    let container = match body["output_format"].as_str() {
+        Some("mov") => Container::Mov,
+        _ => Container::Mp4,
+    };
+    let failure = two_five.then(|| failure_2_5(body, &prompt)).flatten();
     Ok(Accepted {
-        model: body["model"].as_str().unwrap_or_default().to_owned(),
+        model,
         prompt,
         return_last_frame: body["return_last_frame"] == json!(true),
+        container,
+        failure,
     })
 }
 
@@ -365,7 +497,7 @@ async fn list(
     };
     let query = match query {
         Ok(query) => query,
-        Err(invalid) => return PROVIDER.error(400, &invalid.message, Some(&invalid.param)),
+        Err(invalid) => return PROVIDER.refuse(&invalid),
     };
     let matching: Vec<Value> = state
         .tasks_of(PROVIDER.name)

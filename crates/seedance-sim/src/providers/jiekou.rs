@@ -14,7 +14,10 @@ use axum::{
 use serde_json::{Value, json};
 
 use super::{Accepted, Provider, prompt_of};
-use crate::state::{Phase, State, Task};
+use crate::{
+    media::Container,
+    state::{Phase, State, Task},
+};
 
 const PROVIDER: Provider = Provider {
     name: "jiekou",
@@ -23,7 +26,7 @@ const PROVIDER: Provider = Provider {
     nulls_are_absent: false,
 };
 
-fn error_body(status: u16, message: &str, param: Option<&str>) -> Value {
+fn error_body(status: u16, _code: Option<&str>, message: &str, param: Option<&str>) -> Value {
     let reason = match status {
         400 => "INVALID_REQUEST_BODY",
         401 => "FAILED_TO_AUTH",
@@ -74,6 +77,8 @@ async fn submit(
                 model: spec_path.trim_start_matches("/v3/async/").to_owned(),
                 prompt: prompt_of(json),
                 return_last_frame: false,
+                container: Container::Mp4,
+                failure: None,
             })
         },
         |_, id, _| json!({"task_id": id}),

@@ -18,9 +18,12 @@ use axum::{
 use bytes::Bytes;
 use serde_json::Value;
 
+pub use ark::ARK_TASK_TYPE_MISMATCH_MARKER;
+
 use crate::{
     faults::{Fault, Route},
-    state::{NewTask, Outcome, State, Task},
+    media::Container,
+    state::{Failure, NewTask, Outcome, State, Task},
     validate::{self, Invalid},
 };
 
@@ -41,8 +44,10 @@ pub(crate) fn router(state: Arc<State>) -> Router {
 /// What differs between providers in the shared flow.
 pub(crate) struct Provider {
     pub(crate) name: &'static str,
-    /// The provider's error body for an HTTP status.
-    pub(crate) error_body: fn(status: u16, message: &str, param: Option<&str>) -> Value,
+    /// The provider's error body for an HTTP status; `code`, when given, is the provider's
+    /// specific error code (only Ark's bodies carry one beyond the status).
+    pub(crate) error_body:
+        fn(status: u16, code: Option<&str>, message: &str, param: Option<&str>) -> Value,
     /// Extra headers on a 429 (Modellix documents `X-RateLimit-Reset`).
     pub(crate) rate_limit_header: Option<&'static str>,
     /// Whether top-level members whose value is `null` are dropped before validation, as from
@@ -52,8 +57,29 @@ pub(crate) struct Provider {
 
 impl Provider {
     pub(crate) fn error(&self, status: u16, message: &str, param: Option<&str>) -> Response {
-        let code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        (code, axum::Json((self.error_body)(status, message, param))).into_response()
+        self.error_coded(status, None, message, param)
+    }
+
+    /// An error whose provider code is `code` when given (Ark's
+    /// `InvalidParameter.TaskTypeConstraint`), else the provider's code for `status`.
+    fn error_coded(
+        &self,
+        status: u16,
+        code: Option<&str>,
+        message: &str,
+        param: Option<&str>,
+    ) -> Response {
+        let http = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        (
+            http,
+            axum::Json((self.error_body)(status, code, message, param)),
+        )
+            .into_response()
+    }
+
+    /// The 400 refusing an invalid request.
+    pub(crate) fn refuse(&self, invalid: &Invalid) -> Response {
+        self.error_coded(400, invalid.code, &invalid.message, Some(&invalid.param))
     }
 
     fn fault_response(&self, status: u16, retry_after: Option<u64>) -> Response {
@@ -136,6 +162,11 @@ pub(crate) struct Accepted {
     pub(crate) model: String,
     pub(crate) prompt: String,
     pub(crate) return_last_frame: bool,
+    /// The container of the result video (Ark's `output_format`).
+    pub(crate) container: Container,
+    /// Set when the request is accepted but its task will fail (Ark's asynchronous
+    /// `InvalidParameter.TaskTypeMismatch`); it overrides the injected outcome faults.
+    pub(crate) failure: Option<Failure>,
 }
 
 /// What every API request goes through first: counting, the faults that apply (delays, an
@@ -204,14 +235,14 @@ pub(crate) async fn submit(
         members.retain(|_, value| !value.is_null());
     }
     if let Err(invalid) = validate::request_body(provider.name, spec_path, &json) {
-        return provider.error(400, &invalid.message, Some(&invalid.param));
+        return provider.refuse(&invalid);
     }
     let accepted = match check(&json) {
         Ok(accepted) => accepted,
-        Err(invalid) => return provider.error(400, &invalid.message, Some(&invalid.param)),
+        Err(invalid) => return provider.refuse(&invalid),
     };
     state.count_prompt(&accepted.prompt);
-    let outcome = if faults.contains(&Fault::FailTask) {
+    let outcome = if accepted.failure.is_some() || faults.contains(&Fault::FailTask) {
         Outcome::Fail
     } else if faults.contains(&Fault::ExpireTask) {
         Outcome::Expire
@@ -227,7 +258,9 @@ pub(crate) async fn submit(
         model: &accepted.model,
         prompt: &accepted.prompt,
         outcome,
+        failure: accepted.failure,
         return_last_frame: accepted.return_last_frame,
+        container: accepted.container,
         hold_queued,
         request: json,
     });

@@ -15,6 +15,7 @@ use serde_json::{Value, json};
 
 use super::{Accepted, Provider, prompt_of};
 use crate::{
+    media::Container,
     state::{Phase, State, Task},
     validate::Invalid,
 };
@@ -26,7 +27,7 @@ const PROVIDER: Provider = Provider {
     nulls_are_absent: false,
 };
 
-fn error_body(status: u16, message: &str, param: Option<&str>) -> Value {
+fn error_body(status: u16, _code: Option<&str>, message: &str, param: Option<&str>) -> Value {
     let category = match status {
         400 => "Invalid parameters",
         401 => "Authentication failed",
@@ -96,18 +97,22 @@ fn check(body: &Value, model: &str) -> Result<Accepted, Invalid> {
             param: "first_frame_image".into(),
             message: "at least one of first_frame_image or last_frame_image must be provided"
                 .into(),
+            code: None,
         });
     }
     if frames && has("reference_images") {
         return Err(Invalid {
             param: "reference_images".into(),
             message: "do not use together with first_frame_image or last_frame_image".into(),
+            code: None,
         });
     }
     Ok(Accepted {
         model: model.to_owned(),
         prompt: prompt_of(body),
         return_last_frame: body.get("return_last_frame") == Some(&Value::Bool(true)),
+        container: Container::Mp4,
+        failure: None,
     })
 }
 

@@ -15,6 +15,7 @@ use serde_json::{Value, json};
 
 use super::{Accepted, Provider, prompt_of};
 use crate::{
+    media::Container,
     state::{Phase, State, Task},
     validate::Invalid,
 };
@@ -26,7 +27,7 @@ const PROVIDER: Provider = Provider {
     nulls_are_absent: false,
 };
 
-fn error_body(status: u16, message: &str, param: Option<&str>) -> Value {
+fn error_body(status: u16, _code: Option<&str>, message: &str, param: Option<&str>) -> Value {
     let kind = match status {
         400 => "invalid_request_error",
         401 => "authentication_error",
@@ -67,6 +68,7 @@ fn check(body: &Value) -> Result<Accepted, Invalid> {
             return Err(Invalid {
                 param: "image_urls".into(),
                 message: "image URLs must be http(s) URLs the server can fetch".into(),
+                code: None,
             });
         }
     }
@@ -74,6 +76,8 @@ fn check(body: &Value) -> Result<Accepted, Invalid> {
         model: body["model"].as_str().unwrap_or_default().to_owned(),
         prompt: prompt_of(body),
         return_last_frame: false,
+        container: Container::Mp4,
+        failure: None,
     })
 }
 

@@ -130,10 +130,19 @@ pub(super) fn task_json(state: &State, id: &str, task: &Task) -> Value {
     let request = &task.request;
     let standing = status_of(state, id, task);
     let draft = request["draft"] == json!(true);
+    let draft_task = request["content"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find_map(|item| item["draft_task"]["id"].as_str());
+    let two_five = super::is_model(&task.model, &super::SEEDANCE_2_5);
     let resolution = match request["resolution"].as_str() {
         _ if draft => "480p",
         Some(resolution) => resolution,
         None if task.model.contains("1-0-pro") => "1080p",
+        // A 2.5 final video from a draft is 1080p unless asked otherwise (the Comfy Router
+        // schema of dreamina-seedance-2-5-flash-261115).
+        None if two_five && draft_task.is_some() => "1080p",
         None => "720p",
     };
     // The API reports the ratio it chose when asked for `adaptive`.
@@ -160,6 +169,9 @@ pub(super) fn task_json(state: &State, id: &str, task: &Task) -> Value {
         "draft": draft,
         "service_tier": request.get("service_tier").cloned().unwrap_or(json!("default")),
         "execution_expires_after": expires_after(task),
+        // The container asked for, mp4 by default (the Comfy Router example echoes mp4 on a
+        // 1.5 task; the official SDK's task type has the field).
+        "output_format": request.get("output_format").cloned().unwrap_or(json!("mp4")),
     });
     // The video's length in frames: frames when given (then reported instead of duration),
     // else the duration, which -1 (the model chooses) turns into 5 seconds.
@@ -177,16 +189,12 @@ pub(super) fn task_json(state: &State, id: &str, task: &Task) -> Value {
             seconds * FRAMES_PER_SECOND
         }
     };
-    for echoed in ["priority", "safety_identifier"] {
+    // omni_reference_task_type: echoed as given (our inference; see specs/ark/sources.json).
+    for echoed in ["priority", "safety_identifier", "omni_reference_task_type"] {
         if let Some(value) = request.get(echoed) {
             body[echoed] = value.clone();
         }
     }
-    let draft_task = request["content"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .find_map(|item| item["draft_task"]["id"].as_str());
     if let Some(draft_task) = draft_task {
         body["draft_task_id"] = json!(draft_task);
     }
@@ -202,12 +210,26 @@ pub(super) fn task_json(state: &State, id: &str, task: &Task) -> Value {
             body["content"] = content;
             let tokens = pixels(resolution) * n_frames / 1024;
             body["usage"] = json!({"completion_tokens": tokens, "total_tokens": tokens});
+            // With the web_search tool, the model decides whether to search and each search is
+            // counted (volcengine-go-sdk model/images.go `tool_usage.web_search`); the
+            // simulator searches once, so tests get a fixed count.
+            let searches = request["tools"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|tool| tool["type"] == "web_search");
+            if searches {
+                body["usage"]["tool_usage"] = json!({"web_search": 1});
+            }
         }
         Status::Failed => {
-            body["error"] = json!({
-                "code": "InternalServiceError",
-                "message": "the video generation failed (simulated)",
-            });
+            body["error"] = match &task.failure {
+                Some(failure) => json!({"code": failure.code, "message": failure.message}),
+                None => json!({
+                    "code": "InternalServiceError",
+                    "message": "the video generation failed (simulated)",
+                }),
+            };
         }
         _ => {}
     }
