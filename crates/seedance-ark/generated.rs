@@ -258,6 +258,8 @@ Default: "default".*/
 Default: false.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub watermark: ::std::option::Option<bool>,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl CreateTaskRequest {
         pub fn builder() -> builder::CreateTaskRequest {
@@ -1216,6 +1218,10 @@ Default: false.*/
                 ::std::option::Option<bool>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for CreateTaskRequest {
             fn default() -> Self {
@@ -1240,6 +1246,7 @@ Default: false.*/
                     service_tier: Ok(Default::default()),
                     tools: Ok(Default::default()),
                     watermark: Ok(Default::default()),
+                    extra: Err("no value supplied for extra".to_string()),
                 }
             }
         }
@@ -1498,6 +1505,20 @@ Default: false.*/
                     });
                 self
             }
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for extra: {e}")
+                    });
+                self
+            }
         }
         impl ::std::convert::TryFrom<CreateTaskRequest> for super::CreateTaskRequest {
             type Error = super::error::ConversionError;
@@ -1525,6 +1546,7 @@ Default: false.*/
                     service_tier: value.service_tier?,
                     tools: value.tools?,
                     watermark: value.watermark?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -1551,6 +1573,7 @@ Default: false.*/
                     service_tier: Ok(value.service_tier),
                     tools: Ok(value.tools),
                     watermark: Ok(value.watermark),
+                    extra: Ok(value.extra),
                 }
             }
         }

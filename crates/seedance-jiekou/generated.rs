@@ -94,6 +94,8 @@ Default: -1.*/
         ///Whether the generated video contains a watermark. true: with watermark. false: without watermark.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub watermark: ::std::option::Option<bool>,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl SeedanceV15ProI2vRequest {
         pub fn builder() -> builder::SeedanceV15ProI2vRequest {
@@ -375,6 +377,8 @@ Default: -1.*/
         ///Whether the generated video contains a watermark. true: with watermark. false: without watermark.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub watermark: ::std::option::Option<bool>,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl SeedanceV15ProT2vRequest {
         pub fn builder() -> builder::SeedanceV15ProT2vRequest {
@@ -1049,6 +1053,10 @@ Default: "adaptive".*/
                 ::std::option::Option<bool>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for SeedanceV15ProI2vRequest {
             fn default() -> Self {
@@ -1066,6 +1074,7 @@ Default: "adaptive".*/
                     seed: Ok(Default::default()),
                     service_tier: Ok(Default::default()),
                     watermark: Ok(Default::default()),
+                    extra: Err("no value supplied for extra".to_string()),
                 }
             }
         }
@@ -1238,6 +1247,20 @@ Default: "adaptive".*/
                     });
                 self
             }
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for extra: {e}")
+                    });
+                self
+            }
         }
         impl ::std::convert::TryFrom<SeedanceV15ProI2vRequest>
         for super::SeedanceV15ProI2vRequest {
@@ -1259,6 +1282,7 @@ Default: "adaptive".*/
                     seed: value.seed?,
                     service_tier: value.service_tier?,
                     watermark: value.watermark?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -1279,6 +1303,7 @@ Default: "adaptive".*/
                     seed: Ok(value.seed),
                     service_tier: Ok(value.service_tier),
                     watermark: Ok(value.watermark),
+                    extra: Ok(value.extra),
                 }
             }
         }
@@ -1325,6 +1350,10 @@ Default: "adaptive".*/
                 ::std::option::Option<bool>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for SeedanceV15ProT2vRequest {
             fn default() -> Self {
@@ -1340,6 +1369,7 @@ Default: "adaptive".*/
                     seed: Ok(Default::default()),
                     service_tier: Ok(Default::default()),
                     watermark: Ok(Default::default()),
+                    extra: Err("no value supplied for extra".to_string()),
                 }
             }
         }
@@ -1488,6 +1518,20 @@ Default: "adaptive".*/
                     });
                 self
             }
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for extra: {e}")
+                    });
+                self
+            }
         }
         impl ::std::convert::TryFrom<SeedanceV15ProT2vRequest>
         for super::SeedanceV15ProT2vRequest {
@@ -1507,6 +1551,7 @@ Default: "adaptive".*/
                     seed: value.seed?,
                     service_tier: value.service_tier?,
                     watermark: value.watermark?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -1525,6 +1570,7 @@ Default: "adaptive".*/
                     seed: Ok(value.seed),
                     service_tier: Ok(value.service_tier),
                     watermark: Ok(value.watermark),
+                    extra: Ok(value.extra),
                 }
             }
         }

@@ -20,7 +20,7 @@ pub mod types {
         }
     }
     ///At least one of first_frame_image or last_frame_image must be provided.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct Seedance15ProI2vAsyncBody {
         /**Whether to keep the camera fixed during generation.
 
@@ -80,6 +80,8 @@ Default: -1.*/
 Default: "default".*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub service_tier: ::std::option::Option<Seedance15ProI2vAsyncBodyServiceTier>,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl Seedance15ProI2vAsyncBody {
         pub fn builder() -> builder::Seedance15ProI2vAsyncBody {
@@ -545,6 +547,8 @@ Default: -1.*/
 Default: "default".*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub service_tier: ::std::option::Option<Seedance15ProT2vBodyServiceTier>,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl Seedance15ProT2vBody {
         pub fn builder() -> builder::Seedance15ProT2vBody {
@@ -908,6 +912,8 @@ Default: false.*/
 Default: -1.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub seed: ::std::option::Option<i64>,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl Seedance20FastI2vAsyncBody {
         pub fn builder() -> builder::Seedance20FastI2vAsyncBody {
@@ -1637,6 +1643,10 @@ Default: "720p".*/
                 ::std::option::Option<super::Seedance15ProI2vAsyncBodyServiceTier>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for Seedance15ProI2vAsyncBody {
             fn default() -> Self {
@@ -1653,6 +1663,7 @@ Default: "720p".*/
                     return_last_frame: Ok(Default::default()),
                     seed: Ok(Default::default()),
                     service_tier: Ok(Default::default()),
+                    extra: Err("no value supplied for extra".to_string()),
                 }
             }
         }
@@ -1827,6 +1838,20 @@ Default: "720p".*/
                     });
                 self
             }
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for extra: {e}")
+                    });
+                self
+            }
         }
         impl ::std::convert::TryFrom<Seedance15ProI2vAsyncBody>
         for super::Seedance15ProI2vAsyncBody {
@@ -1847,6 +1872,7 @@ Default: "720p".*/
                     return_last_frame: value.return_last_frame?,
                     seed: value.seed?,
                     service_tier: value.service_tier?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -1866,6 +1892,7 @@ Default: "720p".*/
                     return_last_frame: Ok(value.return_last_frame),
                     seed: Ok(value.seed),
                     service_tier: Ok(value.service_tier),
+                    extra: Ok(value.extra),
                 }
             }
         }
@@ -1911,6 +1938,10 @@ Default: "720p".*/
                 ::std::option::Option<super::Seedance15ProT2vBodyServiceTier>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for Seedance15ProT2vBody {
             fn default() -> Self {
@@ -1925,6 +1956,7 @@ Default: "720p".*/
                     return_last_frame: Ok(Default::default()),
                     seed: Ok(Default::default()),
                     service_tier: Ok(Default::default()),
+                    extra: Err("no value supplied for extra".to_string()),
                 }
             }
         }
@@ -2063,6 +2095,20 @@ Default: "720p".*/
                     });
                 self
             }
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for extra: {e}")
+                    });
+                self
+            }
         }
         impl ::std::convert::TryFrom<Seedance15ProT2vBody>
         for super::Seedance15ProT2vBody {
@@ -2081,6 +2127,7 @@ Default: "720p".*/
                     return_last_frame: value.return_last_frame?,
                     seed: value.seed?,
                     service_tier: value.service_tier?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -2097,6 +2144,7 @@ Default: "720p".*/
                     return_last_frame: Ok(value.return_last_frame),
                     seed: Ok(value.seed),
                     service_tier: Ok(value.service_tier),
+                    extra: Ok(value.extra),
                 }
             }
         }
@@ -2154,6 +2202,10 @@ Default: "720p".*/
                 ::std::option::Option<i64>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for Seedance20FastI2vAsyncBody {
             fn default() -> Self {
@@ -2171,6 +2223,7 @@ Default: "720p".*/
                     resolution: Ok(Default::default()),
                     return_last_frame: Ok(Default::default()),
                     seed: Ok(Default::default()),
+                    extra: Err("no value supplied for extra".to_string()),
                 }
             }
         }
@@ -2361,6 +2414,20 @@ Default: "720p".*/
                     });
                 self
             }
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for extra: {e}")
+                    });
+                self
+            }
         }
         impl ::std::convert::TryFrom<Seedance20FastI2vAsyncBody>
         for super::Seedance20FastI2vAsyncBody {
@@ -2382,6 +2449,7 @@ Default: "720p".*/
                     resolution: value.resolution?,
                     return_last_frame: value.return_last_frame?,
                     seed: value.seed?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -2402,6 +2470,7 @@ Default: "720p".*/
                     resolution: Ok(value.resolution),
                     return_last_frame: Ok(value.return_last_frame),
                     seed: Ok(value.seed),
+                    extra: Ok(value.extra),
                 }
             }
         }

@@ -193,6 +193,8 @@ Default: "seedance-1.5-pro".*/
 Default: "720p".*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub quality: ::std::option::Option<VideoGenerationRequestQuality>,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl VideoGenerationRequest {
         pub fn builder() -> builder::VideoGenerationRequest {
@@ -1058,6 +1060,10 @@ Default: "720p".*/
                 ::std::option::Option<super::VideoGenerationRequestQuality>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for VideoGenerationRequest {
             fn default() -> Self {
@@ -1070,6 +1076,7 @@ Default: "720p".*/
                     model: Err("no value supplied for model".to_string()),
                     prompt: Err("no value supplied for prompt".to_string()),
                     quality: Ok(Default::default()),
+                    extra: Err("no value supplied for extra".to_string()),
                 }
             }
         }
@@ -1178,6 +1185,20 @@ Default: "720p".*/
                     });
                 self
             }
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for extra: {e}")
+                    });
+                self
+            }
         }
         impl ::std::convert::TryFrom<VideoGenerationRequest>
         for super::VideoGenerationRequest {
@@ -1194,6 +1215,7 @@ Default: "720p".*/
                     model: value.model?,
                     prompt: value.prompt?,
                     quality: value.quality?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -1209,6 +1231,7 @@ Default: "720p".*/
                     model: Ok(value.model),
                     prompt: Ok(value.prompt),
                     quality: Ok(value.quality),
+                    extra: Ok(value.extra),
                 }
             }
         }

@@ -72,7 +72,7 @@ fn capability_matrix_matches_the_specs() {
                 schema.pointer(&format!("/properties/{name}"))
             };
             let at = format!("{} {} {pointer}", caps.provider, caps.model);
-            for field in caps.fields {
+            for field in &caps.fields {
                 assert!(
                     property(*field).is_some(),
                     "{at}: {field} is allowed but not in the schema"
@@ -180,7 +180,7 @@ fn ark_capabilities_lie_within_the_spec() {
     );
     for caps in &capabilities {
         let at = caps.model;
-        for field in caps.fields {
+        for field in &caps.fields {
             match caps.wire_name(*field) {
                 Some(name) => drop(property(name)),
                 None => assert_eq!(*field, Field::ModelId, "{at}: {field} has no wire name"),
@@ -190,13 +190,13 @@ fn ark_capabilities_lie_within_the_spec() {
             caps.duration.0 >= 2 && i64::from(caps.duration.1) <= longest,
             "{at}"
         );
-        for resolution in caps.resolutions {
+        for resolution in &caps.resolutions {
             assert!(
                 resolutions.contains(&resolution.as_str().to_owned()),
                 "{at}"
             );
         }
-        for ratio in caps.ratios {
+        for ratio in &caps.ratios {
             assert!(ratios.contains(&ratio.as_str().to_owned()), "{at}");
         }
         if let Some((min, max)) = caps.seed {

@@ -194,7 +194,7 @@ fn request(provider: Provider, model: Model, inputs: Inputs) -> VideoRequest {
         .model(model)
         .build();
     request.inputs = inputs;
-    for field in caps.fields {
+    for field in &caps.fields {
         match field {
             Field::Duration => {
                 request.duration = Some(VideoDuration::Seconds(caps.duration.0 + 1));
@@ -280,7 +280,7 @@ async fn every_request(provider: Provider) -> Vec<VideoRequest> {
             continue;
         };
         let mut candidates = Vec::new();
-        for mode in caps.modes {
+        for mode in &caps.modes {
             let inputs = match mode {
                 Mode::Text | Mode::Draft => Inputs::Text,
                 Mode::FirstFrame => Inputs::FirstFrame {

@@ -77,7 +77,10 @@ mod task;
 mod text;
 
 pub use base_url::{check_base_url, is_documented_base_url, is_loopback_url};
-pub use capability::{Capabilities, Mode, all_capabilities, capabilities, validate};
+pub use capability::{
+    Basis, Capabilities, CapabilityFileError, CapabilityTable, IdInputs, Mode, ModelId, Site,
+    Source, Violation, all_capabilities, capabilities, validate,
+};
 pub use client::{
     Client, ClientBuilder, Expected, ListFilter, PlacedPolls, RetryPolicy, TaskSummary, WaitOptions,
 };
@@ -85,7 +88,7 @@ pub use error::{Error, InvalidRequest, ProviderError, Result, TaskOperation};
 pub use media::{ImageRules, Inline, Media};
 pub use provider::Provider;
 pub use request::{
-    Field, Inputs, Model, Ratio, Resolution, ServiceTier, VideoDuration, VideoRequest,
-    VideoRequestArgs,
+    Field, Inputs, Model, OutputFormat, Ratio, Resolution, ServiceTier, Validation, VideoDuration,
+    VideoRequest, VideoRequestArgs,
 };
 pub use task::{TaskHandle, TaskParameters, TaskState, TaskStatus, Usage, Video};

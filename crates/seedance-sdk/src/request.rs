@@ -127,6 +127,62 @@ impl ServiceTier {
     }
 }
 
+/// The container of the video.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
+#[serde(rename_all = "lowercase")]
+pub enum OutputFormat {
+    /// MP4 (H.264), the default.
+    Mp4,
+    /// QuickTime (H.264 yuv444p with PCM audio, on Seedance 2.5): a `.mov` file.
+    Mov,
+}
+
+impl OutputFormat {
+    /// As on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OutputFormat::Mp4 => "mp4",
+            OutputFormat::Mov => "mov",
+        }
+    }
+
+    /// The file extension a video in this format has, without the dot.
+    pub fn extension(self) -> &'static str {
+        self.as_str()
+    }
+}
+
+/// How a request is checked against the capability table before it is sent.
+///
+/// Checks that protect the user rather than the provider run in every mode: local files are
+/// read only under their size caps, a local path never comes from JSON, `callback_url` must be
+/// a public https URL, and the API key goes only where the credential rule allows.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
+#[serde(rename_all = "lowercase")]
+pub enum Validation {
+    /// A request that breaks a capability rule is refused before anything is sent.
+    #[default]
+    Enforce,
+    /// Each rule the request breaks is reported (through `tracing`, and by
+    /// [`Client::violations`](crate::Client::violations)) and the request is sent as asked.
+    Warn,
+    /// Nothing is checked against the capability table; `model_id` may be any id.
+    Off,
+}
+
+impl Validation {
+    /// The name, as on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Validation::Enforce => "enforce",
+            Validation::Warn => "warn",
+            Validation::Off => "off",
+        }
+    }
+}
+
 /// What the video is generated from besides the prompt.
 ///
 /// Frames and reference images are different variants, so they cannot be mixed.
@@ -279,6 +335,22 @@ pub struct VideoRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(length(min = 1, max = 64))]
     pub safety_identifier: Option<String>,
+    /// The container of the video (Seedance 2.5): `mp4` (the default) or `mov`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output_format: Option<OutputFormat>,
+    /// Let the model search the web (Seedance 2.5; sent as `tools: [{"type": "web_search"}]`,
+    /// billed only when a search runs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub web_search: Option<bool>,
+    /// Fields the SDK does not model yet, merged into the provider's request body as given
+    /// (the official SDKs' `extra_body`). A key the SDK maps from a typed field is refused
+    /// (use the field); `tools` is taken, but not together with `web_search`.
+    #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+    /// How this request is checked against the capability table; `None` keeps the client's
+    /// setting ([`ClientBuilder::validation`](crate::ClientBuilder::validation)).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub validation: Option<Validation>,
 }
 
 fn default_model() -> Model {
@@ -309,6 +381,10 @@ impl VideoRequest {
             priority: None,
             draft: None,
             safety_identifier: None,
+            output_format: None,
+            web_search: None,
+            extra: serde_json::Map::new(),
+            validation: None,
         }
     }
 
@@ -471,6 +547,18 @@ impl VideoRequestArgs {
         execution_expires_after: u32,
         /// Also return the last frame.
         return_last_frame: bool,
+        /// The container of the video.
+        output_format: OutputFormat,
+        /// Let the model search the web.
+        web_search: bool,
+        /// How the request is checked against the capability table.
+        validation: Validation,
+    }
+
+    /// Adds a field the SDK does not model, merged into the provider's body as given.
+    pub fn extra(mut self, key: impl Into<String>, value: serde_json::Value) -> Self {
+        self.0.extra.insert(key.into(), value);
+        self
     }
 
     /// HTTPS URL with a public host, called when the task ends.
@@ -524,6 +612,10 @@ impl VideoRequest {
             Field::ExecutionExpiresAfter => self.execution_expires_after.map(json),
             Field::ReturnLastFrame => self.return_last_frame.map(json),
             Field::CallbackUrl => self.callback_url.as_ref().map(json),
+            Field::OutputFormat => self.output_format.map(json),
+            Field::WebSearch => self.web_search.map(json),
+            // Merged into the body by each provider, after its own fields.
+            Field::Extra => None,
         }
     }
 }

@@ -49,7 +49,7 @@ fn all_fields(provider: Provider, model: Model) -> VideoRequest {
     let mut request = VideoRequest::builder("A red fox runs through fresh snow, \"Hello!\"")
         .model(model)
         .build();
-    for field in caps.fields {
+    for field in &caps.fields {
         match field {
             Field::Duration => request.duration = Some(7.into()),
             Field::Resolution => request.resolution = Some(Resolution::P720),
@@ -92,7 +92,7 @@ fn assert_no_field_dropped(provider: Provider, model: Model, request: &VideoRequ
         assert_eq!(body["model"], "seedance-1.5-pro");
     }
     assert_eq!(body["prompt"], unified["prompt"]);
-    for field in caps.fields {
+    for field in &caps.fields {
         let key = wire_name(provider, *field);
         expected_keys.insert(key);
         let value = &unified[field.as_str()];

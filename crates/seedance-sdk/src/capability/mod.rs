@@ -1,30 +1,53 @@
 //! What each provider accepts for each model, and validation of a request against it before any
 //! request is sent.
 
-use serde::Serialize;
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
 
 pub(crate) mod ark;
 mod callback_url;
+mod data;
 mod prepare;
-mod resellers;
 mod validate;
 
+pub(crate) use self::data::built_in_wire;
+pub use self::{
+    data::{Basis, CapabilityFileError, CapabilityTable, IdInputs, ModelId, Site, Source},
+    prepare::validate,
+};
 pub(crate) use self::prepare::prepare;
-pub use self::prepare::validate;
+pub use self::validate::Violation;
 use crate::{
     error::InvalidRequest,
     media::Inline,
     provider::Provider,
-    request::{Field, Model, Ratio, Resolution},
+    request::{Field, Model, OutputFormat, Ratio, Resolution},
 };
 
 /// What one provider accepts for one model. Every range is inclusive.
+///
+/// The values come from `specs/<provider>/capabilities.json` (compiled in), or from a
+/// capability file given at run time ([`CapabilityTable::with_file`]).
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct Capabilities {
     /// The provider.
     pub provider: Provider,
     /// The model.
     pub model: Model,
+    /// Where the entry comes from.
+    pub source: Source,
+    /// Where a capability (named as in the data: `resolutions`, `max_reference_images`, ...)
+    /// comes from, when not from [`source`](Self::source).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub rule_sources: BTreeMap<String, Source>,
+    /// The ids the provider knows the model by (Ark), each with its site.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ids: Vec<ModelId>,
+    /// The families of the model's ids (Ark): an id is one of them followed by a version.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub id_prefixes: Vec<String>,
     /// Accepted durations in seconds.
     pub duration: (u32, u32),
     /// Whether `duration` may be `auto` (sent as -1: the model chooses).
@@ -32,19 +55,19 @@ pub struct Capabilities {
     /// Accepted `frames` (a frame count instead of a duration; always 25 + 4n), when accepted.
     pub frame_count: Option<(u32, u32)>,
     /// Accepted resolutions.
-    pub resolutions: &'static [Resolution],
+    pub resolutions: Vec<Resolution>,
     /// Accepted ratios.
-    pub ratios: &'static [Ratio],
+    pub ratios: Vec<Ratio>,
     /// Accepted seeds.
     pub seed: Option<(i64, i64)>,
     /// Accepted frame rates.
-    pub fps: &'static [u32],
+    pub fps: Vec<u32>,
     /// Longest prompt, in characters; `None` when the provider documents no limit (printed as
     /// `18446744073709551615` in JSON, as it always was).
     #[serde(serialize_with = "no_limit_as_max")]
     pub prompt_max_chars: Option<usize>,
     /// The generation modes accepted.
-    pub modes: &'static [Mode],
+    pub modes: Vec<Mode>,
     /// Most reference images (0 when unsupported).
     pub max_reference_images: usize,
     /// Most reference videos (0 when unsupported).
@@ -69,12 +92,17 @@ pub struct Capabilities {
     pub inline_audio: bool,
     /// Whether media may be given as `asset://<id>` (assets uploaded to the provider).
     pub asset_urls: bool,
+    /// Accepted `output_format` values (empty where the field is not taken).
+    pub output_formats: Vec<OutputFormat>,
+    /// Whether edit and extension are declared as a task type (Ark's
+    /// `omni_reference_task_type`, Seedance 2.5) rather than by the content alone.
+    pub typed_tasks: bool,
     /// The optional fields this provider and model accept.
-    pub fields: &'static [Field],
+    pub fields: Vec<Field>,
 }
 
 /// A way to generate a video: what [`Inputs`](crate::Inputs) holds, and drafts.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Mode {
@@ -124,33 +152,22 @@ impl std::fmt::Display for Mode {
     }
 }
 
-/// The capabilities of `provider` for `model`, or `None` when the provider does not sell it.
+/// The built-in capabilities of `provider` for `model`, or `None` when the provider does not
+/// sell it.
 ///
-/// Sources: `specs/<provider>/openapi.json` and, for Ark, BytePlus's pages; tests check this
-/// table against the specs.
+/// Sources: `specs/<provider>/capabilities.json`, each entry with its own; `cargo test` and
+/// `cargo xtask codegen --check` check them against the provider's spec.
 pub fn capabilities(provider: Provider, model: Model) -> Option<Capabilities> {
-    match provider {
-        Provider::Ark => ark::capabilities(model),
-        Provider::Modellix | Provider::Jiekou | Provider::Odkkk => {
-            resellers::capabilities(provider, model)
-        }
-    }
+    CapabilityTable::built_in().get(provider, model).cloned()
 }
 
-/// Every (provider, model) pair a provider sells, in a stable order.
+/// Every built-in (provider, model) pair a provider sells, in a stable order.
 pub fn all_capabilities() -> Vec<Capabilities> {
-    Provider::ALL
-        .into_iter()
-        .flat_map(|provider| {
-            Model::ALL
-                .into_iter()
-                .filter_map(move |m| capabilities(provider, m))
-        })
-        .collect()
+    CapabilityTable::built_in().entries().cloned().collect()
 }
 
 impl Capabilities {
-    fn invalid(&self, field: Field, message: String) -> InvalidRequest {
+    pub(crate) fn invalid(&self, field: Field, message: String) -> InvalidRequest {
         InvalidRequest {
             provider: self.provider,
             model: self.model,
@@ -172,10 +189,15 @@ impl Capabilities {
     /// does not send the field, or sends it in a shape of its own (odkkk puts both frames in one
     /// `image_urls` list, and names its own model; Ark puts the prompt and media in `content`).
     pub fn wire_name(&self, field: Field) -> Option<&'static str> {
-        crate::providers::wire(self.provider)
+        built_in_wire(self.provider)
             .iter()
             .find(|(wired, _)| *wired == field)
-            .map(|(_, name)| *name)
+            .map(|(_, name)| name.as_str())
+    }
+
+    /// Where `rule` (a capability named as in the data) comes from.
+    pub fn source_of(&self, rule: &str) -> &Source {
+        self.rule_sources.get(rule).unwrap_or(&self.source)
     }
 }
 

@@ -2,7 +2,7 @@
 //! files, each refusal naming the field, the provider, the model and what is allowed.
 
 use super::{
-    Capabilities, Mode,
+    Capabilities, Mode, Source,
     callback_url::{CALLBACK_URLS, check_callback_url},
     list,
 };
@@ -12,14 +12,96 @@ use crate::{
     request::{Field, Inputs, Model, Ratio, Resolution, ServiceTier, VideoDuration, VideoRequest},
 };
 
+/// A capability rule a request breaks: the refusal it is under
+/// [`Validation::Enforce`](crate::Validation::Enforce), the rule (named as in the capability
+/// data) and where the rule comes from.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Violation {
+    /// The rule, named as in `specs/<provider>/capabilities.json` (`resolutions`, `duration`,
+    /// ...) or, for a rule written in code, as in its `rule_sources` key.
+    pub rule: &'static str,
+    /// Where the rule comes from.
+    pub source: Source,
+    /// The refusal: the field, the provider, the model and what is allowed.
+    pub refusal: InvalidRequest,
+}
+
+impl std::fmt::Display for Violation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} (rule {}; source: {})", self.refusal, self.rule, self.source)
+    }
+}
+
 /// The longest draft task id believed; Ark's are about 30 characters.
 const MAX_TASK_ID_CHARS: usize = 256;
 
 impl Capabilities {
-    /// Checks everything about `request` that can be checked without reading files.
+    /// Checks everything about `request` that can be checked without reading files: the first
+    /// capability rule it breaks, or the callback URL rule.
     pub fn validate(&self, request: &VideoRequest) -> Result<(), InvalidRequest> {
+        if let Some(first) = self.violations(request).into_iter().next() {
+            return Err(first.refusal);
+        }
+        self.check_protective(request)
+    }
+
+    /// Every capability rule `request` breaks here (one per rule group: each value, the mode
+    /// and its inputs, the fields, the model id, drafts), each with its source. The rules that
+    /// protect the user rather than the provider (the callback URL, local files) are not
+    /// capability rules: [`validate`](Self::validate) and sending check them in every
+    /// [`Validation`](crate::Validation) mode.
+    pub fn violations(&self, request: &VideoRequest) -> Vec<Violation> {
+        let mut found = Vec::new();
+        let mut check = |rule: &'static str, result: Result<(), InvalidRequest>| {
+            if let Err(refusal) = result {
+                found.push(Violation {
+                    rule,
+                    source: self.source_of(rule).clone(),
+                    refusal,
+                });
+            }
+        };
+        check("prompt_max_chars", self.validate_prompt(request));
+        check("modes", self.validate_inputs(request));
+        check("fields", self.validate_fields(request));
+        if self.provider == crate::Provider::Ark {
+            for (rule, result) in super::ark::validate(self, request) {
+                check(rule, result);
+            }
+        }
+        check("duration", self.validate_length(request));
+        for (rule, result) in self.validate_values(request) {
+            check(rule, result);
+        }
+        check("draft", self.validate_draft(request));
+        // One refusal per field: a later group that names the same field says less.
+        let mut seen = Vec::new();
+        found.retain(|v| {
+            let new = !seen.contains(&v.refusal.field);
+            seen.push(v.refusal.field);
+            new
+        });
+        found
+    }
+
+    /// The rules that protect the user, checked in every validation mode.
+    pub(crate) fn check_protective(&self, request: &VideoRequest) -> Result<(), InvalidRequest> {
+        if let Some(url) = &request.callback_url {
+            check_callback_url(url).map_err(|why| {
+                self.invalid(
+                    Field::CallbackUrl,
+                    format!("the URL {why}; allowed: {CALLBACK_URLS}"),
+                )
+            })?;
+        }
+        Ok(())
+    }
+
+    fn validate_prompt(&self, request: &VideoRequest) -> Result<(), InvalidRequest> {
         let prompt_chars = request.prompt.chars().count();
-        if request.prompt.trim().is_empty() {
+        // The final video of a draft reuses the draft's prompt.
+        if request.prompt.trim().is_empty() && !matches!(request.inputs, Inputs::FromDraft { .. })
+        {
             return Err(self.invalid(Field::Prompt, "must not be empty".into()));
         }
         if let Some(max_chars) = self.prompt_max_chars
@@ -30,9 +112,11 @@ impl Capabilities {
                 format!("{prompt_chars} characters is too long; allowed: up to {max_chars}"),
             ));
         }
-        self.validate_inputs(request)?;
+        Ok(())
+    }
 
-        // A field a request always carries needs no support; any other set field does.
+    /// A field a request always carries needs no support; any other set field does.
+    fn validate_fields(&self, request: &VideoRequest) -> Result<(), InvalidRequest> {
         for &field in Field::ALL {
             if !field.is_required() && request.value(field).is_some() && !self.supported(field) {
                 return Err(self.invalid(
@@ -43,20 +127,6 @@ impl Capabilities {
                     ),
                 ));
             }
-        }
-        if self.provider == crate::Provider::Ark {
-            super::ark::validate(self, request)?;
-        }
-        self.validate_length(request)?;
-        self.validate_values(request)?;
-        self.validate_draft(request)?;
-        if let Some(url) = &request.callback_url {
-            check_callback_url(url).map_err(|why| {
-                self.invalid(
-                    Field::CallbackUrl,
-                    format!("the URL {why}; allowed: {CALLBACK_URLS}"),
-                )
-            })?;
         }
         Ok(())
     }
@@ -105,7 +175,11 @@ impl Capabilities {
     }
 
     /// Resolution, ratio, seed, fps, expiry, priority and the safety identifier.
-    fn validate_values(&self, request: &VideoRequest) -> Result<(), InvalidRequest> {
+    fn validate_values(
+        &self,
+        request: &VideoRequest,
+    ) -> Vec<(&'static str, Result<(), InvalidRequest>)> {
+        let resolution = || {
         if let Some(resolution) = request.resolution
             && !self.resolutions.contains(&resolution)
         {
@@ -118,6 +192,9 @@ impl Capabilities {
                 ),
             ));
         }
+        Ok(())
+        };
+        let ratio = || {
         if let Some(ratio) = request.ratio
             && !self.ratios.contains(&ratio)
         {
@@ -130,6 +207,9 @@ impl Capabilities {
                 ),
             ));
         }
+        Ok(())
+        };
+        let seed = || {
         if let (Some(seed), Some((min, max))) = (request.seed, self.seed)
             && !(min..=max).contains(&seed)
         {
@@ -138,6 +218,9 @@ impl Capabilities {
                 format!("{seed} is out of range; allowed: {min} to {max} (-1 means random)"),
             ));
         }
+        Ok(())
+        };
+        let fps = || {
         if let Some(fps) = request.fps
             && !self.fps.contains(&fps)
         {
@@ -149,6 +232,9 @@ impl Capabilities {
                 ),
             ));
         }
+        Ok(())
+        };
+        let expiry = || {
         if let (Some(seconds), Some((min, max))) = (
             request.execution_expires_after,
             self.execution_expires_after,
@@ -159,6 +245,9 @@ impl Capabilities {
                 format!("{seconds} is out of range; allowed: {min}-{max} seconds"),
             ));
         }
+        Ok(())
+        };
+        let priority = || {
         // Priority is documented "not with flex"; no model takes both (flex is 1.x only,
         // priority 2.x only), so the field tables already keep them apart.
         if let (Some(priority), Some((min, max))) = (request.priority, self.priority)
@@ -169,6 +258,9 @@ impl Capabilities {
                 format!("{priority} is out of range; allowed: {min}-{max}"),
             ));
         }
+        Ok(())
+        };
+        let safety = || {
         if let (Some(id), Some(max_chars)) =
             (&request.safety_identifier, self.safety_identifier_max_chars)
         {
@@ -183,6 +275,33 @@ impl Capabilities {
             }
         }
         Ok(())
+        };
+        let output_format = || {
+            if let Some(format) = request.output_format
+                && self.supported(Field::OutputFormat)
+                && !self.output_formats.contains(&format)
+            {
+                return Err(self.invalid(
+                    Field::OutputFormat,
+                    format!(
+                        "{} is not supported; allowed: {}",
+                        format.as_str(),
+                        list(self.output_formats.iter().map(|f| f.as_str()))
+                    ),
+                ));
+            }
+            Ok(())
+        };
+        vec![
+            ("resolutions", resolution()),
+            ("ratios", ratio()),
+            ("seed", seed()),
+            ("fps", fps()),
+            ("execution_expires_after", expiry()),
+            ("priority", priority()),
+            ("safety_identifier_max_chars", safety()),
+            ("output_formats", output_format()),
+        ]
     }
 
     /// A draft is 480p, returns no last frame and is not on the flex tier.
@@ -455,7 +574,10 @@ impl Capabilities {
                 ),
             ));
         }
-        if request.duration != Some(VideoDuration::Auto) {
+        // Seedance 2.5 declares an extension as a task type and takes its length (its own
+        // rules are in `ark::task_types`).
+        let sized_extension = self.typed_tasks && field == Field::Extend;
+        if request.duration != Some(VideoDuration::Auto) && !sized_extension {
             return Err(self.invalid(
                 Field::Duration,
                 format!(

@@ -23,11 +23,11 @@ pub use self::{
 };
 use crate::{
     base_url,
-    capability::prepare,
+    capability::{CapabilityTable, Violation, prepare},
     error::{Error, ProviderError, Result},
     provider::Provider,
     providers::{self, ProviderApi},
-    request::VideoRequest,
+    request::{Validation, VideoRequest},
     task::{TaskHandle, TaskStatus, unix_now},
     text::bounded,
 };
@@ -45,9 +45,26 @@ pub struct ClientBuilder {
     read_timeout: Duration,
     retry: RetryPolicy,
     allow_insecure_http: bool,
+    validation: Validation,
+    capabilities: Option<Arc<CapabilityTable>>,
 }
 
 impl ClientBuilder {
+    /// How requests are checked against the capability table before they are sent (default
+    /// [`Validation::Enforce`]); a request's own `validation` takes precedence.
+    pub fn validation(mut self, validation: Validation) -> Self {
+        self.validation = validation;
+        self
+    }
+
+    /// The capability table requests are checked against (default: the built-in one). Build
+    /// one with [`CapabilityTable::with_file`] to correct or extend the built-in entries and
+    /// keep validation on.
+    pub fn capabilities(mut self, table: impl Into<Arc<CapabilityTable>>) -> Self {
+        self.capabilities = Some(table.into());
+        self
+    }
+
     /// The API key (required).
     pub fn api_key(mut self, key: impl Into<String>) -> Self {
         self.api_key = Some(ApiKey::new(key));
@@ -170,11 +187,14 @@ impl ClientBuilder {
         };
         let download_http =
             download::http_client(self.connect_timeout, self.read_timeout).map_err(build_error)?;
-        let api = providers::connect(provider, &base_url, http, options);
+        let table = self.capabilities.unwrap_or_else(CapabilityTable::built_in);
+        let api = providers::connect(provider, &base_url, http, options, Arc::clone(&table));
         Ok(Client {
             provider,
             base_url,
             api,
+            table,
+            validation: self.validation,
             download_http,
             retry: self.retry,
             request_timeout,
@@ -190,6 +210,8 @@ pub struct Client {
     provider: Provider,
     base_url: String,
     api: Arc<dyn ProviderApi>,
+    table: Arc<CapabilityTable>,
+    validation: Validation,
     download_http: reqwest::Client,
     retry: RetryPolicy,
     /// The whole-request timeout, when known.
@@ -209,6 +231,8 @@ impl Client {
             read_timeout: seedance_runtime::DEFAULT_READ_TIMEOUT,
             retry: RetryPolicy::default(),
             allow_insecure_http: false,
+            validation: Validation::Enforce,
+            capabilities: None,
         }
     }
 
@@ -277,7 +301,29 @@ impl Client {
     ///
     /// [`Error::InvalidRequest`] naming the field, the provider, the model and what is allowed.
     pub async fn validate(&self, request: &VideoRequest) -> Result<()> {
-        prepare(self.provider, request).await.map(|_| ())
+        self.prepare(request).await.map(|_| ())
+    }
+
+    /// Every capability rule `request` breaks with this client's table, each with its source,
+    /// without reading files; empty under [`Validation::Off`] (the client's, or the request's
+    /// own). Under [`Validation::Warn`] these are what [`submit`](Self::submit) sends anyway.
+    pub fn violations(&self, request: &VideoRequest) -> Vec<Violation> {
+        if request.validation.unwrap_or(self.validation) == Validation::Off {
+            return Vec::new();
+        }
+        self.table
+            .get(self.provider, request.model)
+            .map(|caps| caps.violations(request))
+            .unwrap_or_default()
+    }
+
+    /// The capability table this client checks requests against.
+    pub fn capability_table(&self) -> &CapabilityTable {
+        &self.table
+    }
+
+    async fn prepare(&self, request: &VideoRequest) -> Result<crate::providers::Resolved> {
+        prepare(&self.table, self.provider, request, self.validation).await
     }
 
     /// Validates `request`, then submits it once.
@@ -290,7 +336,7 @@ impl Client {
     ///
     /// [`Error::InvalidRequest`] before anything is sent; provider errors as typed variants.
     pub async fn submit(&self, request: &VideoRequest) -> Result<TaskHandle> {
-        let resolved = prepare(self.provider, request).await?;
+        let resolved = self.prepare(request).await?;
         // Only what provably never reached the provider is sent again.
         let provably_not_accepted = |err: &Error| match err {
             Error::RateLimited { .. } => true,

@@ -244,10 +244,11 @@ pub(crate) fn parse_http_url(url: &str) -> Result<reqwest::Url, String> {
 
 /// What a provider documents about inline images (and the size cap that applies when it
 /// documents none).
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ImageRules {
     /// Accepted formats (lowercase, as in `image/<format>`).
-    pub formats: &'static [&'static str],
+    pub formats: Vec<String>,
     /// Largest accepted size in bytes, exclusive. A local file is never read past it.
     pub max_bytes: u64,
     /// Shortest and longest accepted side, in pixels, when documented.
@@ -259,28 +260,26 @@ pub struct ImageRules {
 /// The size limit of the upstream Seedance API, also the cap for a provider that documents none.
 const MAX_IMAGE_BYTES: u64 = 30 * 1024 * 1024;
 
-/// Jiekou's documented rules (the same as the upstream Seedance API's).
-pub(crate) const SEEDANCE_IMAGE_RULES: ImageRules = ImageRules {
-    formats: &["jpeg", "png", "webp", "bmp", "tiff", "gif"],
-    max_bytes: MAX_IMAGE_BYTES,
-    side_px: Some((300, 6000)),
-    aspect: Some((0.4, 2.5)),
-};
+/// The formats the SDK recognises in image data.
+const RECOGNISED_FORMATS: [&str; 8] = ["jpeg", "png", "webp", "bmp", "tiff", "gif", "heic", "heif"];
 
-/// Ark's rules for Seedance 1.5 Pro and later: also HEIC and HEIF.
-pub(crate) const SEEDANCE_HEIF_IMAGE_RULES: ImageRules = ImageRules {
-    formats: &["jpeg", "png", "webp", "bmp", "tiff", "gif", "heic", "heif"],
-    ..SEEDANCE_IMAGE_RULES
-};
+impl ImageRules {
+    /// For a provider that documents no rules: the upstream Seedance formats and its 30 MB
+    /// limit, so an inline image is always bounded.
+    pub(crate) fn undocumented() -> ImageRules {
+        ImageRules {
+            formats: RECOGNISED_FORMATS[..6].iter().map(|f| (*f).to_owned()).collect(),
+            max_bytes: MAX_IMAGE_BYTES,
+            side_px: None,
+            aspect: None,
+        }
+    }
 
-/// For a provider that documents no rules (Modellix says only "URL or Base64"): the formats the
-/// upstream Seedance API takes and its 30 MB limit, so an inline image is always bounded.
-pub(crate) const UNDOCUMENTED_IMAGE_RULES: ImageRules = ImageRules {
-    formats: SEEDANCE_IMAGE_RULES.formats,
-    max_bytes: MAX_IMAGE_BYTES,
-    side_px: None,
-    aspect: None,
-};
+    /// Every format the SDK recognises in image data.
+    pub(crate) fn recognised_formats() -> Vec<String> {
+        RECOGNISED_FORMATS.iter().map(|f| (*f).to_owned()).collect()
+    }
+}
 
 /// Why a media input was refused; the caller adds the field, provider and model.
 #[derive(Debug, Clone, PartialEq)]
@@ -292,9 +291,9 @@ pub(crate) enum MediaProblem {
 
 /// How a provider takes images.
 ///
-/// In JSON it is `null` for [`Inline::Refused`] (and for inline data accepted without documented
-/// rules) and the [`ImageRules`] otherwise, as the capability matrix has always printed it.
-#[derive(Clone, Copy, Debug, PartialEq)]
+/// In JSON it is `"refused"` for [`Inline::Refused`] and `{"accepted": rules}` otherwise, as in
+/// the capability data.
+#[derive(Clone, Debug, PartialEq)]
 pub enum Inline {
     /// URLs only: bytes, files and data URLs are refused before anything is sent.
     Refused,
@@ -305,19 +304,24 @@ pub enum Inline {
 
 impl Inline {
     /// The rules an inline image is checked against, or `None` when images are URLs only.
-    pub fn rules(self) -> Option<ImageRules> {
+    pub fn rules(&self) -> Option<ImageRules> {
         match self {
             Inline::Refused => None,
-            Inline::Accepted(rules) => Some(rules.unwrap_or(UNDOCUMENTED_IMAGE_RULES)),
+            Inline::Accepted(rules) => Some(rules.clone().unwrap_or_else(ImageRules::undocumented)),
         }
     }
 }
 
 impl Serialize for Inline {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Inline::Refused | Inline::Accepted(None) => serializer.serialize_none(),
-            Inline::Accepted(Some(rules)) => serializer.serialize_some(rules),
+        use serde::ser::SerializeMap;
+        match self.rules() {
+            None => serializer.serialize_str("refused"),
+            Some(rules) => {
+                let mut map = serializer.serialize_map(Some(1))?;
+                map.serialize_entry("accepted", &rules)?;
+                map.end()
+            }
         }
     }
 }
@@ -331,7 +335,7 @@ impl Media {
     /// With `assets`, an `asset://<id>` URL is sent as it is.
     pub(crate) async fn resolve(
         &self,
-        inline: Inline,
+        inline: &Inline,
         assets: bool,
     ) -> Result<String, MediaProblem> {
         if let Media::Url(url) = self
@@ -361,7 +365,7 @@ impl Media {
             Media::Bytes { mime_type, data } => (Some(mime_type.clone()), data.clone()),
             Media::Path(path) => (None, read_file(path, rules.max_bytes, "image").await?),
         };
-        let format = check_image(&data, declared.as_deref(), rules)?;
+        let format = check_image(&data, declared.as_deref(), &rules)?;
         // Re-encoded canonically, so what is sent is exactly what was checked.
         let encoded = base64::engine::general_purpose::STANDARD.encode(&data);
         Ok(format!("data:image/{format};base64,{encoded}"))
@@ -441,7 +445,7 @@ pub(crate) fn too_large(what: String, max_bytes: u64) -> MediaProblem {
 fn check_image(
     data: &[u8],
     declared: Option<&str>,
-    rules: ImageRules,
+    rules: &ImageRules,
 ) -> Result<&'static str, MediaProblem> {
     use imagesize::ImageType;
     if data.len() as u64 >= rules.max_bytes {
@@ -480,7 +484,7 @@ fn check_image(
             )));
         }
     }
-    if !rules.formats.contains(&format) {
+    if !rules.formats.iter().any(|f| f == format) {
         return Err(MediaProblem::Rejected(format!(
             "{format} is not accepted; allowed: {}",
             rules.formats.join(", ")

@@ -14,7 +14,7 @@ pub(crate) fn png(width: u32, height: u32) -> Vec<u8> {
 }
 
 fn check(data: &[u8]) -> Result<&'static str, MediaProblem> {
-    check_image(data, Some("image/png"), SEEDANCE_IMAGE_RULES)
+    check_image(data, Some("image/png"), &seedance_rules())
 }
 
 #[test]
@@ -44,7 +44,7 @@ fn documented_image_rules() {
         check_image(
             &png(1280, 720),
             Some("image/jpeg"),
-            UNDOCUMENTED_IMAGE_RULES
+            &ImageRules::undocumented()
         ),
         Err(MediaProblem::Rejected(
             "the MIME type \"image/jpeg\" does not match the png data".into()
@@ -59,17 +59,17 @@ async fn url_only_providers_refuse_inline_media() {
         data: png(800, 600),
     };
     assert_eq!(
-        bytes.resolve(Inline::Refused, false).await,
+        bytes.resolve(&Inline::Refused, false).await,
         Err(MediaProblem::UrlOnly)
     );
     let path = Media::from("./first.png");
     assert_eq!(
-        path.resolve(Inline::Refused, false).await,
+        path.resolve(&Inline::Refused, false).await,
         Err(MediaProblem::UrlOnly)
     );
     let url = Media::from("https://example.com/a.png");
     assert_eq!(
-        url.resolve(Inline::Refused, false).await,
+        url.resolve(&Inline::Refused, false).await,
         Ok("https://example.com/a.png".into())
     );
 }
@@ -81,7 +81,7 @@ async fn bytes_become_a_data_url() {
         data: png(800, 600),
     };
     let url = bytes
-        .resolve(Inline::Accepted(Some(SEEDANCE_IMAGE_RULES)), false)
+        .resolve(&Inline::Accepted(Some(seedance_rules())), false)
         .await
         .unwrap();
     assert!(
@@ -113,7 +113,7 @@ async fn undocumented_rules_still_cap_the_size() {
         data,
     };
     assert_eq!(
-        bytes.resolve(Inline::Accepted(None), false).await,
+        bytes.resolve(&Inline::Accepted(None), false).await,
         Err(MediaProblem::Rejected(
             "31457280 bytes, too large; allowed: under 30 MB (31457280 bytes)".into()
         ))
@@ -183,13 +183,13 @@ fn strings_with_a_scheme_are_urls_and_assets_are_recognized() {
 #[tokio::test]
 async fn assets_pass_only_where_taken() {
     let asset = Media::Url("asset://image-1".into());
-    let inline = Inline::Accepted(Some(SEEDANCE_IMAGE_RULES));
+    let inline = Inline::Accepted(Some(seedance_rules()));
     assert_eq!(
-        asset.resolve(inline, true).await,
+        asset.resolve(&inline, true).await,
         Ok("asset://image-1".into())
     );
     assert!(matches!(
-        asset.resolve(inline, false).await,
+        asset.resolve(&inline, false).await,
         Err(MediaProblem::Rejected(_))
     ));
     assert_eq!(
@@ -283,13 +283,25 @@ fn heic_and_avif_are_told_apart() {
         data.extend_from_slice(&[0; 12]);
         data
     };
-    let rules = SEEDANCE_IMAGE_RULES;
+    let rules = seedance_rules();
     let refused = |format: &str| {
         Err(MediaProblem::Rejected(format!(
             "{format} is not accepted; allowed: jpeg, png, webp, bmp, tiff, gif"
         )))
     };
-    assert_eq!(check_image(&ftyp(b"heic"), None, rules), refused("heic"));
-    assert_eq!(check_image(&ftyp(b"avif"), None, rules), refused("avif"));
-    assert_eq!(check_image(&ftyp(b"mif1"), None, rules), refused("heif"));
+    assert_eq!(check_image(&ftyp(b"heic"), None, &rules), refused("heic"));
+    assert_eq!(check_image(&ftyp(b"avif"), None, &rules), refused("avif"));
+    assert_eq!(check_image(&ftyp(b"mif1"), None, &rules), refused("heif"));
+}
+
+/// Jiekou's documented rules (the same as the upstream Seedance API's), as in the data.
+fn seedance_rules() -> ImageRules {
+    ImageRules {
+        formats: ["jpeg", "png", "webp", "bmp", "tiff", "gif"]
+            .map(str::to_owned)
+            .to_vec(),
+        max_bytes: 30 * 1024 * 1024,
+        side_px: Some((300, 6000)),
+        aspect: Some((0.4, 2.5)),
+    }
 }

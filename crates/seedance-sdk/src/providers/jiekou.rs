@@ -10,7 +10,7 @@ use super::{
 use crate::{
     error::{Error, ProviderError},
     provider::Provider,
-    request::{Field, Inputs, VideoRequest},
+    request::{Inputs, VideoRequest},
     task::{RESULT_URL_LIFETIME, TaskStatus, Video, undocumented_status},
     text::bounded,
 };
@@ -48,25 +48,9 @@ pub(crate) fn api_error(
     }
 }
 
-/// The wire name of each unified field Jiekou takes.
-pub(crate) const WIRE: &[(Field, &str)] = &[
-    (Field::Prompt, "prompt"),
-    (Field::FirstFrame, "image"),
-    (Field::LastFrame, "last_image"),
-    (Field::Duration, "duration"),
-    (Field::Resolution, "resolution"),
-    (Field::Ratio, "ratio"),
-    (Field::Seed, "seed"),
-    (Field::CameraFixed, "camera_fixed"),
-    (Field::GenerateAudio, "generate_audio"),
-    (Field::Watermark, "watermark"),
-    (Field::Fps, "fps"),
-    (Field::ServiceTier, "service_tier"),
-    (Field::ExecutionExpiresAfter, "execution_expires_after"),
-];
 
 fn payload(request: &VideoRequest, media: &Resolved) -> Payload {
-    Payload::from_wire(WIRE, request, media)
+    Payload::from_wire(super::wire(PROVIDER), request, media).with_extra(request)
 }
 
 /// Submits and returns the task id.

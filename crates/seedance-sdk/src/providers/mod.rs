@@ -183,26 +183,73 @@ pub(crate) fn connect(
     base_url: &str,
     http: reqwest::Client,
     options: ClientOptions,
+    table: Arc<crate::capability::CapabilityTable>,
 ) -> Arc<dyn ProviderApi> {
     match provider {
         Provider::Modellix => modellix::connect(base_url, http, options),
         Provider::Jiekou => jiekou::connect(base_url, http, options),
         Provider::Odkkk => odkkk::connect(base_url, http, options),
-        Provider::Ark => ark::connect(base_url, http, options),
+        Provider::Ark => ark::connect(base_url, http, options, table),
     }
 }
 
 /// The providers with task endpoints beyond submit and status (cancel, delete, list).
 pub(crate) const LIFECYCLE: &[Provider] = &[Provider::Ark];
 
-/// The table from each unified field `provider` sends to its wire name.
-pub(crate) fn wire(provider: Provider) -> &'static [(Field, &'static str)] {
+/// The table from each unified field `provider` sends at the top level of its body to its wire
+/// name: data, in `specs/<provider>/capabilities.json`.
+pub(crate) fn wire(provider: Provider) -> &'static [(Field, String)] {
+    crate::capability::built_in_wire(provider)
+}
+
+/// The body keys `provider`'s mapping writes itself, beyond its wire table, with the typed
+/// option that sets each: an extra field may not name them.
+fn mapped_keys(provider: Provider) -> &'static [(&'static str, &'static str)] {
     match provider {
-        Provider::Modellix => modellix::WIRE,
-        Provider::Jiekou => jiekou::WIRE,
-        Provider::Odkkk => odkkk::WIRE,
-        Provider::Ark => ark::WIRE,
+        Provider::Ark => ark::MAPPED_KEYS,
+        Provider::Odkkk => odkkk::MAPPED_KEYS,
+        Provider::Modellix | Provider::Jiekou => &[],
     }
+}
+
+/// Refuses extra fields that the SDK maps from a typed option (naming the option), and `tools`
+/// beside `web_search`, whatever the validation mode: an extra field never overrides what the
+/// SDK sends, so nothing a typed option says is silently lost.
+pub(crate) fn check_extra(
+    caps: &crate::capability::Capabilities,
+    request: &VideoRequest,
+) -> Result<(), crate::error::InvalidRequest> {
+    let refuse = |message: String| crate::error::InvalidRequest {
+        provider: caps.provider,
+        model: caps.model,
+        field: Field::Extra,
+        message,
+    };
+    for key in request.extra.keys() {
+        if key == "tools" && request.web_search.is_some() {
+            return Err(refuse(
+                "tools is set together with web_search, which also sends tools; allowed: one of them"
+                    .into(),
+            ));
+        }
+        let typed = wire(caps.provider)
+            .iter()
+            .find(|(_, name)| name == key)
+            .map(|(field, _)| field.as_str())
+            .or_else(|| {
+                mapped_keys(caps.provider)
+                    .iter()
+                    .find(|(name, _)| *name == key)
+                    .map(|(_, option)| *option)
+            });
+        if let Some(option) = typed {
+            return Err(refuse(format!(
+                "{:?} is sent from a typed option; allowed: set {option} instead",
+                bounded(key)
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// The longest run-time estimate believed; a task expires after at most 72 h anyway, so a
@@ -254,15 +301,24 @@ impl Payload {
     /// Each field of `wire` that is set, under its wire name: media from `media`, everything
     /// else from `request`.
     pub(crate) fn from_wire(
-        wire: &[(Field, &str)],
+        wire: &[(Field, String)],
         request: &VideoRequest,
         media: &Resolved,
     ) -> Self {
         let mut body = Self::default();
-        for &(field, name) in wire {
-            body.set(name, request.value(field).or_else(|| media.value(field)));
+        for (field, name) in wire {
+            body.set(name, request.value(*field).or_else(|| media.value(*field)));
         }
         body
+    }
+
+    /// Adds the request's extra fields ([`VideoRequest::extra`]) as given; the keys the mapping
+    /// writes were refused before (`check_extra`), so none replaces a typed value.
+    pub(crate) fn with_extra(mut self, request: &VideoRequest) -> Self {
+        for (key, value) in &request.extra {
+            self.0.entry(key.clone()).or_insert_with(|| value.clone());
+        }
+        self
     }
 
     pub(crate) fn set(&mut self, key: &str, value: Option<impl Serialize>) -> &mut Self {
@@ -282,15 +338,30 @@ impl Payload {
         self
     }
 
-    /// The generated body type, which re-checks the spec's own constraints.
-    pub(crate) fn into_body<T: serde::de::DeserializeOwned>(
+    /// The generated body type, which re-checks the spec's own constraints. A key the type
+    /// would drop (a spec without room for extra fields) is an error, never a silent loss.
+    pub(crate) fn into_body<T: serde::de::DeserializeOwned + Serialize>(
         self,
         provider: Provider,
     ) -> Result<T, Error> {
-        serde_json::from_value(Value::Object(self.0)).map_err(|err| Error::RequestSchema {
-            provider,
-            message: format!("the request does not fit the provider's schema: {err}"),
-        })
+        let keys: Vec<String> = self.0.keys().cloned().collect();
+        let body: T = serde_json::from_value(Value::Object(self.0)).map_err(|err| {
+            Error::RequestSchema {
+                provider,
+                message: format!("the request does not fit the provider's schema: {err}"),
+            }
+        })?;
+        let kept = serde_json::to_value(&body).unwrap_or_default();
+        if let Some(lost) = keys.iter().find(|key| kept.get(key.as_str()).is_none()) {
+            return Err(Error::RequestSchema {
+                provider,
+                message: format!(
+                    "the provider's request schema has no place for {:?}, so it would not be sent",
+                    bounded(lost)
+                ),
+            });
+        }
+        Ok(body)
     }
 }
 

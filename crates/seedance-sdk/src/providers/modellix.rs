@@ -11,7 +11,7 @@ use super::{
 use crate::{
     error::{Error, ProviderError},
     provider::Provider,
-    request::{Field, Inputs, Model, VideoRequest},
+    request::{Inputs, Model, VideoRequest},
     task::{RESULT_URL_LIFETIME, TaskStatus, Video, undocumented_status},
     text::bounded,
 };
@@ -39,26 +39,9 @@ pub(crate) fn envelope_error(code: i64, message: &str) -> Error {
     }
 }
 
-/// The wire name of each unified field Modellix takes.
-pub(crate) const WIRE: &[(Field, &str)] = &[
-    (Field::Prompt, "prompt"),
-    (Field::FirstFrame, "first_frame_image"),
-    (Field::LastFrame, "last_frame_image"),
-    (Field::ReferenceImages, "reference_images"),
-    (Field::ReferenceAudio, "audio_urls"),
-    (Field::Duration, "duration"),
-    (Field::Resolution, "resolution"),
-    (Field::Ratio, "ratio"),
-    (Field::Seed, "seed"),
-    (Field::CameraFixed, "camera_fixed"),
-    (Field::GenerateAudio, "generate_audio"),
-    (Field::ServiceTier, "service_tier"),
-    (Field::ExecutionExpiresAfter, "execution_expires_after"),
-    (Field::ReturnLastFrame, "return_last_frame"),
-];
 
 fn payload(request: &VideoRequest, media: &Resolved) -> Payload {
-    Payload::from_wire(WIRE, request, media)
+    Payload::from_wire(super::wire(PROVIDER), request, media).with_extra(request)
 }
 
 /// Submits and returns the task id.

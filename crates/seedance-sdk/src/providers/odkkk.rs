@@ -11,7 +11,7 @@ use super::{
 use crate::{
     error::{Error, ProviderError},
     provider::Provider,
-    request::{Field, VideoRequest},
+    request::{VideoRequest},
     task::{RESULT_URL_LIFETIME, TaskStatus, Usage, Video, undocumented_status},
     text::bounded,
 };
@@ -52,15 +52,11 @@ pub(crate) fn api_error(
     }
 }
 
-/// The wire name of each unified field odkkk takes as is. Its model id and its `image_urls` (the
-/// first and last frames in one list) have shapes of their own, set in `payload`.
-pub(crate) const WIRE: &[(Field, &str)] = &[
-    (Field::Prompt, "prompt"),
-    (Field::Duration, "duration"),
-    (Field::Resolution, "quality"),
-    (Field::Ratio, "aspect_ratio"),
-    (Field::GenerateAudio, "generate_audio"),
-    (Field::CallbackUrl, "callback_url"),
+
+/// The keys the payload writes beyond the wire table, with the option that sets them.
+pub(crate) const MAPPED_KEYS: &[(&str, &str)] = &[
+    ("model", "model"),
+    ("image_urls", "first_frame or last_frame"),
 ];
 
 fn payload(request: &VideoRequest, media: &Resolved) -> Payload {
@@ -70,7 +66,7 @@ fn payload(request: &VideoRequest, media: &Resolved) -> Payload {
         .chain(media.last.iter())
         .cloned()
         .collect();
-    let mut body = Payload::from_wire(WIRE, request, media);
+    let mut body = Payload::from_wire(super::wire(PROVIDER), request, media).with_extra(request);
     body.set("model", Some(MODEL_ID))
         .set_list("image_urls", &frames);
     body

@@ -1,13 +1,13 @@
 //! [`Field`]: the name of each unified request field, in messages and in the providers' wire
 //! tables.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Declares [`Field`] once: its variants, their names in [`VideoRequest`](crate::VideoRequest), and the list of all.
 macro_rules! fields {
     ($($(#[$doc:meta])* $variant:ident = $name:literal,)*) => {
         /// A unified request field, named as in [`VideoRequest`](crate::VideoRequest).
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
         #[serde(rename_all = "snake_case")]
         pub enum Field {
             $($(#[$doc])* $variant,)*
@@ -82,12 +82,18 @@ fields! {
     Draft = "draft",
     /// `safety_identifier`.
     SafetyIdentifier = "safety_identifier",
+    /// `output_format`.
+    OutputFormat = "output_format",
+    /// `web_search`.
+    WebSearch = "web_search",
+    /// `extra`: fields merged into the body as given.
+    Extra = "extra",
 }
 
 impl Field {
     /// Whether a request always carries the field, so that no provider can lack it.
     pub(crate) fn is_required(self) -> bool {
-        matches!(self, Field::Prompt | Field::Model)
+        matches!(self, Field::Prompt | Field::Model | Field::Extra)
     }
 }
 

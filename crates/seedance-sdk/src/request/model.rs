@@ -73,18 +73,35 @@ pub enum Model {
         value(name = "seedance-2.0-mini", help = "Seedance 2.0 Mini (480p/720p)")
     )]
     Seedance20Mini,
-    /// Seedance 2.5: the 2.0 modes with more references, up to 30 s, and drafts.
+    /// Seedance 2.5: the 2.0 modes with more references, 480p to 4k, up to 30 s, drafts, edit and
+    /// extension declared as task types. Left unset, the duration is chosen by the model (about
+    /// 10 s in third-party tests, billed as such): set `duration` to control the cost.
     #[serde(rename = "seedance-2.5")]
     #[cfg_attr(
         feature = "clap",
-        value(name = "seedance-2.5", help = "Seedance 2.5 (up to 30 s; drafts)")
+        value(
+            name = "seedance-2.5",
+            help = "Seedance 2.5 (480p-4k; up to 30 s; drafts)"
+        )
     )]
     Seedance25,
+    /// Seedance 2.5 Flash: faster and cheaper; 480p/720p, 4-30 s, references, frames; no draft.
+    /// Its ids (`dreamina-seedance-2-5-flash-...`) are its own, not Seedance 2.5's. Left unset,
+    /// the duration is chosen by the model, as on 2.5.
+    #[serde(rename = "seedance-2.5-flash")]
+    #[cfg_attr(
+        feature = "clap",
+        value(
+            name = "seedance-2.5-flash",
+            help = "Seedance 2.5 Flash (480p/720p; up to 30 s)"
+        )
+    )]
+    Seedance25Flash,
 }
 
 impl Model {
     /// Every model, in a stable order.
-    pub const ALL: [Model; 8] = [
+    pub const ALL: [Model; 9] = [
         Model::Seedance10Lite,
         Model::Seedance10Pro,
         Model::Seedance10ProFast,
@@ -93,6 +110,7 @@ impl Model {
         Model::Seedance20Fast,
         Model::Seedance20Mini,
         Model::Seedance25,
+        Model::Seedance25Flash,
     ];
 
     /// The name used on the command line and in errors.
@@ -106,6 +124,7 @@ impl Model {
             Model::Seedance20Fast => "seedance-2.0-fast",
             Model::Seedance20Mini => "seedance-2.0-mini",
             Model::Seedance25 => "seedance-2.5",
+            Model::Seedance25Flash => "seedance-2.5-flash",
         }
     }
 
@@ -121,12 +140,16 @@ impl Model {
         }
     }
 
-    /// Whether the model is of the 2.x family (2.0, 2.0 Fast, 2.0 Mini, 2.5), whose API differs
+    /// Whether the model is of the 2.x family (2.0, 2.0 Fast, 2.0 Mini, 2.5, 2.5 Flash), whose API differs
     /// from 1.x (no seed, camera_fixed, frames nor flex; priority, reference videos and audio).
     pub(crate) fn is_2x(self) -> bool {
         matches!(
             self,
-            Model::Seedance20 | Model::Seedance20Fast | Model::Seedance20Mini | Model::Seedance25
+            Model::Seedance20
+                | Model::Seedance20Fast
+                | Model::Seedance20Mini
+                | Model::Seedance25
+                | Model::Seedance25Flash
         )
     }
 }
@@ -134,5 +157,14 @@ impl Model {
 impl std::fmt::Display for Model {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+impl Model {
+    /// Whether the model picks the duration itself when the request leaves it unset (Seedance
+    /// 2.5 and 2.5 Flash default to `-1`: about 10 s in third-party tests, and billed as such;
+    /// apiyi's notes, index id 68312551052).
+    pub fn chooses_unset_duration(self) -> bool {
+        matches!(self, Model::Seedance25 | Model::Seedance25Flash)
     }
 }

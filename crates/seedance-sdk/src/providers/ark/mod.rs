@@ -6,8 +6,7 @@
 mod status;
 mod submit;
 mod tasks;
-mod wire;
-pub(crate) use wire::WIRE;
+pub(crate) use self::submit::MAPPED_KEYS;
 
 use std::sync::Arc;
 
@@ -21,6 +20,7 @@ pub(crate) use self::{
 };
 use super::{ListQuery, ProviderApi, Resolved, Submitted, TaskPage};
 use crate::{
+    capability::{CapabilityTable, Capabilities, ark::default_model_id},
     error::Error,
     provider::Provider,
     request::{Inputs, Model, VideoRequest},
@@ -36,6 +36,8 @@ pub(crate) struct Ark {
     /// Whether the base URL is Volcengine's (`*.volces.com`), which knows the models by their
     /// `doubao-` ids.
     volcengine: bool,
+    /// The client's capability table: the model ids sent come from it.
+    table: Arc<CapabilityTable>,
 }
 
 /// The Ark API at `base_url`.
@@ -43,11 +45,28 @@ pub(crate) fn connect(
     base_url: &str,
     http: reqwest::Client,
     options: seedance_runtime::ClientOptions,
+    table: Arc<CapabilityTable>,
 ) -> Arc<dyn ProviderApi> {
     Arc::new(Ark {
         client: Client::new_with_client(base_url, http, options),
         volcengine: is_volcengine(base_url),
+        table,
     })
+}
+
+impl Ark {
+    /// The entry of `model`; the client validated the request against this table, so it exists
+    /// for any request that reaches a submit.
+    fn caps(&self, model: Model) -> Result<&Capabilities, Error> {
+        self.table.get(PROVIDER, model).ok_or_else(|| {
+            Error::InvalidRequest(crate::error::InvalidRequest {
+                provider: PROVIDER,
+                model,
+                field: crate::request::Field::Model,
+                message: "is not in the capability table; allowed: the models of `seedance providers`".into(),
+            })
+        })
+    }
 }
 
 /// Whether `base_url` is on a Volcengine host (`volces.com` or a subdomain of it).
@@ -68,12 +87,10 @@ impl ProviderApi for Ark {
         request: &'a VideoRequest,
         resolved: &'a Resolved,
     ) -> BoxFuture<'a, Result<Submitted, Error>> {
-        Box::pin(submit::submit(
-            &self.client,
-            request,
-            resolved,
-            self.volcengine,
-        ))
+        Box::pin(async move {
+            let caps = self.caps(request.model)?;
+            submit::submit(&self.client, caps, request, resolved, self.volcengine).await
+        })
     }
 
     fn status<'a>(&'a self, task_id: &'a str) -> BoxFuture<'a, Result<TaskStatus, Error>> {
@@ -89,23 +106,22 @@ impl ProviderApi for Ark {
     }
 
     fn sent_model_id(&self, request: &VideoRequest) -> Option<String> {
-        Some(request.model_id.clone().unwrap_or_else(|| {
-            wire::model_id(request.model, &request.inputs, self.volcengine).to_owned()
-        }))
+        let caps = self.caps(request.model).ok()?;
+        submit::sent_model_id(caps, request, self.volcengine).ok()
     }
 
     fn model_ids(&self, model: Model) -> Vec<String> {
         // Seedance 1.0 Lite has a text and an image id; the others one id for every mode.
-        let text = wire::model_id(model, &Inputs::Text, self.volcengine);
-        let image = wire::model_id(
-            model,
-            &Inputs::FirstFrame {
-                first: crate::media::Media::Url(String::new()),
-            },
-            self.volcengine,
-        );
-        let mut ids = vec![text.to_owned()];
-        if image != text {
+        let Ok(caps) = self.caps(model) else {
+            return Vec::new();
+        };
+        let site = |inputs: &Inputs| default_model_id(caps, inputs, self.volcengine);
+        let text = site(&Inputs::Text);
+        let image = site(&Inputs::FirstFrame {
+            first: crate::media::Media::Url(String::new()),
+        });
+        let mut ids: Vec<String> = text.into_iter().map(str::to_owned).collect();
+        if let Some(image) = image.filter(|image| Some(*image) != text) {
             ids.push(image.to_owned());
         }
         ids

@@ -5,15 +5,23 @@
 use seedance_ark::{Client, types};
 use serde_json::{Value, json};
 
-use super::{PROVIDER, WIRE, status::api_error, wire::model_id};
+use super::{PROVIDER, status::api_error};
 use crate::{
-    error::Error,
+    capability::Capabilities,
+    error::{Error, InvalidRequest},
     providers::{
         Payload, Resolved, Submitted, lenient_submit, plausible_task_id, submit_failure,
-        unusable_submit,
+        unusable_submit, wire,
     },
-    request::{Inputs, VideoRequest},
+    request::{Field, Inputs, VideoRequest},
 };
+
+/// The keys the payload writes beyond the wire table, with the option that sets them.
+pub(crate) const MAPPED_KEYS: &[(&str, &str)] = &[
+    ("model", "model or model_id"),
+    ("content", "the prompt and the inputs (frames, references, edit, extend, from_draft)"),
+    ("omni_reference_task_type", "edit or extend inputs"),
+];
 
 /// An image item with its role.
 fn image(url: &str, role: &str) -> Value {
@@ -28,7 +36,8 @@ fn video(url: &str) -> Value {
 /// The `content` items of `request`: the prompt first (when there is one), then its inputs.
 pub(crate) fn content(request: &VideoRequest, media: &Resolved) -> Vec<Value> {
     let mut items = Vec::new();
-    if !request.prompt.is_empty() {
+    // The final video of a draft reuses the draft's prompt: its one item is the draft task.
+    if !request.prompt.is_empty() && !matches!(request.inputs, Inputs::FromDraft { .. }) {
         items.push(json!({"type": "text", "text": request.prompt}));
     }
     let images = |items: &mut Vec<Value>| {
@@ -58,31 +67,105 @@ pub(crate) fn content(request: &VideoRequest, media: &Resolved) -> Vec<Value> {
     items
 }
 
-/// The create body as JSON: `model`, `content`, then every set field of [`WIRE`].
-pub(crate) fn payload(request: &VideoRequest, media: &Resolved, volcengine: bool) -> Payload {
-    let model = request
-        .model_id
-        .clone()
-        .unwrap_or_else(|| model_id(request.model, &request.inputs, volcengine).to_owned());
-    let mut body = Payload::from_wire(WIRE, request, media);
+/// The model id sent for `request`: its `model_id`, or the id the capability data names for
+/// the model on this site.
+pub(crate) fn sent_model_id(
+    caps: &Capabilities,
+    request: &VideoRequest,
+    volcengine: bool,
+) -> Result<String, InvalidRequest> {
+    if let Some(id) = &request.model_id {
+        return Ok(id.clone());
+    }
+    crate::capability::ark::default_model_id(caps, &request.inputs, volcengine)
+        .map(str::to_owned)
+        .ok_or_else(|| caps.invalid(
+            Field::ModelId,
+            format!(
+                "no {} id of {} is known; allowed: set model_id to the id your account has",
+                if volcengine { "Volcengine" } else { "BytePlus" },
+                caps.model
+            ),
+        ))
+}
+
+/// Seedance 2.5 declares an edit or an extension as `omni_reference_task_type` (the Go SDK,
+/// commit f8ba1bf4); other models tell them by the content alone.
+fn task_type(caps: &Capabilities, inputs: &Inputs) -> Option<&'static str> {
+    if !caps.typed_tasks {
+        return None;
+    }
+    match inputs {
+        Inputs::Edit { .. } => Some("edit"),
+        Inputs::Extend { .. } => Some("extend"),
+        _ => None,
+    }
+}
+
+/// The create body as JSON: `model`, `content`, every set field of the wire table, the task
+/// type and tools, then the request's extra fields.
+pub(crate) fn payload(
+    caps: &Capabilities,
+    request: &VideoRequest,
+    media: &Resolved,
+    volcengine: bool,
+) -> Result<Payload, InvalidRequest> {
+    let model = sent_model_id(caps, request, volcengine)?;
+    let mut body = Payload::from_wire(wire(PROVIDER), request, media);
     body.set("model", Some(model))
-        .set("content", Some(content(request, media)));
-    body
+        .set("content", Some(content(request, media)))
+        .set("omni_reference_task_type", task_type(caps, &request.inputs));
+    if request.web_search == Some(true) {
+        body.set("tools", Some(json!([{"type": "web_search"}])));
+    }
+    Ok(body.with_extra(request))
 }
 
 /// Submits and returns the task.
 pub(crate) async fn submit(
     client: &Client,
+    caps: &Capabilities,
     request: &VideoRequest,
     media: &Resolved,
     volcengine: bool,
 ) -> Result<Submitted, Error> {
-    let body: types::CreateTaskRequest = payload(request, media, volcengine).into_body(PROVIDER)?;
+    let body: types::CreateTaskRequest =
+        payload(caps, request, media, volcengine)?.into_body(PROVIDER)?;
     match client.create_task().body(body).send().await {
         Ok(value) => map_submit(value.into_inner()),
-        Err(err) => submit_failure(PROVIDER, err, api_error, map_submit_lenient).await,
+        Err(err) => submit_failure(PROVIDER, err, api_error, map_submit_lenient)
+            .await
+            .map_err(|err| name_task_type(err, task_type(caps, &request.inputs))),
     }
 }
+
+/// A 400 `InvalidParameter.TaskTypeConstraint` says the parameters contradict the declared
+/// task type: the error names the task type sent (`auto` when none was), so the caller knows
+/// which rule of that type was broken.
+fn name_task_type(err: Error, task_type: Option<&str>) -> Error {
+    match err {
+        // `api_error` leads a typed variant's message with the code.
+        Error::BadRequest {
+            provider,
+            param,
+            message,
+        } if message.starts_with(TASK_TYPE_CONSTRAINT) => {
+            let task_type = task_type.unwrap_or("auto");
+            let message = format!(
+                "task type {task_type} (omni_reference_task_type): the parameters contradict it ({message}); for first frames, edit and extend the ratio must be adaptive, and for edit the duration auto"
+            );
+            Error::BadRequest {
+                provider,
+                param,
+                message: crate::text::bounded(&message),
+            }
+        }
+        other => other,
+    }
+}
+
+/// Ark's code for parameters that contradict the declared task type (Seedance 2.5).
+pub(crate) const TASK_TYPE_CONSTRAINT: &str = "InvalidParameter.TaskTypeConstraint";
 
 /// The create answer, as the generated type read it.
 pub(crate) fn map_submit(created: types::CreateTaskResponse) -> Result<Submitted, Error> {
