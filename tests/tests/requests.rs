@@ -470,8 +470,8 @@ mod odkkk {
 mod ark {
     use futures_util::StreamExt;
     use seedance_sdk::{
-        Client, Inputs, ListFilter, Media, Model, Provider, Ratio, Resolution, RetryPolicy,
-        ServiceTier, TaskHandle, TaskState, VideoDuration, VideoRequest,
+        Client, Inputs, ListFilter, Media, Model, OutputFormat, Provider, Ratio, Resolution,
+        RetryPolicy, ServiceTier, TaskHandle, TaskState, VideoDuration, VideoRequest,
     };
     use wiremock::matchers::method;
 
@@ -661,6 +661,78 @@ mod ark {
         two_five.draft = Some(true);
         let sent = submit("v2_5_draft", two_five, false).await;
         assert_eq!(model_of(&sent), "dreamina-seedance-2-5-260628");
+    }
+
+    fn body(sent: &Captured) -> &serde_json::Value {
+        sent.body.as_ref().unwrap()
+    }
+
+    /// Seedance 2.5 and 2.5 Flash as BytePlus serves them in December 2026: 4k, edit and
+    /// extension declared as task types, the final video of a draft from the draft task alone,
+    /// `output_format`, `tools`, and extra fields merged into the body.
+    #[tokio::test]
+    async fn seedance_2_5_december_2026() {
+        let mut four_k = request(Model::Seedance25, Inputs::Text);
+        four_k.resolution = Some(Resolution::P4k);
+        four_k.output_format = Some(OutputFormat::Mov);
+        four_k.web_search = Some(true);
+        let sent = submit("v2_5_4k_mov_web_search", four_k, false).await;
+        assert_eq!(body(&sent)["resolution"], "4k");
+        assert_eq!(body(&sent)["output_format"], "mov");
+        assert_eq!(
+            body(&sent)["tools"],
+            serde_json::json!([{"type": "web_search"}])
+        );
+
+        let edit = VideoRequest::builder("Replace the fox with a cat")
+            .model(Model::Seedance25)
+            .edit(video("clip"), [url("cat.png")])
+            .build();
+        let sent = submit("v2_5_edit", edit, false).await;
+        assert_eq!(body(&sent)["omni_reference_task_type"], "edit");
+        assert_eq!(body(&sent)["ratio"], "adaptive");
+        assert_eq!(body(&sent)["duration"], -1);
+
+        let extend = VideoRequest::builder("Continue the walk")
+            .model(Model::Seedance25)
+            .extend([video("part1")])
+            .duration(12)
+            .build();
+        let sent = submit("v2_5_extend", extend, false).await;
+        assert_eq!(body(&sent)["omni_reference_task_type"], "extend");
+        assert_eq!(body(&sent)["duration"], 12);
+
+        let final_video = VideoRequest::builder("")
+            .model(Model::Seedance25)
+            .from_draft("cgt-20261201000000-draft")
+            .resolution(Resolution::P4k)
+            .build();
+        let sent = submit("v2_5_from_draft_4k", final_video, false).await;
+        assert_eq!(
+            body(&sent)["content"],
+            serde_json::json!([{"type": "draft_task", "draft_task": {"id": "cgt-20261201000000-draft"}}]),
+            "the draft task is the only content item"
+        );
+        assert_eq!(body(&sent)["resolution"], "4k");
+
+        let mut flash = request(Model::Seedance25Flash, first_frame());
+        flash.resolution = Some(Resolution::P720);
+        flash.duration = Some(VideoDuration::Seconds(30));
+        let sent = submit("v2_5_flash_first_frame", flash, false).await;
+        assert_eq!(model_of(&sent), "dreamina-seedance-2-5-flash-261115");
+        assert!(body(&sent).get("omni_reference_task_type").is_none());
+
+        let extra = VideoRequest::builder("A lighthouse at night")
+            .model(Model::Seedance25)
+            .extra("future_knob", serde_json::json!({"level": 3}))
+            .extra(
+                "tools",
+                serde_json::json!([{"type": "web_search"}, {"type": "map"}]),
+            )
+            .build();
+        let sent = submit("v2_5_extra_fields", extra, false).await;
+        assert_eq!(body(&sent)["future_knob"], serde_json::json!({"level": 3}));
+        assert_eq!(body(&sent)["tools"][1]["type"], "map");
     }
 
     #[tokio::test]

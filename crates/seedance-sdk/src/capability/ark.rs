@@ -5,7 +5,7 @@
 //! 32330643819; `specs/ark/`), `providers.md` 4.2 and 4.7, and for Seedance 2.5 apiyi's notes
 //! (index id 68312551052) and the Comfy Router schema, as named at each rule.
 
-use super::{Capabilities, Site, IdInputs, list};
+use super::{Capabilities, IdInputs, Site, list};
 use crate::{
     error::InvalidRequest,
     request::{Field, Inputs, Model, Ratio, Resolution, VideoDuration, VideoRequest},
@@ -202,4 +202,65 @@ fn task_types(caps: &Capabilities, request: &VideoRequest) -> Result<(), Invalid
         ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{capability::capabilities, provider::Provider};
+
+    #[test]
+    fn every_default_id_belongs_to_its_family_only() {
+        let inputs = [
+            Inputs::Text,
+            Inputs::FirstFrame {
+                first: "https://example.com/a.png".into(),
+            },
+        ];
+        let ark = |model| capabilities(Provider::Ark, model).unwrap();
+        for model in Model::ALL {
+            for volcengine in [false, true] {
+                for input in &inputs {
+                    let caps = ark(model);
+                    let Some(id) = default_model_id(&caps, input, volcengine) else {
+                        // Volcengine documents no id of 2.5 Flash.
+                        assert!(volcengine && model == Model::Seedance25Flash, "{model}");
+                        continue;
+                    };
+                    assert_eq!(id.starts_with("doubao-"), volcengine, "{id}");
+                    for other in Model::ALL {
+                        assert_eq!(
+                            model_id_matches(&ark(other), id),
+                            other == model,
+                            "{other} {id}"
+                        );
+                    }
+                }
+            }
+        }
+        let lite = ark(Model::Seedance10Lite);
+        assert_eq!(
+            default_model_id(&lite, &inputs[0], false),
+            Some("seedance-1-0-lite-t2v-250428")
+        );
+        assert_eq!(
+            default_model_id(&lite, &inputs[1], false),
+            Some("seedance-1-0-lite-i2v-250428")
+        );
+        let two = ark(Model::Seedance20);
+        assert!(model_id_matches(&two, "ep-20260101-abc"));
+        assert!(model_id_matches(&two, "doubao-seedance-2-0"));
+        assert!(!model_id_matches(&two, "ep-"));
+        assert!(!model_id_matches(&two, "ep-a b"));
+        assert!(!model_id_matches(&two, "dreamina-seedance-2-0-fast-260128"));
+        assert!(!model_id_matches(&two, "dreamina-seedance-2-0-260128/../x"));
+        assert!(!model_id_matches(
+            &ark(Model::Seedance25),
+            "dreamina-seedance-2-5-flash-261115"
+        ));
+        assert!(!model_id_matches(
+            &ark(Model::Seedance25Flash),
+            "dreamina-seedance-2-5-260628"
+        ));
+    }
 }

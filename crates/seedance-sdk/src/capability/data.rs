@@ -224,7 +224,8 @@ impl CapabilityTable {
                 ),
             ));
         }
-        let text = std::fs::read_to_string(path).map_err(|err| fail("the file", err.to_string()))?;
+        let text =
+            std::fs::read_to_string(path).map_err(|err| fail("the file", err.to_string()))?;
         self.with_text(&name, &text)
     }
 
@@ -233,7 +234,11 @@ impl CapabilityTable {
     /// # Errors
     ///
     /// [`CapabilityFileError`] naming `name` and the place in the text.
-    pub fn with_text(&self, name: &str, text: &str) -> Result<CapabilityTable, CapabilityFileError> {
+    pub fn with_text(
+        &self,
+        name: &str,
+        text: &str,
+    ) -> Result<CapabilityTable, CapabilityFileError> {
         let mut table = self.clone();
         for document in parse(name, text)? {
             if let Some(wire) = document.wire_given
@@ -430,7 +435,10 @@ fn convert(name: &str, at: &str, document: Document) -> Result<Parsed, Capabilit
     for (key, given) in &document.sources {
         let place = format!("{at}sources.{key}");
         if given.url.is_none() && given.document.is_none() {
-            return Err(fail(place, "names nothing; allowed: a url, a document, or both".into()));
+            return Err(fail(
+                place,
+                "names nothing; allowed: a url, a document, or both".into(),
+            ));
         }
         if !is_date(&given.as_of) {
             return Err(fail(
@@ -444,14 +452,20 @@ fn convert(name: &str, at: &str, document: Document) -> Result<Parsed, Capabilit
     for (idx, entry) in document.models.iter().enumerate() {
         let place = |key: &str| format!("{at}models[{idx}] ({}).{key}", entry.model);
         if entries.iter().any(|caps| caps.model == entry.model) {
-            return Err(fail(place("model"), "appears twice; allowed: one entry per model".into()));
+            return Err(fail(
+                place("model"),
+                "appears twice; allowed: one entry per model".into(),
+            ));
         }
         let mut rule_sources = BTreeMap::new();
         for (rule, key) in &entry.rule_sources {
             if !RULES.contains(&rule.as_str()) {
                 return Err(fail(
                     place("rule_sources"),
-                    format!("{rule:?} is not a capability; allowed: {}", RULES.join(", ")),
+                    format!(
+                        "{rule:?} is not a capability; allowed: {}",
+                        RULES.join(", ")
+                    ),
                 ));
             }
             rule_sources.insert(rule.clone(), source(&place("rule_sources"), key)?);
@@ -460,21 +474,33 @@ fn convert(name: &str, at: &str, document: Document) -> Result<Parsed, Capabilit
             ("duration", Some(entry.duration)),
             ("frame_count", entry.frame_count),
             ("execution_expires_after", entry.execution_expires_after),
-            ("priority", entry.priority.map(|(l, h)| (u32::from(l), u32::from(h)))),
+            (
+                "priority",
+                entry.priority.map(|(l, h)| (u32::from(l), u32::from(h))),
+            ),
         ] {
             if let Some((low, high)) = range
                 && low > high
             {
-                return Err(fail(place(key), format!("[{low}, {high}] is empty; allowed: [min, max] with min <= max")));
+                return Err(fail(
+                    place(key),
+                    format!("[{low}, {high}] is empty; allowed: [min, max] with min <= max"),
+                ));
             }
         }
         if let Some((low, high)) = entry.seed
             && low > high
         {
-            return Err(fail(place("seed"), format!("[{low}, {high}] is empty; allowed: [min, max] with min <= max")));
+            return Err(fail(
+                place("seed"),
+                format!("[{low}, {high}] is empty; allowed: [min, max] with min <= max"),
+            ));
         }
         if !entry.modes.contains(&Mode::Text) {
-            return Err(fail(place("modes"), "lacks text; allowed: every model takes text alone".into()));
+            return Err(fail(
+                place("modes"),
+                "lacks text; allowed: every model takes text alone".into(),
+            ));
         }
         if let Some(field) = entry.fields.iter().find(|f| f.is_required()) {
             return Err(fail(
@@ -494,10 +520,16 @@ fn convert(name: &str, at: &str, document: Document) -> Result<Parsed, Capabilit
                 "must list the formats exactly where output_format is a field".into(),
             ));
         }
-        if let Some(prefix) = entry.id_prefixes.iter().find(|p| !p.ends_with('-') || p.len() < 2) {
+        if let Some(prefix) = entry
+            .id_prefixes
+            .iter()
+            .find(|p| !p.ends_with('-') || p.len() < 2)
+        {
             return Err(fail(
                 place("id_prefixes"),
-                format!("{prefix:?} does not end with '-'; allowed: an id's family, up to the dash before its version"),
+                format!(
+                    "{prefix:?} does not end with '-'; allowed: an id's family, up to the dash before its version"
+                ),
             ));
         }
         for (id_idx, id) in entry.ids.iter().enumerate() {
@@ -558,9 +590,8 @@ fn convert(name: &str, at: &str, document: Document) -> Result<Parsed, Capabilit
         });
         let _ = &entry.request_schemas;
     }
-    let wire_given: Option<Vec<(Field, String)>> = document
-        .wire
-        .map(|wire| wire.into_iter().collect());
+    let wire_given: Option<Vec<(Field, String)>> =
+        document.wire.map(|wire| wire.into_iter().collect());
     Ok(Parsed {
         provider,
         wire: wire_given.clone().unwrap_or_default(),
@@ -616,7 +647,10 @@ mod tests {
         let table = replaced(&text).unwrap();
         let built_in = CapabilityTable::built_in();
         assert_eq!(
-            table.get(Provider::Ark, Model::Seedance25).unwrap().resolutions,
+            table
+                .get(Provider::Ark, Model::Seedance25)
+                .unwrap()
+                .resolutions,
             [Resolution::P480]
         );
         for caps in built_in.entries() {

@@ -12,12 +12,12 @@ mod prepare;
 mod validate;
 
 pub(crate) use self::data::built_in_wire;
+pub(crate) use self::prepare::prepare;
+pub use self::validate::Violation;
 pub use self::{
     data::{Basis, CapabilityFileError, CapabilityTable, IdInputs, ModelId, Site, Source},
     prepare::validate,
 };
-pub(crate) use self::prepare::prepare;
-pub use self::validate::Violation;
 use crate::{
     error::InvalidRequest,
     media::Inline,

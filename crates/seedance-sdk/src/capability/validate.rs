@@ -28,7 +28,11 @@ pub struct Violation {
 
 impl std::fmt::Display for Violation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} (rule {}; source: {})", self.refusal, self.rule, self.source)
+        write!(
+            f,
+            "{} (rule {}; source: {})",
+            self.refusal, self.rule, self.source
+        )
     }
 }
 
@@ -100,8 +104,7 @@ impl Capabilities {
     fn validate_prompt(&self, request: &VideoRequest) -> Result<(), InvalidRequest> {
         let prompt_chars = request.prompt.chars().count();
         // The final video of a draft reuses the draft's prompt.
-        if request.prompt.trim().is_empty() && !matches!(request.inputs, Inputs::FromDraft { .. })
-        {
+        if request.prompt.trim().is_empty() && !matches!(request.inputs, Inputs::FromDraft { .. }) {
             return Err(self.invalid(Field::Prompt, "must not be empty".into()));
         }
         if let Some(max_chars) = self.prompt_max_chars
@@ -180,101 +183,101 @@ impl Capabilities {
         request: &VideoRequest,
     ) -> Vec<(&'static str, Result<(), InvalidRequest>)> {
         let resolution = || {
-        if let Some(resolution) = request.resolution
-            && !self.resolutions.contains(&resolution)
-        {
-            return Err(self.invalid(
-                Field::Resolution,
-                format!(
-                    "{} is not supported; allowed: {}",
-                    resolution.as_str(),
-                    list(self.resolutions.iter().map(|r| r.as_str()))
-                ),
-            ));
-        }
-        Ok(())
+            if let Some(resolution) = request.resolution
+                && !self.resolutions.contains(&resolution)
+            {
+                return Err(self.invalid(
+                    Field::Resolution,
+                    format!(
+                        "{} is not supported; allowed: {}",
+                        resolution.as_str(),
+                        list(self.resolutions.iter().map(|r| r.as_str()))
+                    ),
+                ));
+            }
+            Ok(())
         };
         let ratio = || {
-        if let Some(ratio) = request.ratio
-            && !self.ratios.contains(&ratio)
-        {
-            return Err(self.invalid(
-                Field::Ratio,
-                format!(
-                    "{} is not supported; allowed: {}",
-                    ratio.as_str(),
-                    list(self.ratios.iter().map(|r| r.as_str()))
-                ),
-            ));
-        }
-        Ok(())
+            if let Some(ratio) = request.ratio
+                && !self.ratios.contains(&ratio)
+            {
+                return Err(self.invalid(
+                    Field::Ratio,
+                    format!(
+                        "{} is not supported; allowed: {}",
+                        ratio.as_str(),
+                        list(self.ratios.iter().map(|r| r.as_str()))
+                    ),
+                ));
+            }
+            Ok(())
         };
         let seed = || {
-        if let (Some(seed), Some((min, max))) = (request.seed, self.seed)
-            && !(min..=max).contains(&seed)
-        {
-            return Err(self.invalid(
-                Field::Seed,
-                format!("{seed} is out of range; allowed: {min} to {max} (-1 means random)"),
-            ));
-        }
-        Ok(())
+            if let (Some(seed), Some((min, max))) = (request.seed, self.seed)
+                && !(min..=max).contains(&seed)
+            {
+                return Err(self.invalid(
+                    Field::Seed,
+                    format!("{seed} is out of range; allowed: {min} to {max} (-1 means random)"),
+                ));
+            }
+            Ok(())
         };
         let fps = || {
-        if let Some(fps) = request.fps
-            && !self.fps.contains(&fps)
-        {
-            return Err(self.invalid(
-                Field::Fps,
-                format!(
-                    "{fps} is not supported; allowed: {}",
-                    list(self.fps.iter().map(u32::to_string))
-                ),
-            ));
-        }
-        Ok(())
+            if let Some(fps) = request.fps
+                && !self.fps.contains(&fps)
+            {
+                return Err(self.invalid(
+                    Field::Fps,
+                    format!(
+                        "{fps} is not supported; allowed: {}",
+                        list(self.fps.iter().map(u32::to_string))
+                    ),
+                ));
+            }
+            Ok(())
         };
         let expiry = || {
-        if let (Some(seconds), Some((min, max))) = (
-            request.execution_expires_after,
-            self.execution_expires_after,
-        ) && !(min..=max).contains(&seconds)
-        {
-            return Err(self.invalid(
-                Field::ExecutionExpiresAfter,
-                format!("{seconds} is out of range; allowed: {min}-{max} seconds"),
-            ));
-        }
-        Ok(())
+            if let (Some(seconds), Some((min, max))) = (
+                request.execution_expires_after,
+                self.execution_expires_after,
+            ) && !(min..=max).contains(&seconds)
+            {
+                return Err(self.invalid(
+                    Field::ExecutionExpiresAfter,
+                    format!("{seconds} is out of range; allowed: {min}-{max} seconds"),
+                ));
+            }
+            Ok(())
         };
         let priority = || {
-        // Priority is documented "not with flex"; no model takes both (flex is 1.x only,
-        // priority 2.x only), so the field tables already keep them apart.
-        if let (Some(priority), Some((min, max))) = (request.priority, self.priority)
-            && !(min..=max).contains(&priority)
-        {
-            return Err(self.invalid(
-                Field::Priority,
-                format!("{priority} is out of range; allowed: {min}-{max}"),
-            ));
-        }
-        Ok(())
+            // Priority is documented "not with flex"; no model takes both (flex is 1.x only,
+            // priority 2.x only), so the field tables already keep them apart.
+            if let (Some(priority), Some((min, max))) = (request.priority, self.priority)
+                && !(min..=max).contains(&priority)
+            {
+                return Err(self.invalid(
+                    Field::Priority,
+                    format!("{priority} is out of range; allowed: {min}-{max}"),
+                ));
+            }
+            Ok(())
         };
         let safety = || {
-        if let (Some(id), Some(max_chars)) =
-            (&request.safety_identifier, self.safety_identifier_max_chars)
-        {
-            let chars = id.chars().count();
-            if chars == 0 || chars > max_chars || id.chars().any(char::is_control) {
-                return Err(self.invalid(
+            if let (Some(id), Some(max_chars)) =
+                (&request.safety_identifier, self.safety_identifier_max_chars)
+            {
+                let chars = id.chars().count();
+                if chars == 0 || chars > max_chars || id.chars().any(char::is_control) {
+                    return Err(self.invalid(
                     Field::SafetyIdentifier,
                     format!(
                         "{chars} characters is not accepted; allowed: 1-{max_chars} characters without control characters"
                     ),
                 ));
+                }
             }
-        }
-        Ok(())
+            Ok(())
         };
         let output_format = || {
             if let Some(format) = request.output_format

@@ -268,7 +268,10 @@ impl ImageRules {
     /// limit, so an inline image is always bounded.
     pub(crate) fn undocumented() -> ImageRules {
         ImageRules {
-            formats: RECOGNISED_FORMATS[..6].iter().map(|f| (*f).to_owned()).collect(),
+            formats: RECOGNISED_FORMATS[..6]
+                .iter()
+                .map(|f| (*f).to_owned())
+                .collect(),
             max_bytes: MAX_IMAGE_BYTES,
             side_px: None,
             aspect: None,

@@ -48,7 +48,6 @@ pub(crate) fn api_error(
     }
 }
 
-
 fn payload(request: &VideoRequest, media: &Resolved) -> Payload {
     Payload::from_wire(super::wire(PROVIDER), request, media).with_extra(request)
 }

@@ -345,12 +345,11 @@ impl Payload {
         provider: Provider,
     ) -> Result<T, Error> {
         let keys: Vec<String> = self.0.keys().cloned().collect();
-        let body: T = serde_json::from_value(Value::Object(self.0)).map_err(|err| {
-            Error::RequestSchema {
+        let body: T =
+            serde_json::from_value(Value::Object(self.0)).map_err(|err| Error::RequestSchema {
                 provider,
                 message: format!("the request does not fit the provider's schema: {err}"),
-            }
-        })?;
+            })?;
         let kept = serde_json::to_value(&body).unwrap_or_default();
         if let Some(lost) = keys.iter().find(|key| kept.get(key.as_str()).is_none()) {
             return Err(Error::RequestSchema {

@@ -39,7 +39,6 @@ pub(crate) fn envelope_error(code: i64, message: &str) -> Error {
     }
 }
 
-
 fn payload(request: &VideoRequest, media: &Resolved) -> Payload {
     Payload::from_wire(super::wire(PROVIDER), request, media).with_extra(request)
 }

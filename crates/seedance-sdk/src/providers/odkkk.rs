@@ -11,7 +11,7 @@ use super::{
 use crate::{
     error::{Error, ProviderError},
     provider::Provider,
-    request::{VideoRequest},
+    request::VideoRequest,
     task::{RESULT_URL_LIFETIME, TaskStatus, Usage, Video, undocumented_status},
     text::bounded,
 };
@@ -51,7 +51,6 @@ pub(crate) fn api_error(
         ),
     }
 }
-
 
 /// The keys the payload writes beyond the wire table, with the option that sets them.
 pub(crate) const MAPPED_KEYS: &[(&str, &str)] = &[

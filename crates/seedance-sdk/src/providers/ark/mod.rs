@@ -20,7 +20,7 @@ pub(crate) use self::{
 };
 use super::{ListQuery, ProviderApi, Resolved, Submitted, TaskPage};
 use crate::{
-    capability::{CapabilityTable, Capabilities, ark::default_model_id},
+    capability::{Capabilities, CapabilityTable, ark::default_model_id},
     error::Error,
     provider::Provider,
     request::{Inputs, Model, VideoRequest},
@@ -63,7 +63,9 @@ impl Ark {
                 provider: PROVIDER,
                 model,
                 field: crate::request::Field::Model,
-                message: "is not in the capability table; allowed: the models of `seedance providers`".into(),
+                message:
+                    "is not in the capability table; allowed: the models of `seedance providers`"
+                        .into(),
             })
         })
     }

@@ -19,7 +19,10 @@ use crate::{
 /// The keys the payload writes beyond the wire table, with the option that sets them.
 pub(crate) const MAPPED_KEYS: &[(&str, &str)] = &[
     ("model", "model or model_id"),
-    ("content", "the prompt and the inputs (frames, references, edit, extend, from_draft)"),
+    (
+        "content",
+        "the prompt and the inputs (frames, references, edit, extend, from_draft)",
+    ),
     ("omni_reference_task_type", "edit or extend inputs"),
 ];
 
@@ -36,8 +39,9 @@ fn video(url: &str) -> Value {
 /// The `content` items of `request`: the prompt first (when there is one), then its inputs.
 pub(crate) fn content(request: &VideoRequest, media: &Resolved) -> Vec<Value> {
     let mut items = Vec::new();
-    // The final video of a draft reuses the draft's prompt: its one item is the draft task.
-    if !request.prompt.is_empty() && !matches!(request.inputs, Inputs::FromDraft { .. }) {
+    // Validation keeps the prompt empty for the final video of a 2.5 draft, whose one item is
+    // the draft task (`capability::ark::from_draft`).
+    if !request.prompt.is_empty() {
         items.push(json!({"type": "text", "text": request.prompt}));
     }
     let images = |items: &mut Vec<Value>| {
@@ -79,14 +83,16 @@ pub(crate) fn sent_model_id(
     }
     crate::capability::ark::default_model_id(caps, &request.inputs, volcengine)
         .map(str::to_owned)
-        .ok_or_else(|| caps.invalid(
-            Field::ModelId,
-            format!(
-                "no {} id of {} is known; allowed: set model_id to the id your account has",
-                if volcengine { "Volcengine" } else { "BytePlus" },
-                caps.model
-            ),
-        ))
+        .ok_or_else(|| {
+            caps.invalid(
+                Field::ModelId,
+                format!(
+                    "no {} id of {} is known; allowed: set model_id to the id your account has",
+                    if volcengine { "Volcengine" } else { "BytePlus" },
+                    caps.model
+                ),
+            )
+        })
 }
 
 /// Seedance 2.5 declares an edit or an extension as `omni_reference_task_type` (the Go SDK,
