@@ -65,6 +65,17 @@ pub(crate) fn outputs(root: &Path) -> Result<Vec<Output>> {
             path: crate_dir.join("generated.rs"),
             contents: rust,
         });
+        // The capability data the facade compiles in, byte for byte.
+        let capabilities = spec_dir.join("capabilities.json");
+        if capabilities.exists() {
+            outputs.push(Output {
+                path: root
+                    .join("crates/seedance-sdk/capabilities")
+                    .join(format!("{provider}.json")),
+                contents: fs::read_to_string(&capabilities)
+                    .with_context(|| format!("cannot read {}", capabilities.display()))?,
+            });
+        }
     }
     Ok(outputs)
 }
@@ -154,5 +165,28 @@ mod tests {
             stale.is_empty(),
             "stale generated files {stale:?}: run `cargo xtask codegen`"
         );
+    }
+
+    /// Each provider's capability data has one copy in the SDK, checked for freshness with the
+    /// rest: a copy edited by hand (or a data change not copied) fails `cargo test`.
+    #[test]
+    fn capability_data_is_copied_into_the_sdk() {
+        let root = crate::project_root().expect("tests run inside the workspace");
+        let outputs = outputs(&root).unwrap();
+        let mut copied = 0;
+        for provider in providers(&root).unwrap() {
+            let data = root.join("specs").join(&provider).join("capabilities.json");
+            if !data.exists() {
+                continue;
+            }
+            let copy = root.join(format!("crates/seedance-sdk/capabilities/{provider}.json"));
+            let output = outputs
+                .iter()
+                .find(|o| o.path == copy)
+                .unwrap_or_else(|| panic!("no output for {}", copy.display()));
+            assert_eq!(output.contents.as_bytes(), fs::read(&data).unwrap());
+            copied += 1;
+        }
+        assert!(copied >= 4, "only {copied} capability files copied");
     }
 }
