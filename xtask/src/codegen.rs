@@ -1,4 +1,5 @@
-//! `cargo xtask codegen [--check]`: every generated file, rebuilt from `specs/`.
+//! `cargo xtask codegen [--check]`: every generated file, rebuilt from `specs/`, and the
+//! capability check (`capabilities`), which fails the run when the data disagrees with a spec.
 
 use std::{
     fs,
@@ -8,7 +9,7 @@ use std::{
 
 use anyhow::{Context, Result};
 
-use crate::assemble;
+use crate::{assemble, capabilities};
 
 /// Whether to write stale files or only report them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,16 +94,23 @@ pub(crate) fn run(root: &Path, mode: Mode, verbose: bool) -> Result<ExitCode> {
             );
         }
     }
+    // Checked after writing, so `cargo xtask codegen` judges the specs it just wrote.
+    let consistent = capabilities::report(root)?;
+    let code = if consistent {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    };
     match (mode, stale.is_empty()) {
         (_, true) => {
             eprintln!("generated files are up to date");
-            Ok(ExitCode::SUCCESS)
+            Ok(code)
         }
         (Mode::Write, false) => {
             for path in &stale {
                 eprintln!("updated {}", path.display());
             }
-            Ok(ExitCode::SUCCESS)
+            Ok(code)
         }
         (Mode::Check, false) => {
             for path in &stale {
