@@ -1,4 +1,5 @@
-//! `cargo xtask codegen [--check]`: every generated file, rebuilt from `specs/`.
+//! `cargo xtask codegen [--check]`: every generated file, rebuilt from `specs/`, and the
+//! capability check (`capabilities`), which fails the run when the data disagrees with a spec.
 
 use std::{
     fs,
@@ -8,7 +9,7 @@ use std::{
 
 use anyhow::{Context, Result};
 
-use crate::assemble;
+use crate::{assemble, capabilities};
 
 /// Whether to write stale files or only report them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,6 +66,17 @@ pub(crate) fn outputs(root: &Path) -> Result<Vec<Output>> {
             path: crate_dir.join("generated.rs"),
             contents: rust,
         });
+        // The capability data the facade compiles in, byte for byte.
+        let capabilities = spec_dir.join("capabilities.json");
+        if capabilities.exists() {
+            outputs.push(Output {
+                path: root
+                    .join("crates/seedance-sdk/capabilities")
+                    .join(format!("{provider}.json")),
+                contents: fs::read_to_string(&capabilities)
+                    .with_context(|| format!("cannot read {}", capabilities.display()))?,
+            });
+        }
     }
     Ok(outputs)
 }
@@ -82,16 +94,23 @@ pub(crate) fn run(root: &Path, mode: Mode, verbose: bool) -> Result<ExitCode> {
             );
         }
     }
+    // Checked after writing, so `cargo xtask codegen` judges the specs it just wrote.
+    let consistent = capabilities::report(root)?;
+    let code = if consistent {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    };
     match (mode, stale.is_empty()) {
         (_, true) => {
             eprintln!("generated files are up to date");
-            Ok(ExitCode::SUCCESS)
+            Ok(code)
         }
         (Mode::Write, false) => {
             for path in &stale {
                 eprintln!("updated {}", path.display());
             }
-            Ok(ExitCode::SUCCESS)
+            Ok(code)
         }
         (Mode::Check, false) => {
             for path in &stale {
@@ -154,5 +173,28 @@ mod tests {
             stale.is_empty(),
             "stale generated files {stale:?}: run `cargo xtask codegen`"
         );
+    }
+
+    /// Each provider's capability data has one copy in the SDK, checked for freshness with the
+    /// rest: a copy edited by hand (or a data change not copied) fails `cargo test`.
+    #[test]
+    fn capability_data_is_copied_into_the_sdk() {
+        let root = crate::project_root().expect("tests run inside the workspace");
+        let outputs = outputs(&root).unwrap();
+        let mut copied = 0;
+        for provider in providers(&root).unwrap() {
+            let data = root.join("specs").join(&provider).join("capabilities.json");
+            if !data.exists() {
+                continue;
+            }
+            let copy = root.join(format!("crates/seedance-sdk/capabilities/{provider}.json"));
+            let output = outputs
+                .iter()
+                .find(|o| o.path == copy)
+                .unwrap_or_else(|| panic!("no output for {}", copy.display()));
+            assert_eq!(output.contents.as_bytes(), fs::read(&data).unwrap());
+            copied += 1;
+        }
+        assert!(copied >= 4, "only {copied} capability files copied");
     }
 }

@@ -3,11 +3,14 @@
 //! - `codegen [--check] [--verbose]`: assemble each provider's `specs/<provider>/openapi.json`
 //!   from its sources and patches, and write the formatted render of its generated client to
 //!   `crates/seedance-<provider>/generated.rs` for review. `--check` writes nothing and fails,
-//!   naming each stale file, when anything is out of date.
+//!   naming each stale file, when anything is out of date. It also copies each
+//!   `specs/<provider>/capabilities.json` into `crates/seedance-sdk/capabilities/`, and checks the
+//!   capability data against the specs (`capabilities`).
 //! - `drift`: a semantic diff of OpenAPI documents, classed by what breaks a generated client.
 //! - `coverage`: which request properties the facade maps, and why the others are unsupported.
 
 mod assemble;
+mod capabilities;
 mod codegen;
 mod coverage;
 mod drift;
@@ -26,8 +29,10 @@ const HELP: &str = "\
 cargo xtask <task>
 
 Tasks:
-  codegen [--check] [--verbose]   rebuild specs/*/openapi.json and crates/seedance-*/generated.rs;
-                                  --check changes nothing and fails if any is stale;
+  codegen [--check] [--verbose]   rebuild specs/*/openapi.json and crates/seedance-*/generated.rs,
+                                  copy specs/*/capabilities.json into the SDK, and check the
+                                  capability data against the specs (fails on any problem);
+                                  --check changes nothing and fails if any file is stale;
                                   --verbose prints a diff of each stale file
   drift OLD NEW [--format json] [--fail-on breaking|risky]
                                   classify the changes between two OpenAPI documents (file or
