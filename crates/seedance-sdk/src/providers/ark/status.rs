@@ -118,12 +118,14 @@ fn expires_at(updated_at: Option<i64>) -> u64 {
     finished.saturating_add(RESULT_URL_LIFETIME.as_secs())
 }
 
-/// Ark's token counts, when it reports any.
+/// Ark's token counts and web searches, when it reports any; a negative count is not believed.
 fn usage(usage: types::Usage) -> Option<Usage> {
+    let count = |n: Option<i64>| n.and_then(|n| u64::try_from(n).ok());
     Usage {
-        completion_tokens: usage.completion_tokens.and_then(|n| u64::try_from(n).ok()),
-        total_tokens: usage.total_tokens.and_then(|n| u64::try_from(n).ok()),
+        completion_tokens: count(usage.completion_tokens),
+        total_tokens: count(usage.total_tokens),
         credits: None,
+        web_searches: count(usage.tool_usage.and_then(|tools| tools.web_search)),
     }
     .nonempty()
 }
