@@ -156,6 +156,64 @@ async fn every_status_word() {
     assert_eq!(video.usage, None);
 }
 
+/// A 2.5 task whose prompt contradicts its declared `omni_reference_task_type` fails while
+/// running; the reason says so in words and what to change, and the code stays Ark's.
+#[tokio::test]
+async fn a_task_type_mismatch_says_what_to_change() {
+    const CODE: &str = "InvalidParameter.TaskTypeMismatch";
+    let failed = |echo: Value, message: Value| {
+        json!({"id": TASK, "model": "dreamina-seedance-2-5-260628", "status": "failed",
+            "omni_reference_task_type": echo, "error": {"code": CODE, "message": message}})
+    };
+    let advice = "rewrite the prompt to describe that task, or change the task type (auto lets \
+                  the model decide)";
+    for (body, expected) in [
+        (
+            failed(json!("edit"), json!("the prompt describes a new video")),
+            format!(
+                "the prompt contradicts the declared task type (omni_reference_task_type edit): \
+                 {advice}; Ark says: the prompt describes a new video"
+            ),
+        ),
+        // A task that does not echo its type, and one with no message.
+        (
+            failed(Value::Null, json!("the prompt describes a new video")),
+            format!(
+                "the prompt contradicts the declared task type (omni_reference_task_type): \
+                 {advice}; Ark says: the prompt describes a new video"
+            ),
+        ),
+        (
+            failed(json!("extend"), json!("")),
+            format!(
+                "the prompt contradicts the declared task type (omni_reference_task_type \
+                 extend): {advice}"
+            ),
+        ),
+    ] {
+        assert_eq!(
+            status_of(200, &body).await.unwrap(),
+            TaskStatus::Failed {
+                code: Some(CODE.into()),
+                message: expected,
+            },
+            "{body}"
+        );
+    }
+    // A long message is cut, never the advice.
+    let long = "x".repeat(4000);
+    let TaskStatus::Failed { message, .. } = status_of(200, &failed(json!("edit"), json!(long)))
+        .await
+        .unwrap()
+    else {
+        panic!("failed");
+    };
+    assert!(
+        message.contains(advice) && message.len() < 1100,
+        "{message}"
+    );
+}
+
 #[tokio::test]
 async fn web_searches_are_counted_in_the_usage() {
     let succeeded = |usage: Value| {

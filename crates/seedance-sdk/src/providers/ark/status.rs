@@ -79,12 +79,16 @@ pub(crate) fn map_status(task_id: &str, task: types::Task) -> Result<TaskStatus,
         types::TaskStatus::Expired => TaskStatus::Expired,
         types::TaskStatus::Failed => {
             let error = task.error.unwrap_or_default();
+            let message = error.message.as_deref().filter(|m| !m.is_empty());
             TaskStatus::Failed {
+                message: match error.code.as_deref() {
+                    Some(TASK_TYPE_MISMATCH) => {
+                        task_type_mismatch(task.omni_reference_task_type.as_deref(), message)
+                    }
+                    _ => message
+                        .map_or_else(|| "the task failed (Ark gives no reason)".into(), bounded),
+                },
                 code: error.code.as_deref().filter(|c| !c.is_empty()).map(bounded),
-                message: error.message.filter(|m| !m.is_empty()).map_or_else(
-                    || "the task failed (Ark gives no reason)".into(),
-                    |m| bounded(&m),
-                ),
             }
         }
         types::TaskStatus::Succeeded => {
@@ -105,6 +109,29 @@ pub(crate) fn map_status(task_id: &str, task: types::Task) -> Result<TaskStatus,
         }
         types::TaskStatus::Unknown(raw) => undocumented_status(&bounded(&raw)),
     })
+}
+
+/// The code of a Seedance 2.5 task that failed while running because its prompt contradicts
+/// the declared `omni_reference_task_type` (a conflict between parameters is refused at submit
+/// with `InvalidParameter.TaskTypeConstraint` instead).
+const TASK_TYPE_MISMATCH: &str = "InvalidParameter.TaskTypeMismatch";
+
+/// Why a [`TASK_TYPE_MISMATCH`] task failed, in words: the task type it declared (when the task
+/// echoes it), what to change, then Ark's message, which is what the 1 KiB bound cuts.
+fn task_type_mismatch(task_type: Option<&str>, message: Option<&str>) -> String {
+    let declared = task_type
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(|t| format!(" {}", t.chars().take(40).collect::<String>()))
+        .unwrap_or_default();
+    let said = message
+        .map(|m| format!("; Ark says: {m}"))
+        .unwrap_or_default();
+    bounded(&format!(
+        "the prompt contradicts the declared task type (omni_reference_task_type{declared}): \
+         rewrite the prompt to describe that task, or change the task type (auto lets the model \
+         decide){said}"
+    ))
 }
 
 /// Ark deletes the video 24 h after the task finished (`updated_at`); a time in the future,
