@@ -1,9 +1,13 @@
 //! The facade against the simulator with every fault kind injected: many tasks, and the
 //! simulator's counters prove that no task is lost and that the SDK never sent a submit twice.
+//! Also what each provider reports of a task's cost, and Seedance 2.5's movies, web searches
+//! and task-type mismatches on Ark.
 
 use std::{collections::BTreeMap, time::Duration};
 
-use seedance_sdk::{Client, Error, Provider, RetryPolicy, VideoRequest, WaitOptions};
+use seedance_sdk::{
+    Client, Error, Media, Model, OutputFormat, Provider, RetryPolicy, VideoRequest, WaitOptions,
+};
 use seedance_sim::{Fault, FaultRule, Route, Sim, SimConfig};
 
 /// The providers the simulator serves: all of them.
@@ -254,4 +258,63 @@ async fn the_finished_video_carries_the_usage_each_provider_reports() {
             Provider::Modellix | Provider::Jiekou => assert_eq!(usage, None, "{provider}"),
         }
     }
+}
+
+/// Seedance 2.5 on Ark, facade against simulator: a QuickTime movie (`output_format: "mov"`)
+/// downloads, the web searches a task ran reach its usage, and an edit whose prompt contradicts
+/// its declared task type fails with Ark's code and the reason in words.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn seedance_2_5_movies_web_searches_and_task_type_mismatches() {
+    let config = SimConfig {
+        task_duration: Duration::ZERO,
+        ..SimConfig::default()
+    };
+    let sim = Sim::start(config).await.unwrap();
+    let client = Client::builder(Provider::Ark)
+        .api_key("sim")
+        .base_url(sim.base_url("ark"))
+        .build()
+        .unwrap();
+
+    let movie = VideoRequest::builder("A red fox walking through fresh snow")
+        .model(Model::Seedance25)
+        .output_format(OutputFormat::Mov)
+        .web_search(true)
+        .build();
+    let handle = client.submit(&movie).await.unwrap();
+    let video = client.wait(&handle, WaitOptions::default()).await.unwrap();
+    let usage = video.usage.expect("Ark reports a usage");
+    assert_eq!(usage.web_searches, Some(1), "{usage:?}");
+    let dir = std::env::temp_dir().join(format!("seedance-2-5-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("fox.mov");
+    client.download(&video, &file).await.unwrap();
+    let bytes = std::fs::read(&file).unwrap();
+    assert_eq!(&bytes[4..12], b"ftypqt  ", "a QuickTime movie");
+    let _ = std::fs::remove_dir_all(&dir);
+
+    let prompt = format!(
+        "A brand new film of a dragon {}",
+        seedance_sim::ARK_TASK_TYPE_MISMATCH_MARKER
+    );
+    let edit = VideoRequest::builder(prompt)
+        .model(Model::Seedance25)
+        .edit("https://example.com/clip.mp4", Vec::<Media>::new())
+        .build();
+    let handle = client.submit(&edit).await.unwrap();
+    let err = client
+        .wait(&handle, WaitOptions::default())
+        .await
+        .expect_err("the prompt contradicts the edit");
+    let Error::TaskFailed { code, message, .. } = &err else {
+        panic!("{err:?}");
+    };
+    assert_eq!(code.as_deref(), Some("InvalidParameter.TaskTypeMismatch"));
+    assert!(
+        message.starts_with(
+            "the prompt contradicts the declared task type (omni_reference_task_type edit): \
+             rewrite the prompt"
+        ) && message.contains("Ark says: "),
+        "{message}"
+    );
 }

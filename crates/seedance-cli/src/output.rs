@@ -65,7 +65,7 @@ pub(crate) fn finished(handle: &TaskHandle, video: &Video, output: &Path, bytes:
     }
 }
 
-/// A usage as words: `108900 tokens`, `8 credits`.
+/// A usage as words: `108900 tokens`, `8 credits`, `108900 tokens, 2 web searches`.
 pub(crate) fn describe_usage(usage: &Usage) -> String {
     let mut parts = Vec::new();
     if let Some(tokens) = usage.completion_tokens.or(usage.total_tokens) {
@@ -73,6 +73,10 @@ pub(crate) fn describe_usage(usage: &Usage) -> String {
     }
     if let Some(credits) = usage.credits {
         parts.push(format!("{credits} credits"));
+    }
+    if let Some(searches) = usage.web_searches {
+        let plural = if searches == 1 { "" } else { "es" };
+        parts.push(format!("{searches} web search{plural}"));
     }
     if parts.is_empty() {
         "not reported".into()
@@ -158,4 +162,45 @@ pub(crate) fn status(handle: &TaskHandle, status: &TaskStatus, json: bool) {
 /// Prints `value` as one line of JSON, with no raw control character.
 pub(crate) fn print_json(value: &Value) {
     println!("{}", json_safe(&value.to_string()));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usage_in_words() {
+        let check = |usage: Usage, expected: &str| assert_eq!(describe_usage(&usage), expected);
+        check(Usage::default(), "not reported");
+        check(
+            Usage {
+                completion_tokens: Some(108_900),
+                total_tokens: Some(108_900),
+                ..Usage::default()
+            },
+            "108900 tokens",
+        );
+        check(
+            Usage {
+                credits: Some(8.0),
+                ..Usage::default()
+            },
+            "8 credits",
+        );
+        check(
+            Usage {
+                completion_tokens: Some(108_900),
+                web_searches: Some(2),
+                ..Usage::default()
+            },
+            "108900 tokens, 2 web searches",
+        );
+        check(
+            Usage {
+                web_searches: Some(1),
+                ..Usage::default()
+            },
+            "1 web search",
+        );
+    }
 }

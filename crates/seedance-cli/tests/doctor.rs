@@ -1,7 +1,7 @@
 //! End-to-end tests of `seedance doctor`: every check passes against the simulator, a refused
 //! key is a bad key, an unwritable output directory fails its check, a reserved host name is a
-//! configuration error (not "offline"), and the API key never shows up in any output nor goes
-//! anywhere but the configured base URL.
+//! configuration error (not "offline"), a host that serves no video is a warning, and the API key
+//! never shows up in any output nor goes anywhere but the configured base URL.
 
 use std::{
     io::{Read, Write},
@@ -279,6 +279,67 @@ fn a_reserved_host_is_a_configuration_error_not_offline() {
     for check in ["tcp", "tls", "auth", "clock"] {
         assert_eq!(status(&report, check), "skipped", "{check}");
     }
+}
+
+/// BytePlus's EU host is a documented Ark server that serves no video models: its base URL
+/// check warns (the user may know better) and says where video is. Set through `ARK_BASE_URL`
+/// with no key, Ark is not in use, so nothing is looked up nor connected to.
+#[test]
+fn a_host_that_serves_no_video_is_a_warning_not_a_failure() {
+    const EU: &str = "https://ark.eu-west.bytepluses.com/api/v3";
+    let out = TempDir::new("no-video");
+    let doctor = |json: bool| {
+        let mut args = vec!["--out", out.root()];
+        if json {
+            args.push("--json");
+        }
+        // No provider has a key: the exit code says so, not a failed check.
+        let result = run(seedance(&args).env("ARK_BASE_URL", EU));
+        result.assert_code(1);
+        assert!(
+            result.stderr.contains("no provider is configured")
+                && !result.stderr.contains("failed"),
+            "{}",
+            result.describe()
+        );
+        result
+    };
+    let report = doctor(true).json();
+    let ark = report["providers"]
+        .as_array()
+        .expect("providers")
+        .iter()
+        .find(|p| p["provider"] == "ark")
+        .expect("ark");
+    assert_eq!(ark["base_url"], EU, "{ark}");
+    assert_eq!(ark["base_url_source"], "env", "{ark}");
+    assert_eq!(ark["base_url_trust"], "documented", "{ark}");
+    assert_eq!(ark["ok"], true, "a warning is not a failure: {ark}");
+    let check = &ark["checks"]["base_url"];
+    assert_eq!(check["status"], "warn", "{check}");
+    let detail = check["detail"].as_str().unwrap();
+    for words in [
+        EU,
+        "no video models",
+        "https://ark.ap-southeast.bytepluses.com/api/v3",
+        "https://tanstack.com/ai/latest/docs/adapters/byteplus-advanced",
+    ] {
+        assert!(detail.contains(words), "{words}: {detail}");
+    }
+    for check in ["dns", "tcp", "tls", "auth", "clock"] {
+        assert_eq!(ark["checks"][check]["status"], "skipped", "{check}: {ark}");
+    }
+
+    let human = doctor(false);
+    let line = human
+        .stdout
+        .lines()
+        .find(|l| l.trim_start().starts_with("base url") && l.contains("eu-west"))
+        .unwrap_or_else(|| panic!("no base url line: {}", human.describe()));
+    assert!(
+        line.contains(" warn ") && line.contains("ark.ap-southeast.bytepluses.com"),
+        "{line}"
+    );
 }
 
 #[test]

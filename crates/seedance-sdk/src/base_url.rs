@@ -9,7 +9,11 @@ use std::net::IpAddr;
 
 use reqwest::Url;
 
-use crate::{error::Error, provider::Provider, text::bounded};
+use crate::{
+    error::Error,
+    provider::{NO_VIDEO_HOSTS, Provider},
+    text::bounded,
+};
 
 /// `raw` checked and normalized (no trailing slash: the generated clients append "/<path>").
 ///
@@ -107,6 +111,34 @@ pub fn is_documented_base_url(provider: Provider, url: &str) -> bool {
         .any(|documented| same(documented, url))
 }
 
+/// Why `provider` at `base_url` cannot generate videos, when `base_url` is on a host the provider
+/// documents that is known to serve no video models (BytePlus ModelArk's EU host); the reason
+/// names the host, where video is served instead, and its source. `None` for every other URL,
+/// including an unparsable one: only documented hosts are known.
+///
+/// The API key may still go to such a host (it is a documented server): this is a warning for a
+/// user who may know better, not a refusal.
+///
+/// ```
+/// use seedance_sdk::{Provider, video_unavailable};
+///
+/// let why = video_unavailable(Provider::Ark, "https://ark.eu-west.bytepluses.com/api/v3")
+///     .expect("the EU host serves no video");
+/// assert!(why.contains("https://ark.ap-southeast.bytepluses.com/api/v3"));
+/// assert_eq!(
+///     video_unavailable(Provider::Ark, Provider::Ark.default_base_url()),
+///     None
+/// );
+/// ```
+pub fn video_unavailable(provider: Provider, base_url: &str) -> Option<&'static str> {
+    let url = Url::parse(base_url.trim()).ok()?;
+    let host = url.host_str()?.trim_end_matches('.').to_ascii_lowercase();
+    NO_VIDEO_HOSTS
+        .iter()
+        .find(|(listed, listed_host, _)| *listed == provider && *listed_host == host)
+        .map(|(_, _, why)| *why)
+}
+
 /// Whether two base URLs name the same server and path (scheme, host, port and path compared
 /// after parsing, so `HTTPS://API.x.ai/v1/` equals `https://api.x.ai:443/v1`).
 pub(crate) fn same(a: &str, b: &str) -> bool {
@@ -191,6 +223,48 @@ mod tests {
             Provider::Jiekou,
             "http://127.0.0.1:9"
         ));
+    }
+
+    #[test]
+    fn hosts_that_serve_no_video_are_known() {
+        let eu = "https://ark.eu-west.bytepluses.com/api/v3";
+        let why = video_unavailable(Provider::Ark, eu).expect("the EU host");
+        // It names the host, where video is instead, and the source.
+        for words in [
+            "ark.eu-west.bytepluses.com",
+            Provider::Ark.default_base_url(),
+            "https://tanstack.com/ai/latest/docs/adapters/byteplus-advanced",
+        ] {
+            assert!(why.contains(words), "{words}: {why}");
+        }
+        // A documented server, so the key may still go there.
+        assert!(is_documented_base_url(Provider::Ark, eu));
+        for same_host in [
+            "HTTPS://Ark.EU-West.BytePluses.com./api/v3/",
+            "https://ark.eu-west.bytepluses.com",
+        ] {
+            assert_eq!(video_unavailable(Provider::Ark, same_host), Some(why));
+        }
+        for serves_video in [
+            Provider::Ark.default_base_url(),
+            "https://ark.cn-beijing.volces.com/api/v3",
+            "https://ark.eu-west.bytepluses.com.example.com/api/v3",
+            "http://127.0.0.1:9/api/v3",
+            "not a url",
+        ] {
+            assert_eq!(
+                video_unavailable(Provider::Ark, serves_video),
+                None,
+                "{serves_video}"
+            );
+        }
+        for provider in [Provider::Modellix, Provider::Jiekou, Provider::Odkkk] {
+            assert_eq!(video_unavailable(provider, eu), None, "{provider}");
+            assert_eq!(
+                video_unavailable(provider, provider.default_base_url()),
+                None
+            );
+        }
     }
 
     #[test]

@@ -76,7 +76,7 @@ mod request;
 mod task;
 mod text;
 
-pub use base_url::{check_base_url, is_documented_base_url, is_loopback_url};
+pub use base_url::{check_base_url, is_documented_base_url, is_loopback_url, video_unavailable};
 pub use capability::{
     Basis, Capabilities, CapabilityFileError, CapabilityTable, IdInputs, Mode, ModelId, Site,
     Source, Violation, all_capabilities, capabilities, validate,

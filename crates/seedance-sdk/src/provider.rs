@@ -19,8 +19,10 @@ pub enum Provider {
     /// odkkk (`ai.odkkk.com`), a copy of EvoLink's API.
     #[cfg_attr(feature = "clap", value(help = "odkkk (image URLs only)"))]
     Odkkk,
-    /// BytePlus ModelArk (`ark.ap-southeast.bytepluses.com`), Seedance's own API; also its EU
-    /// region, Volcengine Ark in China and Ark-compatible resellers, by base URL.
+    /// BytePlus ModelArk (`ark.ap-southeast.bytepluses.com`), Seedance's own API; also
+    /// Volcengine Ark in China and Ark-compatible resellers, by base URL. BytePlus's EU region
+    /// is a documented Ark server that serves no video models
+    /// ([`video_unavailable`](crate::video_unavailable)).
     #[cfg_attr(
         feature = "clap",
         value(help = "BytePlus ModelArk / Volcengine Ark (every model)")
@@ -96,8 +98,20 @@ impl Provider {
 
 /// BytePlus ModelArk, Asia Pacific (Johor): the default.
 const ARK_AP_SOUTHEAST: &str = "https://ark.ap-southeast.bytepluses.com/api/v3";
-/// BytePlus ModelArk, Europe (Dublin).
+/// BytePlus ModelArk, Europe (Dublin): chat and images only, no video (see [`NO_VIDEO_HOSTS`]).
 const ARK_EU_WEST: &str = "https://ark.eu-west.bytepluses.com/api/v3";
+
+/// Hosts of documented servers known to serve no video models: the provider, the host, and why
+/// (naming the host, where video is served instead, and the source).
+pub(crate) const NO_VIDEO_HOSTS: [(Provider, &str, &str); 1] = [(
+    Provider::Ark,
+    "ark.eu-west.bytepluses.com",
+    "BytePlus ModelArk's EU host ark.eu-west.bytepluses.com serves chat and image models only, \
+     no video models (video generation is in Asia Pacific only: use \
+     https://ark.ap-southeast.bytepluses.com/api/v3); source, third-party: TanStack AI's BytePlus \
+     adapter documentation, https://tanstack.com/ai/latest/docs/adapters/byteplus-advanced",
+)];
+
 /// Volcengine Ark (China), whose model ids carry a `doubao-` prefix.
 pub(crate) const ARK_VOLCENGINE: &str = "https://ark.cn-beijing.volces.com/api/v3";
 

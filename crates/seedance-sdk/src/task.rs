@@ -228,6 +228,10 @@ pub struct Usage {
     /// Credits charged or reserved, for providers that bill in credits.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub credits: Option<f64>,
+    /// Web searches the task ran (each one billed), when the provider reports it (Ark's
+    /// `usage.tool_usage.web_search`, for a request with the web search tool).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub web_searches: Option<u64>,
 }
 
 impl Usage {

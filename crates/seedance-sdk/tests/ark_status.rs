@@ -1,12 +1,14 @@
 //! Ark's answers through the facade: every documented task example normalized (video, last
 //! frame, usage, a lifetime counted from the finish), every status word, a failure with its code,
-//! a success without a video, and every documented error response of every operation mapped to
-//! its `Error` variant.
+//! a success without a video, web searches in the usage, and every documented error response of
+//! every operation mapped to its `Error` variant.
 
 use std::fmt::Write as _;
 
 use futures_util::StreamExt;
-use seedance_sdk::{Client, Error, ListFilter, Provider, RetryPolicy, TaskHandle, TaskStatus};
+use seedance_sdk::{
+    Client, Error, ListFilter, Provider, RetryPolicy, TaskHandle, TaskStatus, Usage,
+};
 use serde_json::{Value, json};
 use wiremock::{
     Mock, MockServer, ResponseTemplate,
@@ -152,6 +154,111 @@ async fn every_status_word() {
         panic!("succeeded");
     };
     assert_eq!(video.usage, None);
+}
+
+/// A 2.5 task whose prompt contradicts its declared `omni_reference_task_type` fails while
+/// running; the reason says so in words and what to change, and the code stays Ark's.
+#[tokio::test]
+async fn a_task_type_mismatch_says_what_to_change() {
+    const CODE: &str = "InvalidParameter.TaskTypeMismatch";
+    let failed = |echo: Value, message: Value| {
+        json!({"id": TASK, "model": "dreamina-seedance-2-5-260628", "status": "failed",
+            "omni_reference_task_type": echo, "error": {"code": CODE, "message": message}})
+    };
+    let advice = "rewrite the prompt to describe that task, or change the task type (auto lets \
+                  the model decide)";
+    for (body, expected) in [
+        (
+            failed(json!("edit"), json!("the prompt describes a new video")),
+            format!(
+                "the prompt contradicts the declared task type (omni_reference_task_type edit): \
+                 {advice}; Ark says: the prompt describes a new video"
+            ),
+        ),
+        // A task that does not echo its type, and one with no message.
+        (
+            failed(Value::Null, json!("the prompt describes a new video")),
+            format!(
+                "the prompt contradicts the declared task type (omni_reference_task_type): \
+                 {advice}; Ark says: the prompt describes a new video"
+            ),
+        ),
+        (
+            failed(json!("extend"), json!("")),
+            format!(
+                "the prompt contradicts the declared task type (omni_reference_task_type \
+                 extend): {advice}"
+            ),
+        ),
+    ] {
+        assert_eq!(
+            status_of(200, &body).await.unwrap(),
+            TaskStatus::Failed {
+                code: Some(CODE.into()),
+                message: expected,
+            },
+            "{body}"
+        );
+    }
+    // A long message is cut, never the advice.
+    let long = "x".repeat(4000);
+    let TaskStatus::Failed { message, .. } = status_of(200, &failed(json!("edit"), json!(long)))
+        .await
+        .unwrap()
+    else {
+        panic!("failed");
+    };
+    assert!(
+        message.contains(advice) && message.len() < 1100,
+        "{message}"
+    );
+}
+
+#[tokio::test]
+async fn web_searches_are_counted_in_the_usage() {
+    let succeeded = |usage: Value| {
+        json!({"id": TASK, "status": "succeeded", "updated_at": 2,
+            "content": {"video_url": "https://cdn.example.com/v.mp4"}, "usage": usage})
+    };
+    let usage_of = |usage: Value| async move {
+        match status_of(200, &succeeded(usage)).await.unwrap() {
+            TaskStatus::Succeeded(video) => video.usage,
+            other => panic!("{other:?}"),
+        }
+    };
+    let searched = usage_of(json!({"completion_tokens": 108900, "total_tokens": 108900,
+        "tool_usage": {"web_search": 2}}))
+    .await
+    .expect("a usage");
+    assert_eq!(
+        searched,
+        Usage {
+            completion_tokens: Some(108_900),
+            total_tokens: Some(108_900),
+            web_searches: Some(2),
+            ..Usage::default()
+        }
+    );
+    // As `status --json` and `generate --json` print it.
+    assert_eq!(
+        serde_json::to_value(searched).unwrap(),
+        json!({"completion_tokens": 108900, "total_tokens": 108900, "web_searches": 2})
+    );
+    // A search count alone is a usage; no count, or one that cannot be true, is none.
+    assert_eq!(
+        usage_of(json!({"tool_usage": {"web_search": 0}})).await,
+        Some(Usage {
+            web_searches: Some(0),
+            ..Usage::default()
+        })
+    );
+    for nothing in [
+        json!({"tool_usage": {}}),
+        json!({"tool_usage": null}),
+        json!({"tool_usage": {"web_search": -1}}),
+    ] {
+        assert_eq!(usage_of(nothing.clone()).await, None, "{nothing}");
+    }
 }
 
 /// Each documented error example of each operation, as the facade reports it.

@@ -1,7 +1,8 @@
 //! Downloads: the video lives on another origin (a second mock server) that never receives the
-//! API key; the file appears only when complete, with no temporary file left behind; an expired
-//! URL, a missing video, a truncated body, an error page or an empty body are errors that leave
-//! no file and keep an existing one; the URL and the target are checked before any request.
+//! API key; the file appears only when complete, with no temporary file left behind; a QuickTime
+//! movie downloads as an MP4 does; an expired URL, a missing video, a truncated body, an error
+//! page or an empty body are errors that leave no file and keep an existing one; the URL and the
+//! target are checked before any request.
 //! Resuming and stalls are in `download_resume.rs`.
 
 mod common;
@@ -31,6 +32,18 @@ const MP4_HEAD: &[u8] = b"\0\0\0\x18ftypisom\0\0\x02\0isomiso2";
 fn video_bytes() -> Vec<u8> {
     let mut bytes = MP4_HEAD.to_vec();
     bytes.extend((0..300_000u32).map(|i| (i.wrapping_mul(31) >> 3) as u8));
+    bytes
+}
+
+/// The simulator's QuickTime movie (what it serves for Ark's `output_format: "mov"`), a real
+/// file: an `ftyp` box of major brand `qt  ` first.
+fn quicktime_movie() -> Vec<u8> {
+    let file = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../seedance-sim/fixtures/sample.mov"
+    );
+    let bytes = std::fs::read(file).expect("the simulator's sample.mov");
+    assert_eq!(&bytes[4..12], b"ftypqt  ", "not a QuickTime movie");
     bytes
 }
 
@@ -129,6 +142,25 @@ async fn downloads_from_another_origin_without_the_key() {
         }
         std::fs::remove_dir_all(&dir).unwrap();
     }
+}
+
+#[tokio::test]
+async fn quicktime_movie_downloads() {
+    let bytes = quicktime_movie();
+    let videos =
+        video_server(ResponseTemplate::new(200).set_body_raw(bytes.clone(), "video/quicktime"))
+            .await;
+    let (_provider, client) = download_client().await;
+    let dir = temp_dir("mov");
+    let file = dir.join("out.mov");
+    let written = client
+        .download(&not_expired(&videos), &file)
+        .await
+        .expect("a QuickTime movie is a video");
+    assert_eq!(written, bytes.len() as u64);
+    assert_eq!(std::fs::read(&file).unwrap(), bytes);
+    assert_eq!(dir_entries(&dir), ["out.mov"], "no .part left");
+    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[tokio::test]
@@ -492,6 +524,10 @@ async fn error_page_or_empty_body_is_refused_and_keeps_the_existing_file() {
             "tiny",
             ResponseTemplate::new(200).set_body_bytes(&MP4_HEAD[..6]),
         ),
+        (
+            "tiny movie",
+            ResponseTemplate::new(200).set_body_bytes(&quicktime_movie()[..6]),
+        ),
     ] {
         let videos = video_server(template).await;
         let (_provider, client) = download_client().await;
@@ -514,6 +550,13 @@ async fn error_page_or_empty_body_is_refused_and_keeps_the_existing_file() {
             "{name}: {err:?}"
         );
         assert_names_host_only(&err, &videos.uri());
+        if name == "html" {
+            let message = err.to_string();
+            assert!(
+                message.contains("not an MP4 or QuickTime video") && message.contains("text/html"),
+                "{message}"
+            );
+        }
         assert_eq!(std::fs::read(&file).unwrap(), b"previous video", "{name}");
         assert_eq!(dir_entries(&dir), ["out.mp4"], "{name}");
         assert_eq!(videos.received_requests().await.unwrap().len(), 1, "{name}");

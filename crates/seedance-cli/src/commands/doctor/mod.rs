@@ -275,6 +275,10 @@ fn setup(
                     );
                     ("configured", Check::warn(detail))
                 };
+                let check = match seedance_sdk::video_unavailable(provider, &checked) {
+                    Some(why) => no_video(&check, why),
+                    None => check,
+                };
                 (Url::parse(&checked).ok(), Some(trust), check)
             }
             Err(err) => (
@@ -326,6 +330,16 @@ fn setup(
         key_check,
         base_url_check,
     }
+}
+
+/// The base URL check of a host known to serve no video models: a warning, not a failure (the
+/// user may know better), that says why and where video is served instead.
+fn no_video(check: &Check, why: &str) -> Check {
+    let status = match check.status {
+        Status::Ok => Status::Warn,
+        other => other,
+    };
+    Check::new(status, format!("{}; {why}", check.detail))
 }
 
 /// Runs the network checks of one provider.
@@ -483,4 +497,50 @@ fn print_line(name: &str, check: &Check) {
         check.status.as_str(),
         printable(&check.detail)
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const EU: &str = "https://ark.eu-west.bytepluses.com/api/v3";
+
+    fn args(base_url: Option<&str>) -> DoctorArgs {
+        DoctorArgs {
+            provider: Some(Provider::Ark),
+            out: PathBuf::from("."),
+            journal: None,
+            base_url: base_url.map(str::to_owned),
+            allow_insecure_http: false,
+            sim: false,
+            json: false,
+        }
+    }
+
+    /// The base URL check of Ark at `base_url` (from `--base-url`), read without the network.
+    fn base_url_check(base_url: Option<&str>) -> (Option<&'static str>, Check) {
+        let setup = setup(Provider::Ark, &args(base_url), None, &|_| None);
+        (setup.trust, setup.base_url_check)
+    }
+
+    #[test]
+    fn a_host_that_serves_no_video_is_a_warning_that_says_where_video_is() {
+        let (trust, check) = base_url_check(Some(EU));
+        assert_eq!(trust, Some("documented"));
+        assert_eq!(check.status, Status::Warn, "{}", check.detail);
+        for words in [
+            EU,
+            "from --base-url",
+            "no video models",
+            "https://ark.ap-southeast.bytepluses.com/api/v3",
+            "https://tanstack.com/ai/latest/docs/adapters/byteplus-advanced",
+        ] {
+            assert!(check.detail.contains(words), "{words}: {}", check.detail);
+        }
+        // The default host serves video: no warning.
+        let (trust, check) = base_url_check(None);
+        assert_eq!(trust, Some("documented"));
+        assert_eq!(check.status, Status::Ok, "{}", check.detail);
+        assert!(!check.detail.contains("no video"), "{}", check.detail);
+    }
 }

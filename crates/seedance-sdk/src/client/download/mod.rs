@@ -101,13 +101,13 @@ struct Transfer {
     received: u64,
     /// The video's size, once a response announced it.
     total: Option<u64>,
-    /// The first bytes of the video, to check that it is an MP4.
+    /// The first bytes of the video, to check that it is an MP4 or QuickTime file.
     head: Vec<u8>,
     /// `If-Range` validator (a strong ETag, or Last-Modified) of the response being resumed.
     validator: Option<header::HeaderValue>,
 }
 
-/// How the MP4 check (an `ftyp` box first) reads the first bytes.
+/// How many first bytes the container check (an `ftyp` box first, see [`is_video_head`]) reads.
 const HEAD_LEN: usize = 8;
 
 impl Transfer {
@@ -179,9 +179,10 @@ impl Client {
     /// supports `Range`. Returns the number of bytes written.
     ///
     /// The video URL must be `https` (plain `http` only while the API base URL is a loopback
-    /// address), and so must every redirect (10 at most). The body must start like an MP4 (an
-    /// `ftyp` box) and match its `Content-Length`. On any failure, an existing file at `path` is
-    /// left untouched and no temporary file remains.
+    /// address), and so must every redirect (10 at most). The body must start like an MP4 or a
+    /// QuickTime movie (an ISO base media file: an `ftyp` box first, whatever its brand, such as
+    /// `isom`, `mp42` or QuickTime's `qt  `) and match its `Content-Length`. On any failure, an
+    /// existing file at `path` is left untouched and no temporary file remains.
     ///
     /// # Errors
     ///
@@ -360,8 +361,8 @@ impl Client {
             if transfer.head.len() < HEAD_LEN {
                 let wanted = (HEAD_LEN - transfer.head.len()).min(chunk.len());
                 transfer.head.extend_from_slice(&chunk[..wanted]);
-                if transfer.head.len() == HEAD_LEN && !is_mp4_head(&transfer.head) {
-                    return Err(not_mp4(source, code, content_type.as_deref()));
+                if transfer.head.len() == HEAD_LEN && !is_video_head(&transfer.head) {
+                    return Err(not_video(source, code, content_type.as_deref()));
                 }
             }
             transfer.received += chunk.len() as u64;
@@ -388,7 +389,7 @@ impl Client {
             ));
         }
         if transfer.head.len() < HEAD_LEN {
-            return Err(not_mp4(source, code, content_type.as_deref()));
+            return Err(not_video(source, code, content_type.as_deref()));
         }
         Ok(Attempt::Done)
     }
@@ -400,19 +401,24 @@ impl Client {
     }
 }
 
-fn is_mp4_head(head: &[u8]) -> bool {
+/// Whether `head` starts an ISO base media file: its first box is `ftyp`. That covers every MP4
+/// (major brands `isom`, `mp41`, `mp42`, `avc1`, ...) and the QuickTime movies Ark returns for
+/// `output_format: "mov"` (major brand `qt  `), while an error page, a JSON body or a truncated
+/// answer never starts so. The brand is not checked: a list of MP4 brands would refuse a good
+/// video written by an encoder it missed.
+fn is_video_head(head: &[u8]) -> bool {
     head.get(4..8) == Some(b"ftyp")
 }
 
-fn not_mp4(source: &Source, status: u16, content_type: Option<&str>) -> Error {
+fn not_video(source: &Source, status: u16, content_type: Option<&str>) -> Error {
     let sent = content_type
         .map(|t| format!(" (Content-Type {t:?})"))
         .unwrap_or_default();
     source.error(
         Some(status),
         format!(
-            "answered with something that is not an MP4 video{sent}, perhaps an error page; \
-             the URL may have expired: check the task's status"
+            "answered with something that is not an MP4 or QuickTime video{sent}, perhaps an \
+             error page; the URL may have expired: check the task's status"
         ),
     )
 }

@@ -51,3 +51,22 @@ fn origins_never_show_path_query_or_credentials() {
     assert!(!is_loopback(&url("https://api.example.com")));
     assert!(!is_loopback(&url("http://10.0.0.1/api")));
 }
+
+#[test]
+fn a_video_starts_with_an_ftyp_box_of_any_brand() {
+    let check = |head: &[u8], expected: bool| {
+        let shown = String::from_utf8_lossy(head);
+        assert_eq!(is_video_head(head), expected, "{shown:?}");
+    };
+    // MP4s, and QuickTime as Ark writes it for `output_format: "mov"`.
+    check(b"\0\0\0\x18ftypisom", true);
+    check(b"\0\0\0\x1cftypmp42", true);
+    check(b"\0\0\0\x14ftypqt  ", true);
+    // Error pages, JSON, a body cut short; and a QuickTime file from before `ftyp` existed,
+    // which no provider sends.
+    check(b"<!DOCTYPE", false);
+    check(b"{\"error\":", false);
+    check(b"\0\0\0\x14ft", false);
+    check(b"\0\0\0\x08moov", false);
+    check(b"", false);
+}

@@ -79,12 +79,16 @@ pub(crate) fn map_status(task_id: &str, task: types::Task) -> Result<TaskStatus,
         types::TaskStatus::Expired => TaskStatus::Expired,
         types::TaskStatus::Failed => {
             let error = task.error.unwrap_or_default();
+            let message = error.message.as_deref().filter(|m| !m.is_empty());
             TaskStatus::Failed {
+                message: match error.code.as_deref() {
+                    Some(TASK_TYPE_MISMATCH) => {
+                        task_type_mismatch(task.omni_reference_task_type.as_deref(), message)
+                    }
+                    _ => message
+                        .map_or_else(|| "the task failed (Ark gives no reason)".into(), bounded),
+                },
                 code: error.code.as_deref().filter(|c| !c.is_empty()).map(bounded),
-                message: error.message.filter(|m| !m.is_empty()).map_or_else(
-                    || "the task failed (Ark gives no reason)".into(),
-                    |m| bounded(&m),
-                ),
             }
         }
         types::TaskStatus::Succeeded => {
@@ -107,6 +111,29 @@ pub(crate) fn map_status(task_id: &str, task: types::Task) -> Result<TaskStatus,
     })
 }
 
+/// The code of a Seedance 2.5 task that failed while running because its prompt contradicts
+/// the declared `omni_reference_task_type` (a conflict between parameters is refused at submit
+/// with `InvalidParameter.TaskTypeConstraint` instead).
+const TASK_TYPE_MISMATCH: &str = "InvalidParameter.TaskTypeMismatch";
+
+/// Why a [`TASK_TYPE_MISMATCH`] task failed, in words: the task type it declared (when the task
+/// echoes it), what to change, then Ark's message, which is what the 1 KiB bound cuts.
+fn task_type_mismatch(task_type: Option<&str>, message: Option<&str>) -> String {
+    let declared = task_type
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(|t| format!(" {}", t.chars().take(40).collect::<String>()))
+        .unwrap_or_default();
+    let said = message
+        .map(|m| format!("; Ark says: {m}"))
+        .unwrap_or_default();
+    bounded(&format!(
+        "the prompt contradicts the declared task type (omni_reference_task_type{declared}): \
+         rewrite the prompt to describe that task, or change the task type (auto lets the model \
+         decide){said}"
+    ))
+}
+
 /// Ark deletes the video 24 h after the task finished (`updated_at`); a time in the future,
 /// or none, counts from now.
 fn expires_at(updated_at: Option<i64>) -> u64 {
@@ -118,12 +145,14 @@ fn expires_at(updated_at: Option<i64>) -> u64 {
     finished.saturating_add(RESULT_URL_LIFETIME.as_secs())
 }
 
-/// Ark's token counts, when it reports any.
+/// Ark's token counts and web searches, when it reports any; a negative count is not believed.
 fn usage(usage: types::Usage) -> Option<Usage> {
+    let count = |n: Option<i64>| n.and_then(|n| u64::try_from(n).ok());
     Usage {
-        completion_tokens: usage.completion_tokens.and_then(|n| u64::try_from(n).ok()),
-        total_tokens: usage.total_tokens.and_then(|n| u64::try_from(n).ok()),
+        completion_tokens: count(usage.completion_tokens),
+        total_tokens: count(usage.total_tokens),
         credits: None,
+        web_searches: count(usage.tool_usage.and_then(|tools| tools.web_search)),
     }
     .nonempty()
 }
