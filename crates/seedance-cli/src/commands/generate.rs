@@ -51,6 +51,13 @@ pub(crate) async fn run(args: GenerateArgs) -> Result<()> {
             None,
         )?,
     };
+    // A warning, not a refusal: the host is documented and a user may know better.
+    if let Some(reason) = seedance_sdk::video_unavailable(provider, client.base_url()) {
+        eprintln!("warning: {reason}");
+    }
+    if let Some(note) = duration_note(&request) {
+        eprintln!("{note}");
+    }
     let handle = match client.submit(&request).await {
         Ok(handle) => handle,
         Err(err) => {
@@ -176,6 +183,20 @@ fn request(args: &GenerateArgs) -> Result<VideoRequest, UsageError> {
         draft: args.draft.then_some(true),
         safety_identifier: args.safety_identifier.clone(),
         ..built
+    })
+}
+
+/// The note for a model that picks the duration itself when it is left unset (and bills it).
+fn duration_note(request: &seedance_sdk::VideoRequest) -> Option<String> {
+    (request.duration.is_none()
+        && request.frames.is_none()
+        && request.model.chooses_unset_duration()
+        && !matches!(request.inputs, seedance_sdk::Inputs::FromDraft { .. }))
+    .then(|| {
+        format!(
+            "note: {} picks the duration itself when it is unset (about 10 s in third-party tests, billed as such); set --duration N to choose it, or --duration auto to leave it to the model",
+            request.model
+        )
     })
 }
 
@@ -460,6 +481,26 @@ mod tests {
             line.extend(conflicting);
             assert!(Cli::try_parse_from(&line).is_err(), "{conflicting:?}");
         }
+    }
+
+    #[test]
+    fn an_unset_duration_on_2_5_is_noted() {
+        let request = |model, duration: Option<seedance_sdk::VideoDuration>| {
+            let mut request = seedance_sdk::VideoRequest::builder("A cat")
+                .model(model)
+                .build();
+            request.duration = duration;
+            request
+        };
+        let note = duration_note(&request(Model::Seedance25Flash, None)).unwrap();
+        assert!(
+            note.starts_with("note: seedance-2.5-flash picks the duration itself"),
+            "{note}"
+        );
+        assert!(duration_note(&request(Model::Seedance25, None)).is_some());
+        let auto = Some(seedance_sdk::VideoDuration::Auto);
+        assert_eq!(duration_note(&request(Model::Seedance25, auto)), None);
+        assert_eq!(duration_note(&request(Model::Seedance20, None)), None);
     }
 
     #[test]
