@@ -14,7 +14,7 @@ mod common;
 use common::{TempDir, TestSim, png, run};
 
 /// The models Ark sells, as `seedance providers --json` names them.
-const ARK_MODELS: [&str; 8] = [
+const ARK_MODELS: [&str; 9] = [
     "seedance-1.0-lite",
     "seedance-1.0-pro",
     "seedance-1.0-pro-fast",
@@ -23,6 +23,7 @@ const ARK_MODELS: [&str; 8] = [
     "seedance-2.0-fast",
     "seedance-2.0-mini",
     "seedance-2.5",
+    "seedance-2.5-flash",
 ];
 
 /// What the simulator serves as every video.
@@ -212,8 +213,8 @@ fn every_ark_model_and_mode_writes_the_video() {
         .flat_map(|(model, row)| cases_for(model, row, &files))
         .collect();
     // 1.0 lite 7, 1.0 pro 6, 1.0 pro fast 4, 1.5 pro 6 (and its draft pair), the three 2.0
-    // models 11 each, 2.5 9 (and its draft pair).
-    assert_eq!(cases.len(), 65, "one case per model and mode");
+    // models 11 each, 2.5 11 (edit and extend as task types; and its draft pair), 2.5 Flash 9.
+    assert_eq!(cases.len(), 76, "one case per model and mode");
 
     for (i, case) in cases.iter().enumerate() {
         let output = files.path(&format!("out-{i}.mp4"));
@@ -241,10 +242,15 @@ impl SharedSim {
 
     /// `generate --json` against this simulator.
     fn generate(&self, extra: &[&str], output: &Path) -> Value {
+        self.generate_prompt("A cat playing piano", extra, output)
+    }
+
+    /// `generate --json` of `prompt` against this simulator.
+    fn generate_prompt(&self, prompt: &str, extra: &[&str], output: &Path) -> Value {
         let base_url = self.base_url();
         let mut args = vec![
             "generate",
-            "A cat playing piano",
+            prompt,
             "--provider",
             "ark",
             "--base-url",
@@ -298,7 +304,14 @@ fn draft_then_final_video_on_every_model_that_drafts() {
         assert_eq!(recorded["draft"], true, "{model}: {recorded}");
         assert_eq!(recorded["resolution"], "480p", "{model}: {recorded}");
 
-        let last = sim.generate(
+        // Seedance 2.5's final video reuses the draft's prompt and refuses another one.
+        let prompt = if model == "seedance-2.5" {
+            ""
+        } else {
+            "A cat playing piano"
+        };
+        let last = sim.generate_prompt(
+            prompt,
             &["--model", model, "--from-draft", &draft_id],
             &files.path(&format!("{model}-final.mp4")),
         );
