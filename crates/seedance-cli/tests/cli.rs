@@ -518,12 +518,15 @@ fn ark_refusals_exit_2_and_send_nothing() {
             "ark",
             vec![
                 "--model",
-                "seedance-2.5",
+                "seedance-2.5-flash",
                 "--edit",
                 "--reference-video",
                 video,
             ],
-            vec!["edit", "seedance-2.0, seedance-2.0-fast, seedance-2.0-mini"],
+            vec![
+                "edit",
+                "seedance-2.0, seedance-2.0-fast, seedance-2.0-mini, seedance-2.5",
+            ],
         ),
         (
             "ark",
@@ -802,7 +805,7 @@ fn providers_and_schema_print_json() {
     result.assert_success();
     let providers = result.json();
     let rows = providers.as_array().expect("an array");
-    assert_eq!(rows.len(), 12);
+    assert_eq!(rows.len(), 13);
     for (provider, model) in [
         ("modellix", "seedance-1.5-pro"),
         ("modellix", "seedance-2.0-fast"),
@@ -824,7 +827,7 @@ fn providers_and_schema_print_json() {
     let table = run(&mut seedance(&["providers"]));
     table.assert_success();
     assert!(table.stdout.starts_with("PROVIDER"), "{}", table.describe());
-    assert_eq!(table.stdout.lines().count(), 13, "{}", table.describe());
+    assert_eq!(table.stdout.lines().count(), 14, "{}", table.describe());
 
     let result = run(&mut seedance(&["schema"]));
     result.assert_success();

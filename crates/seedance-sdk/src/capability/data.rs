@@ -342,8 +342,8 @@ struct Entry {
     fields: Vec<Field>,
     /// The spec's request schemas this model submits to: read by `cargo xtask codegen`'s
     /// check, not by the SDK.
-    #[serde(default)]
-    request_schemas: Vec<String>,
+    #[serde(default, rename = "request_schemas")]
+    _request_schemas: serde::de::IgnoredAny,
 }
 
 /// How images are taken, as written: `"refused"` or `{"accepted": rules}`.
@@ -588,7 +588,6 @@ fn convert(name: &str, at: &str, document: Document) -> Result<Parsed, Capabilit
             typed_tasks: entry.typed_tasks,
             fields: entry.fields.clone(),
         });
-        let _ = &entry.request_schemas;
     }
     let wire_given: Option<Vec<(Field, String)>> =
         document.wire.map(|wire| wire.into_iter().collect());
