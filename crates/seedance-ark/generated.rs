@@ -1246,7 +1246,7 @@ Default: false.*/
                     service_tier: Ok(Default::default()),
                     tools: Ok(Default::default()),
                     watermark: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }

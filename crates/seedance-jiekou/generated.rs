@@ -1074,7 +1074,7 @@ Default: "adaptive".*/
                     seed: Ok(Default::default()),
                     service_tier: Ok(Default::default()),
                     watermark: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -1369,7 +1369,7 @@ Default: "adaptive".*/
                     seed: Ok(Default::default()),
                     service_tier: Ok(Default::default()),
                     watermark: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }

@@ -1663,7 +1663,7 @@ Default: "720p".*/
                     return_last_frame: Ok(Default::default()),
                     seed: Ok(Default::default()),
                     service_tier: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -1956,7 +1956,7 @@ Default: "720p".*/
                     return_last_frame: Ok(Default::default()),
                     seed: Ok(Default::default()),
                     service_tier: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -2223,7 +2223,7 @@ Default: "720p".*/
                     resolution: Ok(Default::default()),
                     return_last_frame: Ok(Default::default()),
                     seed: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }

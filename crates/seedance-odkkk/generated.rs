@@ -1076,7 +1076,7 @@ Default: "720p".*/
                     model: Err("no value supplied for model".to_string()),
                     prompt: Err("no value supplied for prompt".to_string()),
                     quality: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }

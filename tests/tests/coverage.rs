@@ -217,6 +217,8 @@ fn request(provider: Provider, model: Model, inputs: Inputs) -> VideoRequest {
             Field::Frames => request.frames = caps.frame_count.map(|(min, _)| min + 4),
             Field::Priority => request.priority = caps.priority.map(|(_, max)| max),
             Field::SafetyIdentifier => request.safety_identifier = Some("user-7f3a".into()),
+            Field::OutputFormat => request.output_format = caps.output_formats.last().copied(),
+            Field::WebSearch => request.web_search = Some(true),
             // Drafts are their own mode; the model's own id is what coverage measures.
             Field::Draft | Field::ModelId => {}
             other => panic!("{provider}: {other} is not an optional field"),
@@ -232,7 +234,15 @@ fn request(provider: Provider, model: Model, inputs: Inputs) -> VideoRequest {
 /// Unsets `field`, which the rules refused in combination with another one; `false` when it is
 /// not an optional field (the mode itself was refused).
 fn unset(request: &mut VideoRequest, field: Field) -> bool {
+    // An edit or extension keeps the video's shape: the only values it takes.
+    let keeps_shape = matches!(request.inputs, Inputs::Edit { .. } | Inputs::Extend { .. });
     match field {
+        Field::Ratio if keeps_shape && request.ratio != Some(Ratio::Adaptive) => {
+            request.ratio = Some(Ratio::Adaptive);
+        }
+        Field::Duration if keeps_shape && request.duration != Some(VideoDuration::Auto) => {
+            request.duration = Some(VideoDuration::Auto);
+        }
         Field::Duration => request.duration = None,
         Field::Resolution => request.resolution = None,
         Field::Ratio => request.ratio = None,
@@ -248,6 +258,12 @@ fn unset(request: &mut VideoRequest, field: Field) -> bool {
         Field::Frames => request.frames = None,
         Field::Priority => request.priority = None,
         Field::SafetyIdentifier => request.safety_identifier = None,
+        Field::OutputFormat => request.output_format = None,
+        Field::WebSearch => request.web_search = None,
+        // Seedance 2.5's final video reuses the draft's prompt.
+        Field::Prompt if matches!(request.inputs, Inputs::FromDraft { .. }) => {
+            request.prompt.clear();
+        }
         _ => return false,
     }
     true

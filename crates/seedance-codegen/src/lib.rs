@@ -200,7 +200,17 @@ pub fn render(path: &Path, text: &str) -> Result<String, Error> {
 
     let mut out = String::from(PREAMBLE);
     out.push_str(&prettyplease::unparse(&file));
-    Ok(out.replace("\r\n", "\n"))
+    Ok(empty_extra_by_default(&out).replace("\r\n", "\n"))
+}
+
+/// typify's builders treat the `extra` map of an object that admits more members
+/// (`additionalProperties: {}`) as required, so every builder would have to be given one:
+/// its default is the empty map, as serde's is.
+fn empty_extra_by_default(rust: &str) -> String {
+    rust.replace(
+        "extra: Err(\"no value supplied for extra\".to_string()),",
+        "extra: Ok(Default::default()),",
+    )
 }
 
 /// Finds the path item or component schema that openapiv3 cannot read, as a JSON pointer plus the
@@ -269,6 +279,15 @@ impl fmt::Display for OpenEnum {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_open_object_builds_without_extra_members() {
+        let spec = r##"{"openapi":"3.0.3","info":{"title":"t","version":"1"},"paths":{"/x":{"post":{"operationId":"make","requestBody":{"required":true,"content":{"application/json":{"schema":{"$ref":"#/components/schemas/Req"}}}},"responses":{"200":{"description":"ok"}}}}},"components":{"schemas":{"Req":{"type":"object","additionalProperties":{},"properties":{"model":{"type":"string"}}}}}}"##;
+        let rust = render(Path::new("open.json"), spec).unwrap();
+        assert!(rust.contains("pub extra: ::serde_json::Map"), "{rust}");
+        assert!(rust.contains("extra: Ok(Default::default()),"), "{rust}");
+        assert!(!rust.contains("no value supplied for extra"), "{rust}");
+    }
 
     fn render_err(text: &str) -> String {
         render(Path::new("specs/x/openapi.json"), text)
